@@ -1,0 +1,236 @@
+"""Dataset records in Redis: create, read, list, status transitions, delete — each atomic.
+
+A record is a Redis hash of strings; structured fields are stored as JSON (see JSON_FIELDS).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from store.keys import RedisKeys
+
+JSON_FIELDS = frozenset(
+    {
+        "options",
+        "files",
+        "parts",
+        "metrics",
+        "progress",
+        "plan",
+        "validation_warnings",
+        "required_fields",
+        "preserve_fields",
+        "parse_info",
+    }
+)
+TERMINAL_STATUSES = frozenset({"validated", "failed"})
+
+# Status rank: a transition never goes backwards and never leaves a terminal status.
+_TRANSITION = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local rank = {queued = 0, processing = 1, validated = 2, failed = 2}
+local current = redis.call('HGET', KEYS[1], 'status')
+local target = ARGV[1]
+if target ~= '' then
+  if rank[current] >= 2 or rank[target] < rank[current] then return 0 end
+  redis.call('HSET', KEYS[1], 'status', target)
+elseif rank[current] >= 2 then
+  return 0
+end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+_DELETE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local bytes = tonumber(redis.call('HGET', KEYS[1], 'usage_bytes') or '0')
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if bytes > 0 then redis.call('DECRBY', KEYS[4], bytes) end
+for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
+return bytes
+"""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def epoch_micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _encode(fields: dict[str, Any]) -> dict[str, str]:
+    encoded = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name in JSON_FIELDS:
+            encoded[name] = json.dumps(value, separators=(",", ":"))
+        elif isinstance(value, bool):
+            encoded[name] = "true" if value else "false"
+        else:
+            encoded[name] = str(value)
+    return encoded
+
+
+def _decode(raw: dict[str, str]) -> dict[str, Any]:
+    return {
+        name: json.loads(value) if name in JSON_FIELDS else value for name, value in raw.items()
+    }
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    dataset_type: str | None = None
+    validation_status: str | None = None
+    before: datetime | None = None
+    after: datetime | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+class DatasetStore:
+    def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
+        self._redis = client
+        self._keys = keys
+        self._transition = client.register_script(_TRANSITION)
+        self._delete = client.register_script(_DELETE)
+
+    # -- create / read -------------------------------------------------------------------
+    def create(self, record: dict[str, Any], upload_id: str | None, expire_seconds: int | None) -> None:
+        """Store the record, index it and hand the upload's quota reservation over to it.
+
+        `usage_bytes` in the record is what delete will give back; the reservation entry is
+        dropped in the same transaction so the bytes are counted exactly once.
+        """
+        dataset_id, org = record["id"], record["org"]
+        score = epoch_micros(datetime.strptime(record["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ"))
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(self._keys.dataset(dataset_id), mapping=_encode(record))
+        pipe.zadd(self._keys.org_datasets(org), {dataset_id: score})
+        pipe.zadd(self._keys.all_datasets(), {dataset_id: score})
+        if upload_id is not None:
+            pipe.hdel(self._keys.org_reservations(org), upload_id)
+        pipe.execute()
+
+    def get(self, dataset_id: str, org: str | None = None) -> dict[str, Any] | None:
+        """The record, or None when missing or owned by another org than `org`."""
+        raw = self._redis.hgetall(self._keys.dataset(dataset_id))
+        if not raw or (org is not None and raw.get("org") != org):
+            return None
+        return _decode(raw)
+
+    def exists(self, dataset_id: str) -> bool:
+        return bool(self._redis.exists(self._keys.dataset(dataset_id)))
+
+    def list(self, org: str, query: ListQuery) -> list[dict[str, Any]]:
+        """Newest first, filtered, then offset/limit applied to the filtered sequence."""
+        matches = self._filtered(org, query)
+        wanted = []
+        for index, record in enumerate(matches):
+            if index < query.offset:
+                continue
+            if query.limit is not None and len(wanted) >= query.limit:
+                break
+            wanted.append(record)
+        return wanted
+
+    def _filtered(self, org: str, query: ListQuery) -> Iterator[dict[str, Any]]:
+        high = f"({epoch_micros(query.before)}" if query.before else "+inf"
+        low = f"({epoch_micros(query.after)}" if query.after else "-inf"
+        page, start = 200, 0
+        while True:
+            ids = self._redis.zrevrangebyscore(
+                self._keys.org_datasets(org), high, low, start=start, num=page
+            )
+            for record in self._fetch(ids):
+                if query.dataset_type and record.get("dataset_type") != query.dataset_type:
+                    continue
+                if query.validation_status and record.get("status") != query.validation_status:
+                    continue
+                yield record
+            if len(ids) < page:
+                return
+            start += page
+
+    def _fetch(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        pipe = self._redis.pipeline(transaction=False)
+        for dataset_id in ids:
+            pipe.hgetall(self._keys.dataset(dataset_id))
+        return [_decode(raw) for raw in pipe.execute() if raw]
+
+    def ids_created_before(self, moment: datetime, limit: int = 500) -> list[str]:
+        return self._redis.zrangebyscore(
+            self._keys.all_datasets(), "-inf", f"({epoch_micros(moment)}", start=0, num=limit
+        )
+
+    # -- updates -------------------------------------------------------------------------
+    def transition(self, dataset_id: str, status: str | None, **fields: Any) -> bool:
+        """Set `status` (if given) and `fields` atomically, only if the record still exists,
+        the status moves forward, and the record is not already terminal."""
+        fields["updated_at"] = format_timestamp(utc_now())
+        args: list[str] = [status or ""]
+        for name, value in _encode(fields).items():
+            args.extend([name, value])
+        return bool(self._transition(keys=[self._keys.dataset(dataset_id)], args=args))
+
+    def delete(self, dataset_id: str) -> int | None:
+        """Remove the record, its indexes and bookkeeping, and release its bytes from the org's
+        usage, in one step. Returns the bytes released, or None if it was already gone (so two
+        concurrent deletes release once)."""
+        org = self._redis.hget(self._keys.dataset(dataset_id), "org")
+        if org is None:
+            return None
+        keys = [
+            self._keys.dataset(dataset_id),
+            self._keys.org_datasets(org),
+            self._keys.all_datasets(),
+            self._keys.org_usage(org),
+            *self._keys.dataset_aux_keys(dataset_id),
+        ]
+        released = int(self._delete(keys=keys, args=[dataset_id]))
+        return None if released < 0 else released
+
+    # -- chunk bookkeeping ---------------------------------------------------------------
+    def count_chunk_attempt(self, dataset_id: str, chunk_index: int) -> int:
+        return int(self._redis.hincrby(self._keys.chunk_attempts(dataset_id), str(chunk_index), 1))
+
+    def save_chunk_report(self, dataset_id: str, chunk_index: int, report: dict[str, Any]) -> int:
+        """Record a chunk's report once (a redelivered chunk can't overwrite it); returns how
+        many chunk reports the dataset now has."""
+        key = self._keys.chunk_reports(dataset_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hsetnx(key, str(chunk_index), json.dumps(report, separators=(",", ":")))
+        pipe.hlen(key)
+        return int(pipe.execute()[1])
+
+    def chunk_reports(self, dataset_id: str) -> dict[int, dict[str, Any]]:
+        raw = self._redis.hgetall(self._keys.chunk_reports(dataset_id))
+        return {int(index): json.loads(report) for index, report in raw.items()}
+
+    def claim_finalize(self, dataset_id: str, ttl_seconds: int) -> bool:
+        """True for exactly one caller: the one that gets to trigger finalize."""
+        return bool(self._redis.set(self._keys.finalize_lock(dataset_id), "1", nx=True, ex=ttl_seconds))
+
+    # -- idempotency ---------------------------------------------------------------------
+    def idempotent_id(self, org: str, key: str) -> str | None:
+        return self._redis.get(self._keys.idempotency(org, key))
+
+    def remember_idempotent_id(self, org: str, key: str, dataset_id: str, ttl_seconds: int) -> str:
+        """Bind `key` to `dataset_id` unless already bound; returns the id the key is bound to."""
+        redis_key = self._keys.idempotency(org, key)
+        if self._redis.set(redis_key, dataset_id, nx=True, ex=ttl_seconds):
+            return dataset_id
+        return self._redis.get(redis_key) or dataset_id

@@ -1,0 +1,64 @@
+"""Every Redis key Sieve uses, in one place. All live under one prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RedisKeys:
+    prefix: str = "sieve"
+
+    def dataset(self, dataset_id: str) -> str:
+        """Hash: the dataset record."""
+        return f"{self.prefix}:ds:{dataset_id}"
+
+    def chunk_reports(self, dataset_id: str) -> str:
+        """Hash: chunk index -> JSON chunk report (written once per chunk)."""
+        return f"{self.prefix}:ds:{dataset_id}:reports"
+
+    def chunk_attempts(self, dataset_id: str) -> str:
+        """Hash: chunk index -> number of times a worker started it."""
+        return f"{self.prefix}:ds:{dataset_id}:attempts"
+
+    def finalize_lock(self, dataset_id: str) -> str:
+        """String set NX by whoever completes the chunk set: finalize is triggered once."""
+        return f"{self.prefix}:ds:{dataset_id}:finalize"
+
+    def dataset_aux_keys(self, dataset_id: str) -> list[str]:
+        return [
+            self.chunk_reports(dataset_id),
+            self.chunk_attempts(dataset_id),
+            self.finalize_lock(dataset_id),
+        ]
+
+    def org_datasets(self, org: str) -> str:
+        """Sorted set: dataset ids of an org scored by creation time (epoch microseconds)."""
+        return f"{self.prefix}:org:{org}:datasets"
+
+    def org_usage(self, org: str) -> str:
+        """Integer: bytes stored plus bytes reserved by uploads in flight."""
+        return f"{self.prefix}:org:{org}:usage"
+
+    def org_reservations(self, org: str) -> str:
+        """Hash: upload id -> bytes reserved so far by that in-flight upload."""
+        return f"{self.prefix}:org:{org}:reservations"
+
+    def idempotency(self, org: str, key: str) -> str:
+        return f"{self.prefix}:org:{org}:idem:{key}"
+
+    def api_key(self, key_hash: str) -> str:
+        """String: SHA-256 of an API key -> organization."""
+        return f"{self.prefix}:apikey:{key_hash}"
+
+    def org_api_keys(self, org: str) -> str:
+        """Set: hashes of an org's API keys."""
+        return f"{self.prefix}:org:{org}:apikeys"
+
+    def all_datasets(self) -> str:
+        """Sorted set: every dataset id scored by creation time, for retention."""
+        return f"{self.prefix}:datasets:by-created"
+
+    def shared_secret(self) -> str:
+        """String: the generated URL-signing secret when SIEVE_SECRET_KEY is unset."""
+        return f"{self.prefix}:secret"

@@ -1,0 +1,82 @@
+"""The one typed settings object. Read once at each entry point; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+GIB = 1024**3
+MIB = 1024**2
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(float(raw))
+    except ValueError as exc:
+        raise ValueError(f"setting {name} must be a number, got {raw!r}") from exc
+
+
+def _parse_api_keys(raw: str) -> tuple[tuple[str, str], ...]:
+    """`acme:KEY1,globex:KEY2` -> (("acme", "KEY1"), ("globex", "KEY2"))."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        org, sep, key = item.partition(":")
+        if not sep or not org or not key:
+            raise ValueError(f"SIEVE_API_KEYS entries look like org:key, got {item!r}")
+        pairs.append((org, key))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    storage_url: str = "file://./.sieve-data/blobs"
+    secret_key: str = ""  # empty: a random secret is generated once and shared through Redis
+    public_url: str = "http://127.0.0.1:8000"
+    max_dataset_bytes: int = int(1.5 * GIB)
+    max_org_bytes: int = 10 * GIB
+    retention_days: int = 30
+    chunk_bytes: int = 64 * MIB
+    download_url_ttl_seconds: int = 24 * 3600
+    key_prefix: str = "sieve"
+    api_keys: tuple[tuple[str, str], ...] = ()
+    visibility_timeout_seconds: int = 3600
+    worker_concurrency: int = 0  # 0 = one process per core
+    max_chunk_attempts: int = 3
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            redis_url=env.get("REDIS_URL", defaults.redis_url),
+            storage_url=env.get("SIEVE_STORAGE_URL", defaults.storage_url),
+            secret_key=env.get("SIEVE_SECRET_KEY", ""),
+            public_url=env.get("SIEVE_PUBLIC_URL", defaults.public_url).rstrip("/"),
+            max_dataset_bytes=_int(env, "SIEVE_MAX_DATASET_BYTES", defaults.max_dataset_bytes),
+            max_org_bytes=_int(env, "SIEVE_MAX_ORG_BYTES", defaults.max_org_bytes),
+            retention_days=_int(env, "SIEVE_RETENTION_DAYS", defaults.retention_days),
+            chunk_bytes=_int(env, "SIEVE_CHUNK_BYTES", defaults.chunk_bytes),
+            download_url_ttl_seconds=_int(
+                env, "SIEVE_DOWNLOAD_URL_TTL", defaults.download_url_ttl_seconds
+            ),
+            key_prefix=env.get("SIEVE_KEY_PREFIX", defaults.key_prefix),
+            api_keys=_parse_api_keys(env.get("SIEVE_API_KEYS", "")),
+            visibility_timeout_seconds=_int(
+                env, "SIEVE_VISIBILITY_TIMEOUT", defaults.visibility_timeout_seconds
+            ),
+            worker_concurrency=_int(env, "SIEVE_WORKER_CONCURRENCY", 0),
+            max_chunk_attempts=_int(env, "SIEVE_MAX_CHUNK_ATTEMPTS", defaults.max_chunk_attempts),
+        )
+
+    @property
+    def storage_root(self) -> Path:
+        """Directory of a `file://` storage URL (relative paths allowed: file://./data)."""
+        if not self.storage_url.startswith("file://"):
+            raise ValueError(f"unsupported SIEVE_STORAGE_URL {self.storage_url!r}")
+        return Path(self.storage_url.removeprefix("file://")).resolve()

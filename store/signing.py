@@ -1,0 +1,33 @@
+"""Capability URLs: an HMAC over (blob key, expiry). Whoever holds the URL may fetch that blob
+until it expires; changing the key or the expiry invalidates the signature."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from urllib.parse import urlencode
+
+
+class UrlSigner:
+    def __init__(self, secret: str) -> None:
+        if not secret:
+            raise ValueError("a URL-signing secret is required")
+        self._secret = secret.encode("utf-8")
+
+    def _signature(self, key: str, expires: int) -> str:
+        message = f"{key}\n{expires}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def sign(self, key: str, ttl_seconds: int, now: float | None = None) -> str:
+        expires = int((time.time() if now is None else now) + ttl_seconds)
+        return urlencode({"expires": expires, "signature": self._signature(key, expires)})
+
+    def verify(self, key: str, expires: str, signature: str, now: float | None = None) -> bool:
+        try:
+            expiry = int(expires)
+        except (TypeError, ValueError):
+            return False
+        if expiry < (time.time() if now is None else now):
+            return False
+        return hmac.compare_digest(self._signature(key, expiry), signature or "")

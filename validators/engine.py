@@ -1,0 +1,70 @@
+"""Apply a dataset type's row rules to one parsed chunk: a report and the frame of valid rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import polars as pl
+
+from validators.findings import Finding
+from validators.parsing import ROW, ParsedChunk
+from validators.report import MAX_FINDINGS, ChunkReport
+from validators.spec import DatasetSpec, RowRule, present
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    file_format: str
+    keep_fields: tuple[str, ...] = ()
+
+
+def rules_for(spec: DatasetSpec, options: RuleOptions) -> tuple[RowRule, ...]:
+    """The spec's row rules plus `keep_fields`, which every row must have."""
+    extra = tuple(present(name) for name in options.keep_fields if name not in spec.field_names)
+    return spec.row_rules + extra
+
+
+def header_finding(spec: DatasetSpec, parsed: ParsedChunk, options: RuleOptions) -> Finding | None:
+    if options.file_format != "csv" or set(spec.required_fields) <= set(parsed.columns):
+        return None
+    reason = f"csv files must have a header with the required fields: {spec.required_fields}"
+    return Finding(0, None, reason, "file|csv_header")
+
+
+def evaluate_chunk(
+    spec: DatasetSpec, parsed: ParsedChunk, options: RuleOptions
+) -> tuple[ChunkReport, pl.DataFrame]:
+    header = header_finding(spec, parsed, options)
+    if header is not None:
+        report = ChunkReport(parsed.rows_seen, 0, [header], 1, Counter({header.rule: 1}))
+        return report, parsed.frame.clear()
+    rules = rules_for(spec, options)
+    if not rules or parsed.frame.height == 0:
+        return _report(parsed, parsed.frame.select(ROW), (), parsed.frame.height), parsed.frame
+    verdicts = parsed.frame.select(ROW, *[rule.passes().alias(rule.name) for rule in rules])
+    valid_mask = pl.all_horizontal([pl.col(rule.name) for rule in rules])
+    valid = parsed.frame.filter(verdicts.select(valid_mask).to_series())
+    return _report(parsed, verdicts, rules, valid.height), valid
+
+
+def _report(
+    parsed: ParsedChunk, verdicts: pl.DataFrame, rules: tuple[RowRule, ...], rows_valid: int
+) -> ChunkReport:
+    findings = list(parsed.findings)
+    counts = Counter(f.rule for f in parsed.findings)
+    for rule in rules:
+        failing = verdicts.filter(~pl.col(rule.name))[ROW]
+        if failing.len() == 0:
+            continue
+        counts[rule.name] += failing.len()
+        first = failing.head(MAX_FINDINGS).to_list()
+        findings.extend(Finding(row, rule.field, rule.reason, rule.name) for row in first)
+    findings.sort(key=lambda f: (f.row, f.rule))
+    return ChunkReport(
+        rows_seen=parsed.rows_seen,
+        rows_valid=rows_valid,
+        findings=findings[:MAX_FINDINGS],
+        finding_count=sum(counts.values()),
+        rule_counts=counts,
+    )

@@ -1,0 +1,1 @@
+"""One module per dataset type; each declares a SPEC."""
