@@ -55,4 +55,6 @@ class ApiKeyStore:
         return self._redis.get(self._keys.api_key(hash_key(api_key)))
 
     def any_key_exists(self) -> bool:
-        return next(self._redis.scan_iter(match=self._keys.api_key("*"), count=100), None) is not None
+        return (
+            next(self._redis.scan_iter(match=self._keys.api_key("*"), count=100), None) is not None
+        )

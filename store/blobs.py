@@ -57,6 +57,15 @@ class LocalBlobWriter:
             raise
         self._size += len(data)
 
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self._size
+
+    def flush(self) -> None:
+        self._file.flush()
+
     def commit(self) -> int:
         self._file.close()
         self._final.parent.mkdir(parents=True, exist_ok=True)

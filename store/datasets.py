@@ -58,6 +58,16 @@ for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
 return bytes
 """
 
+_SAVE_REPORT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, -1} end
+local stored = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
+if stored == 1 then
+  redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
+  redis.call('HINCRBY', KEYS[1], 'rows_seen', ARGV[3])
+end
+return {stored, redis.call('HLEN', KEYS[2])}
+"""
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -107,9 +117,12 @@ class DatasetStore:
         self._keys = keys
         self._transition = client.register_script(_TRANSITION)
         self._delete = client.register_script(_DELETE)
+        self._save_report = client.register_script(_SAVE_REPORT)
 
     # -- create / read -------------------------------------------------------------------
-    def create(self, record: dict[str, Any], upload_id: str | None, expire_seconds: int | None) -> None:
+    def create(
+        self, record: dict[str, Any], upload_id: str | None, expire_seconds: int | None
+    ) -> None:
         """Store the record, index it and hand the upload's quota reservation over to it.
 
         `usage_bytes` in the record is what delete will give back; the reservation entry is
@@ -119,7 +132,8 @@ class DatasetStore:
         score = epoch_micros(datetime.strptime(record["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ"))
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(self._keys.dataset(dataset_id), mapping=_encode(record))
-        pipe.zadd(self._keys.org_datasets(org), {dataset_id: score})
+        if record.get("dry_run") is not True:  # a dry run is never listed
+            pipe.zadd(self._keys.org_datasets(org), {dataset_id: score})
         pipe.zadd(self._keys.all_datasets(), {dataset_id: score})
         if upload_id is not None:
             pipe.hdel(self._keys.org_reservations(org), upload_id)
@@ -176,6 +190,10 @@ class DatasetStore:
             self._keys.all_datasets(), "-inf", f"({epoch_micros(moment)}", start=0, num=limit
         )
 
+    def forget(self, dataset_id: str) -> None:
+        """Drop an id from the retention index (its record may already have expired)."""
+        self._redis.zrem(self._keys.all_datasets(), dataset_id)
+
     # -- updates -------------------------------------------------------------------------
     def transition(self, dataset_id: str, status: str | None, **fields: Any) -> bool:
         """Set `status` (if given) and `fields` atomically, only if the record still exists,
@@ -203,18 +221,29 @@ class DatasetStore:
         released = int(self._delete(keys=keys, args=[dataset_id]))
         return None if released < 0 else released
 
+    def expire(self, dataset_id: str, seconds: int) -> None:
+        """Let the record and its bookkeeping vanish after `seconds` (dry runs)."""
+        pipe = self._redis.pipeline(transaction=True)
+        for key in [self._keys.dataset(dataset_id), *self._keys.dataset_aux_keys(dataset_id)]:
+            pipe.expire(key, seconds)
+        pipe.execute()
+
     # -- chunk bookkeeping ---------------------------------------------------------------
     def count_chunk_attempt(self, dataset_id: str, chunk_index: int) -> int:
         return int(self._redis.hincrby(self._keys.chunk_attempts(dataset_id), str(chunk_index), 1))
 
-    def save_chunk_report(self, dataset_id: str, chunk_index: int, report: dict[str, Any]) -> int:
-        """Record a chunk's report once (a redelivered chunk can't overwrite it); returns how
-        many chunk reports the dataset now has."""
-        key = self._keys.chunk_reports(dataset_id)
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hsetnx(key, str(chunk_index), json.dumps(report, separators=(",", ":")))
-        pipe.hlen(key)
-        return int(pipe.execute()[1])
+    def save_chunk_report(
+        self, dataset_id: str, chunk_index: int, report: dict[str, Any], rows_seen: int
+    ) -> tuple[bool, int]:
+        """Record a chunk's report once: a redelivered chunk can't overwrite it or count twice.
+
+        Returns (stored now, number of chunk reports); (False, -1) if the dataset is gone, so a
+        late chunk never resurrects a deleted dataset's bookkeeping.
+        """
+        keys = [self._keys.dataset(dataset_id), self._keys.chunk_reports(dataset_id)]
+        payload = json.dumps(report, separators=(",", ":"))
+        stored, count = self._save_report(keys=keys, args=[str(chunk_index), payload, rows_seen])
+        return bool(stored), int(count)
 
     def chunk_reports(self, dataset_id: str) -> dict[int, dict[str, Any]]:
         raw = self._redis.hgetall(self._keys.chunk_reports(dataset_id))
@@ -222,7 +251,9 @@ class DatasetStore:
 
     def claim_finalize(self, dataset_id: str, ttl_seconds: int) -> bool:
         """True for exactly one caller: the one that gets to trigger finalize."""
-        return bool(self._redis.set(self._keys.finalize_lock(dataset_id), "1", nx=True, ex=ttl_seconds))
+        return bool(
+            self._redis.set(self._keys.finalize_lock(dataset_id), "1", nx=True, ex=ttl_seconds)
+        )
 
     # -- idempotency ---------------------------------------------------------------------
     def idempotent_id(self, org: str, key: str) -> str | None:
@@ -234,3 +265,9 @@ class DatasetStore:
         if self._redis.set(redis_key, dataset_id, nx=True, ex=ttl_seconds):
             return dataset_id
         return self._redis.get(redis_key) or dataset_id
+
+    def forget_idempotent_id(self, org: str, key: str, dataset_id: str) -> None:
+        """Unbind `key` if it still points at `dataset_id` (that create failed; retries go on)."""
+        redis_key = self._keys.idempotency(org, key)
+        if self._redis.get(redis_key) == dataset_id:
+            self._redis.delete(redis_key)

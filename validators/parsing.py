@@ -23,7 +23,9 @@ from validators.formats import strip_bom
 ROW = "__row"
 MAX_JSON_DEPTH = 64
 
-_SUSPICIOUS_TEXT = re.compile(r"\n[ \t\r]*\n|\r(?!\n)|\x00|[\[{](?:\s*[\[{]){%d}" % MAX_JSON_DEPTH)
+_SUSPICIOUS_TEXT = re.compile(
+    r"\n[ \t\r]*\n|\r(?!\n)|\x00|[\[{](?:\s*[\[{]){" + str(MAX_JSON_DEPTH) + "}"
+)
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,25 @@ def _frame(rows: list[dict], row_numbers: list[int], options: ParseOptions) -> p
     columns: dict[str, pl.Series] = {ROW: pl.Series(ROW, row_numbers, dtype=pl.UInt32)}
     for name in options.kept_fields:
         values = [row.get(name) for row in rows]
-        dtype = pl.String if name in options.string_fields else None
-        columns[name] = pl.Series(name, values, dtype=dtype, strict=False)
+        columns[name] = pl.Series(name, values, dtype=_dtype_of(name, values, options))
     return pl.DataFrame(columns)
 
 
+def _dtype_of(name: str, values: list, options: ParseOptions) -> pl.DataType | None:
+    """Strings for the type's string fields; for kept extra fields, polars' own type when the
+    values agree, else Object so that mixed values keep their JSON types (polars would coerce)."""
+    if name in options.string_fields:
+        return pl.String
+    kinds = {type(v) for v in values if v is not None}
+    return None if len(kinds) <= 1 and not kinds & {dict, list} else pl.Object
+
+
 def _with_row_numbers(frame: pl.DataFrame, options: ParseOptions) -> pl.DataFrame:
-    missing = [pl.lit(None, dtype=pl.String).alias(n) for n in options.kept_fields if n not in frame.columns]
+    missing = [
+        pl.lit(None, dtype=pl.String).alias(n)
+        for n in options.kept_fields
+        if n not in frame.columns
+    ]
     return frame.with_columns(missing).select(
         pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias(ROW), *options.kept_fields
     )
@@ -72,7 +86,13 @@ def _line_count(text: str) -> int:
 
 
 def _json_type(value: object) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }
     return names.get(type(value), "null")
 
 
@@ -102,7 +122,7 @@ def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
 def _mistyped_string(text: str, options: ParseOptions) -> bool:
     """True if some string field *might* hold a non-string JSON value (the exact path decides)."""
     return any(
-        re.search(r'"%s"\s*:\s*[^"\s]' % re.escape(name), text) for name in options.string_fields
+        re.search('"' + re.escape(name) + r'"\s*:\s*[^"\s]', text) for name in options.string_fields
     )
 
 
@@ -200,7 +220,9 @@ def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | Non
         )
     except Exception:  # noqa: BLE001 - any polars failure means: read it row by row
         return None
-    return ParsedChunk(_with_row_numbers(frame, options), frame.height, columns=tuple(frame.columns))
+    return ParsedChunk(
+        _with_row_numbers(frame, options), frame.height, columns=tuple(frame.columns)
+    )
 
 
 def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
@@ -268,5 +290,7 @@ def _parse_text(data: bytes, options: ParseOptions) -> ParsedChunk:
             rows.append({"text": piece.removesuffix(b"\r").decode("utf-8")})
             numbers.append(number)
         except UnicodeDecodeError as exc:
-            findings.append(Finding(number, None, f"is not valid UTF-8 (byte {exc.start + 1})", "row|utf8"))
+            findings.append(
+                Finding(number, None, f"is not valid UTF-8 (byte {exc.start + 1})", "row|utf8")
+            )
     return ParsedChunk(_frame(rows, numbers, options), len(pieces), findings, columns=("text",))

@@ -61,7 +61,11 @@ def _too_few(role: str, found: int, needed: int, type_name: str) -> str:
 
 
 def _more(count: int) -> list[str]:
-    return [f"... and {count} more problem{'s' if count != 1 else ''} of this kind"] if count > 0 else []
+    return (
+        [f"... and {count} more problem{'s' if count != 1 else ''} of this kind"]
+        if count > 0
+        else []
+    )
 
 
 def _capped(messages: list[str]) -> list[str]:

@@ -1,0 +1,32 @@
+"""The Flask API: `gunicorn 'api:create_app()'`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from api.context import SieveContext
+from api.errors import register_error_handlers
+from api.views import blobs, datasets, health
+from store import Stores, open_stores, seed_api_keys
+from store.settings import Settings
+from workers.celery_app import create_celery
+from workers.enqueue import Enqueuer
+
+
+def create_app(
+    settings: Settings | None = None,
+    stores: Stores | None = None,
+    enqueuer: Enqueuer | None = None,
+) -> Flask:
+    settings = settings or Settings.from_env()
+    stores = stores or open_stores(settings)
+    seed_api_keys(stores)
+    app = Flask(__name__)
+    app.json.sort_keys = False
+    app.extensions["sieve"] = SieveContext(
+        settings, stores, enqueuer or Enqueuer(create_celery(settings))
+    )
+    register_error_handlers(app)
+    for blueprint in (datasets.bp, blobs.bp, health.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,19 @@
+"""Bearer API keys -> organization, for every /v1/datasets request."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from api.context import sieve
+from api.errors import ApiError
+
+
+def require_organization() -> None:
+    """before_request hook: sets g.org or answers 401."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "missing API key: send 'Authorization: Bearer <key>'")
+    org = sieve().stores.api_keys.organization_for(token.strip())
+    if org is None:
+        raise ApiError(401, "invalid API key")
+    g.org = org

@@ -1,0 +1,143 @@
+"""POST /v1/datasets: stream the files in, check the options, record the dataset, enqueue it.
+
+Order matters for "never half-written": files are stored and quota reserved first; the record
+(which takes over the reservation) is written only once everything checked out, and the job is
+enqueued last. Any failure before the record exists discards the files and the reservation.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from typing import Any
+
+from flask import Request
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from api.context import SieveContext
+from api.errors import ApiError, bad_request
+from api.schemas import CreateOptionsSchema, first_error, unknown_type_message
+from api.uploads import ReceivedUpload, UploadSession, drain
+from store.datasets import format_timestamp, utc_now
+from validators.formats import detect_format
+from validators.registry import spec_for
+
+LIST_OPTIONS = ("keep_fields", "optional_fields")
+IDEMPOTENCY_SECONDS = 24 * 3600
+
+
+def new_dataset_id(name: str) -> str:
+    """`<slug-of-name>-<26 chars of base32 randomness>` (130 bits: unguessable, URL-safe)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-") or "dataset"
+    token = base64.b32encode(secrets.token_bytes(17)).decode("ascii").lower().rstrip("=")[:26]
+    return f"{slug}-{token}"
+
+
+def _option_values(source: MultiDict | dict[str, list[str]]) -> dict[str, Any]:
+    """Flatten query/form values: list options keep every value, others take the last one."""
+    getlist = source.getlist if isinstance(source, MultiDict) else lambda k: source.get(k, [])
+    return {
+        key: getlist(key) if key in LIST_OPTIONS else getlist(key)[-1]
+        for key in source
+        if getlist(key)
+    }
+
+
+def _parse_options(query: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return CreateOptionsSchema().load({**form, **query})
+    except ValidationError as exc:
+        raise bad_request(first_error(exc)) from exc
+
+
+def _boolean_option(values: dict[str, Any], name: str) -> bool:
+    return str(values.get(name, "")).lower() in ("true", "1")
+
+
+def create_dataset(ctx: SieveContext, org: str, request: Request) -> str:
+    query = _option_values(request.args)
+    if "type" in query and spec_for(query["type"]) is None:  # fail before storing anything
+        drain(request.stream, ctx.settings.max_dataset_bytes)
+        raise bad_request(unknown_type_message(query["type"]))
+    idempotency_key = request.headers.get("Idempotency-Key", "").strip()[:200]
+    dataset_id = new_dataset_id(str(query.get("name") or "dataset"))
+    if idempotency_key:
+        bound = ctx.stores.datasets.remember_idempotent_id(
+            org, idempotency_key, dataset_id, IDEMPOTENCY_SECONDS
+        )
+        if bound != dataset_id:
+            drain(request.stream, ctx.settings.max_dataset_bytes)
+            return bound
+    try:
+        return _receive_and_record(ctx, org, request, query, dataset_id)
+    except BaseException:
+        if idempotency_key:
+            ctx.stores.datasets.forget_idempotent_id(org, idempotency_key, dataset_id)
+        raise
+
+
+def _receive_and_record(
+    ctx: SieveContext, org: str, request: Request, query: dict[str, Any], dataset_id: str
+) -> str:
+    boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
+    if request.mimetype != "multipart/form-data" or not boundary:
+        raise bad_request("send the dataset as multipart/form-data with a 'data' file part")
+    session = UploadSession(ctx.stores, org, dataset_id, not _boolean_option(query, "dry_run"))
+    try:
+        upload = session.receive(request.stream, boundary)
+        options = _parse_options(query, _option_values(upload.fields))
+        if options["dry_run"]:
+            session.stop_reserving()
+        record = _record(ctx, org, dataset_id, options, upload)
+        ctx.stores.datasets.create(record, None if options["dry_run"] else dataset_id, None)
+    except BaseException as exc:
+        session.discard()
+        if isinstance(exc, ApiError) and exc.status in (400, 413, 503):
+            drain(request.stream, ctx.settings.max_dataset_bytes)
+        raise
+    ctx.enqueuer.start_validation(dataset_id)
+    return dataset_id
+
+
+def _record(
+    ctx: SieveContext, org: str, dataset_id: str, options: dict[str, Any], upload: ReceivedUpload
+) -> dict[str, Any]:
+    spec = spec_for(options["type"])
+    files = {}
+    for role, received in upload.files.items():
+        part = "eval_data" if role == "eval" else "data"
+        if received.size == 0:
+            raise bad_request(f"the {part} file is empty")
+        file_format = detect_format(received.filename, received.head, options["text_separator"])
+        if file_format not in spec.formats:
+            raise bad_request(
+                f"{spec.name} accepts {', '.join(sorted(spec.formats))} files; "
+                f"the {part} file is {file_format}"
+            )
+        files[role] = {"key": received.key, "size": received.size, "format": file_format}
+    if "train" not in files:
+        raise bad_request("missing the 'data' file part")
+    now = format_timestamp(utc_now())
+    kept = (
+        "keep_original_file",
+        "skip_malformed_input",
+        "keep_fields",
+        "optional_fields",
+        "text_separator",
+        "csv_delimiter",
+    )
+    return {
+        "id": dataset_id,
+        "org": org,
+        "name": options["name"],
+        "dataset_type": spec.name,
+        "status": "queued",
+        "created_at": now,
+        "updated_at": now,
+        "dry_run": options["dry_run"],
+        "usage_bytes": 0 if options["dry_run"] else upload.total_bytes,
+        "options": {name: options[name] for name in kept},
+        "files": files,
+    }

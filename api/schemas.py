@@ -1,0 +1,216 @@
+"""marshmallow schemas: each endpoint's request parameters and response bodies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    post_load,
+    pre_load,
+    validate,
+)
+
+from validators.registry import supported_types
+from validators.schema import invalid_field_names
+
+TRUE_VALUES = {"true", "True", "TRUE", "1"}
+FALSE_VALUES = {"false", "False", "FALSE", "0"}
+STATUSES = ("unknown", "queued", "processing", "validated", "skipped", "failed")
+
+
+def unknown_type_message(dataset_type: object) -> str:
+    return f"unknown dataset type {dataset_type!r}; supported types: {', '.join(supported_types())}"
+
+
+def _known_type(dataset_type: str) -> None:
+    if dataset_type not in supported_types():
+        raise ValidationError(unknown_type_message(dataset_type))
+
+
+def _boolean() -> fields.Boolean:
+    return fields.Boolean(truthy=TRUE_VALUES, falsy=FALSE_VALUES, load_default=False)
+
+
+class FieldList(fields.Field):
+    """Repeated keys (`a=x&a=y`) or one comma-separated value (`a=x,y`)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) for v in values):
+            raise ValidationError("must be field names")
+        names = [name.strip() for v in values for name in v.split(",") if name.strip()]
+        bad = invalid_field_names(names)
+        if bad:
+            raise ValidationError(f"invalid field names {bad}: use letters, digits and underscores")
+        return list(dict.fromkeys(names))
+
+
+class CreateOptionsSchema(Schema):
+    """Options of POST /v1/datasets, from the query string and/or multipart text fields."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=50, error="name must be 1 to 50 characters"),
+        error_messages={"required": "missing required parameter 'name'"},
+    )
+    type = fields.String(
+        required=True,
+        validate=_known_type,
+        error_messages={"required": "missing required parameter 'type'"},
+    )
+    keep_original_file = _boolean()
+    skip_malformed_input = _boolean()
+    dry_run = _boolean()
+    keep_fields = FieldList(load_default=list)
+    optional_fields = FieldList(load_default=list)
+    text_separator = fields.String(
+        load_default=None, validate=validate.Length(min=1, error="text_separator can't be empty")
+    )
+    csv_delimiter = fields.String(
+        load_default=None,
+        validate=validate.Length(equal=1, error="csv_delimiter must be exactly one character"),
+    )
+
+    @pre_load
+    def _aliases(self, data: dict, **_: Any) -> dict:
+        data = dict(data)
+        if "csv_delimiter" not in data and "delimiter" in data:
+            data["csv_delimiter"] = data["delimiter"]
+        return data
+
+    @post_load
+    def _delimiter_is_usable(self, data: dict, **_: Any) -> dict:
+        if data.get("csv_delimiter") in {'"', "\n", "\r"}:
+            raise ValidationError("csv_delimiter can't be a quote or a line break", "csv_delimiter")
+        return data
+
+
+class FlexibleInteger(fields.Integer):
+    """Accepts `10` and `10.0` (the SDK types limit/offset as floats)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("must be an integer") from exc
+        if not number.is_integer():
+            raise ValidationError("must be an integer")
+        return super()._deserialize(int(number), attr, data, **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        text = value.strip().replace(" ", "+") if isinstance(value, str) else value
+        moment = super()._deserialize(text, attr, data, **kwargs)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class ListQuerySchema(Schema):
+    """Query of GET /v1/datasets."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    dataset_type = fields.String(load_default=None, data_key="datasetType")
+    validation_status = fields.String(
+        load_default=None,
+        data_key="validationStatus",
+        validate=validate.OneOf(
+            STATUSES, error="validationStatus must be one of " + ", ".join(STATUSES)
+        ),
+    )
+    before = UtcDateTime(load_default=None)
+    after = UtcDateTime(load_default=None)
+    limit = FlexibleInteger(
+        load_default=None, validate=validate.Range(min=1, error="limit must be at least 1")
+    )
+    offset = FlexibleInteger(
+        load_default=0, validate=validate.Range(min=0, error="offset can't be negative")
+    )
+
+    @pre_load
+    def _normalise(self, data: dict, **_: Any) -> dict:
+        data = dict(data)
+        if "datasetType" not in data and "dataset_type" in data:
+            data["datasetType"] = data["dataset_type"]
+        if "validationStatus" not in data and "validation_status" in data:
+            data["validationStatus"] = data["validation_status"]
+        if isinstance(data.get("validationStatus"), str):
+            data["validationStatus"] = data["validationStatus"].lower()
+        return data
+
+
+class _OmitNone(Schema):
+    @post_dump
+    def _drop_unknowns(self, data: dict, **_: Any) -> dict:
+        return {key: value for key, value in data.items() if value is not None}
+
+
+class DatasetPartSchema(_OmitNone):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    index = fields.Integer()
+    url = fields.String()
+    original_url = fields.String()
+    size_bytes = fields.Integer()
+    num_rows = fields.Integer()
+    samples = fields.List(fields.String())
+
+
+class ProgressSchema(_OmitNone):
+    chunks_done = fields.Integer()
+    chunks_total = fields.Integer()
+    rows_seen = fields.Integer()
+
+
+class DatasetSchema(_OmitNone):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    dataset_type = fields.String(required=True)
+    validation_status = fields.String(required=True)
+    validation_error = fields.String()
+    validation_warnings = fields.List(fields.String())
+    schema = fields.String()
+    required_fields = fields.List(fields.String())
+    preserve_fields = fields.List(fields.String())
+    dataset_parts = fields.List(fields.Nested(DatasetPartSchema))
+    parse_info = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    metrics = fields.Dict()
+    progress = fields.Nested(ProgressSchema)
+
+
+class CreateResponseSchema(Schema):
+    id = fields.String(required=True)
+
+
+class GetResponseSchema(Schema):
+    dataset = fields.Nested(DatasetSchema, required=True)
+
+
+class ListResponseSchema(Schema):
+    datasets = fields.List(fields.Nested(DatasetSchema), required=True)
+
+
+class UsageResponseSchema(Schema):
+    organization_usage = fields.Integer(required=True)
+
+
+def first_error(error: ValidationError) -> str:
+    """One readable sentence out of marshmallow's nested error dict."""
+    messages = error.messages
+    if isinstance(messages, dict):
+        field_name, problems = next(iter(messages.items()))
+        problem = problems[0] if isinstance(problems, list) else str(problems)
+        return problem if "'" in problem or field_name in problem else f"{field_name}: {problem}"
+    return str(messages[0] if isinstance(messages, list) else messages)

@@ -1,0 +1,191 @@
+"""Receive a multipart upload as a stream, straight into blob storage.
+
+The body is decoded incrementally (werkzeug's sans-IO MultipartDecoder): file bytes go to the
+blob writer as they arrive, the dataset size limit is checked on every block, and the org quota
+is reserved in step with the bytes received. Whatever goes wrong, `UploadSession.discard` removes
+every blob written and releases every byte reserved — nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+from api.errors import ApiError, bad_request
+from store import Stores
+from store.blobs import BlobWriter, StorageFullError
+from store.removal import upload_key
+from validators.formats import compression_of
+
+READ_BYTES = 1024 * 1024
+RESERVE_EVERY = 4 * 1024 * 1024
+HEAD_BYTES = 64 * 1024
+MAX_FIELD_BYTES = 64 * 1024
+MAX_PART_HEADER_BYTES = 16 * 1024
+FILE_ROLES = {"data": "train", "file": "train", "eval_data": "eval"}
+
+
+@dataclass
+class ReceivedFile:
+    role: str
+    key: str
+    filename: str
+    size: int = 0
+    head: bytes = b""
+
+
+@dataclass
+class ReceivedUpload:
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, ReceivedFile] = field(default_factory=dict)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files.values())
+
+
+def _human(size: int) -> str:
+    return f"{size / 1024**3:.2f} GiB" if size >= 1024**3 else f"{size / 1024**2:.1f} MiB"
+
+
+class UploadSession:
+    """One upload's blobs and quota reservation, until it becomes a dataset or is discarded."""
+
+    def __init__(self, stores: Stores, org: str, dataset_id: str, reserve_quota: bool) -> None:
+        self._stores = stores
+        self._org = org
+        self.dataset_id = dataset_id
+        self._reserve_quota = reserve_quota
+        self._reserved = 0
+        self._writer: BlobWriter | None = None
+        self.upload = ReceivedUpload()
+
+    # -- receiving -----------------------------------------------------------------------
+    def receive(self, stream: BinaryIO, boundary: bytes) -> ReceivedUpload:
+        decoder = MultipartDecoder(boundary, max_form_memory_size=MAX_FIELD_BYTES)
+        current: ReceivedFile | str | None = None
+        field_buffer = bytearray()
+        finished = False
+        while not finished:
+            block = stream.read(READ_BYTES)
+            decoder.receive_data(block or None)
+            try:
+                event = decoder.next_event()
+                while not isinstance(event, NeedData | Epilogue):
+                    if isinstance(event, File):
+                        current = self._open_file(event)
+                    elif isinstance(event, Field):
+                        current, field_buffer = event.name, bytearray()
+                    elif isinstance(event, Data):
+                        current, field_buffer = self._on_data(current, field_buffer, event)
+                    event = decoder.next_event()
+            except ValueError as exc:
+                raise bad_request(f"malformed multipart body: {exc}") from exc
+            finished = isinstance(event, Epilogue)
+            if not block and not finished:
+                raise bad_request("the multipart body ended before its closing boundary")
+        self._finish_writer()
+        self._reserve(force=True)
+        return self.upload
+
+    def _open_file(self, event: File) -> ReceivedFile:
+        role = FILE_ROLES.get(event.name)
+        if role is None:
+            raise bad_request(
+                f"unexpected file part {event.name!r}: "
+                "send the file as 'data' (and optionally 'eval_data')"
+            )
+        if role in self.upload.files:
+            raise bad_request(f"the {event.name!r} file was sent twice")
+        received = ReceivedFile(role, upload_key(self.dataset_id, role), event.filename or "upload")
+        self.upload.files[role] = received
+        self._writer = self._stores.blobs.open_writer(received.key)
+        return received
+
+    def _on_data(
+        self, current: ReceivedFile | str | None, buffer: bytearray, event: Data
+    ) -> tuple[ReceivedFile | str | None, bytearray]:
+        if isinstance(current, ReceivedFile):
+            self._write(current, event.data)
+            if not event.more_data:
+                self._finish_writer()
+            return current, buffer
+        buffer.extend(event.data)
+        if len(buffer) > MAX_FIELD_BYTES:
+            raise bad_request(f"form field {current!r} is too long")
+        if not event.more_data and isinstance(current, str):
+            value = buffer.decode("utf-8", errors="replace")
+            self.upload.fields.setdefault(current, []).append(value)
+        return current, buffer
+
+    def _write(self, received: ReceivedFile, data: bytes) -> None:
+        if not data:
+            return
+        if len(received.head) < HEAD_BYTES:
+            received.head += data[: HEAD_BYTES - len(received.head)]
+            self._refuse_compressed(received)
+        received.size += len(data)
+        limit = self._stores.settings.max_dataset_bytes
+        if self.upload.total_bytes > limit:
+            raise ApiError(
+                413,
+                f"the dataset is larger than the {_human(limit)} limit "
+                "(data and eval_data together)",
+            )
+        try:
+            self._writer.write(data)
+        except StorageFullError as exc:
+            self._writer = None
+            raise ApiError(503, "storage is full; try again later") from exc
+        self._reserve()
+
+    def _refuse_compressed(self, received: ReceivedFile) -> None:
+        kind = compression_of(received.head)
+        if kind is not None and len(received.head) >= 4:
+            part = "eval_data" if received.role == "eval" else "data"
+            raise bad_request(f"the {part} file is {kind}-compressed; upload it uncompressed")
+
+    def _finish_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer = None
+
+    def _reserve(self, force: bool = False) -> None:
+        if not self._reserve_quota:
+            return
+        total = self.upload.total_bytes
+        if not force and total - self._reserved < RESERVE_EVERY:
+            return
+        if not self._stores.quota.reserve(self._org, self.dataset_id, total):
+            limit = _human(self._stores.settings.max_org_bytes)
+            raise bad_request(
+                f"You have exceeded capacity: your organization may store {limit} of datasets"
+            )
+        self._reserved = total
+
+    # -- endings -------------------------------------------------------------------------
+    def stop_reserving(self) -> None:
+        """A dry run discovered late: give the quota back but keep the files for validation."""
+        self._reserve_quota = False
+        self._stores.quota.release(self._org, self.dataset_id)
+
+    def discard(self) -> None:
+        """Remove every blob written and release every byte reserved (idempotent)."""
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+        for received in self.upload.files.values():
+            self._stores.blobs.delete_prefix(received.key)
+        self._stores.quota.release(self._org, self.dataset_id)
+
+
+def drain(stream: BinaryIO, budget: int) -> None:
+    """Read and drop what's left of a refused request body (up to `budget` bytes), so the client
+    sees our error answer instead of a reset connection."""
+    while budget > 0:
+        block = stream.read(min(READ_BYTES, budget))
+        if not block:
+            return
+        budget -= len(block)

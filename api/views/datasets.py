@@ -1,0 +1,68 @@
+"""The /v1/datasets resource: create, list, get, delete, usage."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, jsonify, request
+from marshmallow import ValidationError
+
+from api.auth import require_organization
+from api.context import sieve
+from api.creation import create_dataset
+from api.errors import bad_request, not_found
+from api.presenter import dataset_view
+from api.schemas import (
+    CreateResponseSchema,
+    GetResponseSchema,
+    ListQuerySchema,
+    ListResponseSchema,
+    UsageResponseSchema,
+    first_error,
+)
+from store.datasets import ListQuery
+from store.removal import remove_dataset
+
+bp = Blueprint("datasets", __name__, url_prefix="/v1/datasets")
+bp.before_request(require_organization)
+
+
+def _view(record: dict) -> dict:
+    ctx = sieve()
+    return dataset_view(record, ctx.stores.blobs, ctx.settings.download_url_ttl_seconds)
+
+
+@bp.post("")
+def create() -> Response:
+    dataset_id = create_dataset(sieve(), g.org, request)
+    return jsonify(CreateResponseSchema().dump({"id": dataset_id}))
+
+
+@bp.get("")
+def list_datasets() -> Response:
+    try:
+        query = ListQuerySchema().load(request.args.to_dict())
+    except ValidationError as exc:
+        raise bad_request(first_error(exc)) from exc
+    records = sieve().stores.datasets.list(g.org, ListQuery(**query))
+    return jsonify(ListResponseSchema().dump({"datasets": [_view(r) for r in records]}))
+
+
+@bp.get("/usage")
+def usage() -> Response:
+    used = sieve().stores.quota.usage(g.org)
+    return jsonify(UsageResponseSchema().dump({"organization_usage": used}))
+
+
+@bp.get("/<dataset_id>")
+def get(dataset_id: str) -> Response:
+    record = sieve().stores.datasets.get(dataset_id, org=g.org)
+    if record is None:
+        raise not_found()
+    return jsonify(GetResponseSchema().dump({"dataset": _view(record)}))
+
+
+@bp.delete("/<dataset_id>")
+def delete(dataset_id: str) -> Response:
+    stores = sieve().stores
+    if stores.datasets.get(dataset_id, org=g.org) is None or not remove_dataset(stores, dataset_id):
+        raise not_found()
+    return jsonify({})

@@ -1,0 +1,27 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from api.context import sieve
+from api.errors import ApiError
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"ok": True})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    stores = sieve().stores
+    try:
+        stores.redis.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        raise ApiError(503, f"redis is unreachable: {type(exc).__name__}") from exc
+    if not stores.blobs.is_healthy():
+        raise ApiError(503, "storage is not writable")
+    return jsonify({"ok": True})

@@ -1,0 +1,1 @@
+"""The `sieve` command: run everything on one machine, manage API keys."""

@@ -1,0 +1,27 @@
+"""Removing a dataset everywhere: its record (releasing its quota once) and all of its blobs."""
+
+from __future__ import annotations
+
+from store import Stores
+
+
+def dataset_prefix(dataset_id: str) -> str:
+    """Blob folder of a dataset, named by the random token that ends its id (`<slug>-<token>`),
+    so storage paths never contain anything the user chose."""
+    return f"datasets/{dataset_id.rsplit('-', 1)[-1]}"
+
+
+def upload_key(dataset_id: str, role: str) -> str:
+    return f"{dataset_prefix(dataset_id)}/upload/{role}"
+
+
+def part_key(dataset_id: str, part_name: str) -> str:
+    return f"{dataset_prefix(dataset_id)}/parts/{part_name}.avro"
+
+
+def remove_dataset(stores: Stores, dataset_id: str) -> bool:
+    """Delete record then files. True if this call removed the record (False: already gone).
+    Files are removed either way, so a retry cleans up after an interrupted removal."""
+    released = stores.datasets.delete(dataset_id)
+    stores.blobs.delete_prefix(dataset_prefix(dataset_id))
+    return released is not None

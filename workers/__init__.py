@@ -1,0 +1,1 @@
+"""Celery workers: chunk planning, parallel chunk validation, finalize, retention."""

@@ -1,0 +1,40 @@
+"""The Celery app, configured from the environment. `celery -A workers.celery_app worker`."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from store.settings import Settings
+
+TASKS_MODULE = "workers.tasks"
+
+
+def create_celery(settings: Settings) -> Celery:
+    app = Celery("sieve", broker=settings.redis_url, include=[TASKS_MODULE])
+    transport = {"visibility_timeout": settings.visibility_timeout_seconds}
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options=transport,
+        visibility_timeout=settings.visibility_timeout_seconds,
+        broker_connection_retry_on_startup=True,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            "purge-expired-datasets": {
+                "task": "workers.purge_expired",
+                "schedule": 3600.0,
+            }
+        },
+    )
+    if settings.worker_concurrency:
+        app.conf.worker_concurrency = settings.worker_concurrency
+    return app
+
+
+app = create_celery(Settings.from_env())

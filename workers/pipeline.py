@@ -1,0 +1,196 @@
+"""The validation pipeline as plain functions over the stores; tasks.py wraps them for Celery.
+
+start -> plan chunks, status "processing"; validate_chunk x N (any worker, any order, any
+number of times) -> one report per chunk; the chunk that completes the set claims finalize
+(SET NX), and finalize merges the reports into the verdict. Every step re-reads the record
+and stops quietly if the dataset was deleted meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from store import Stores
+from store.datasets import TERMINAL_STATUSES
+from store.removal import dataset_prefix, part_key
+from validators.engine import RuleOptions, evaluate_chunk
+from validators.parsing import ParseOptions, parse_chunk
+from validators.registry import spec_for
+from validators.report import ChunkReport, merge
+from validators.schema import avro_schema, avro_schema_json, kept_fields
+from validators.verdict import Verdict, judge
+from workers.parts import write_part
+from workers.planning import Chunk, PlanError, plan_file
+
+log = logging.getLogger(__name__)
+FILE_ROLES = ("train", "eval")
+FINALIZE_CLAIM_SECONDS = 24 * 3600
+DRY_RUN_KEEP_SECONDS = 3600
+
+
+def start(stores: Stores, dataset_id: str) -> list[Chunk]:
+    """Plan the chunks and mark the dataset processing. Returns the chunks to validate."""
+    record = stores.datasets.get(dataset_id)
+    if record is None or record["status"] in TERMINAL_STATUSES:
+        return []
+    if record.get("plan"):  # redelivered start: the plan stands, chunks are idempotent
+        return [Chunk(**c) for c in record["plan"]["chunks"]]
+    try:
+        chunks, headers = _plan(stores, record)
+    except PlanError as exc:
+        _conclude(stores, record, Verdict("failed", str(exc)), [], {})
+        return []
+    plan = {"chunks": [c.to_dict() for c in chunks], "csv_headers": headers}
+    stores.datasets.transition(dataset_id, "processing", plan=plan, chunks_total=len(chunks))
+    return chunks
+
+
+def _plan(stores: Stores, record: dict) -> tuple[list[Chunk], dict[str, int]]:
+    chunks: list[Chunk] = []
+    headers: dict[str, int] = {}
+    separator = record["options"].get("text_separator") or "\n"
+    for role in FILE_ROLES:
+        file = record["files"].get(role)
+        if file is None:
+            continue
+        file_chunks, header_end = plan_file(
+            stores.blobs, role, file, stores.settings.chunk_bytes, separator, len(chunks)
+        )
+        chunks.extend(file_chunks)
+        headers[role] = header_end
+    return chunks, headers
+
+
+def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
+    """Validate one chunk and record its report. True when this call completed the set and
+    claimed the right to trigger finalize."""
+    record = stores.datasets.get(dataset_id)
+    if record is None or record["status"] in TERMINAL_STATUSES:
+        return False
+    attempts = stores.datasets.count_chunk_attempt(dataset_id, chunk.index)
+    if attempts > stores.settings.max_chunk_attempts:
+        reason = (
+            f"the {chunk.role} file could not be validated: a chunk failed {attempts - 1} times"
+        )
+        _conclude(stores, record, Verdict("failed", reason), [], {})
+        return False
+    report = _chunk_report(stores, record, chunk)
+    _, count = stores.datasets.save_chunk_report(
+        dataset_id, chunk.index, report, report["rows_seen"]
+    )
+    if count < 0 and report.get("part"):
+        stores.blobs.delete_prefix(report["part"]["key"])  # deleted while we worked
+    total = int(record.get("chunks_total") or len(record["plan"]["chunks"]))
+    return count == total and stores.datasets.claim_finalize(dataset_id, FINALIZE_CLAIM_SECONDS)
+
+
+def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
+    spec = spec_for(record["dataset_type"])
+    options = record["options"]
+    file = record["files"][chunk.role]
+    fields = kept_fields(spec, options.get("keep_fields", []), options.get("optional_fields", []))
+    header_end = record["plan"]["csv_headers"].get(chunk.role, 0)
+    parse_options = ParseOptions(
+        format=file["format"],
+        kept_fields=tuple(fields),
+        string_fields=tuple(f.name for f in spec.fields if f.kind == "string"),
+        delimiter=options.get("csv_delimiter") or ",",
+        separator=options.get("text_separator") or "\n",
+        csv_header=stores.blobs.read_range(file["key"], 0, header_end) if header_end else b"",
+    )
+    data = stores.blobs.read_range(file["key"], chunk.start, chunk.end)
+    parsed = parse_chunk(data, parse_options)
+    del data
+    rule_options = RuleOptions(file["format"], tuple(options.get("keep_fields", [])))
+    report, valid = evaluate_chunk(spec, parsed, rule_options)
+    result: dict[str, Any] = {"role": chunk.role, **report.to_dict()}
+    keep_rows = options.get("skip_malformed_input") or report.finding_count == 0
+    if valid.height and keep_rows:
+        name = f"{chunk.role}-{chunk.index:05d}"
+        extras = set(fields) - set(spec.field_names)
+        key = part_key(record["id"], name)
+        result["part"] = {
+            "name": name,
+            **write_part(stores.blobs, key, valid, avro_schema(spec, fields), extras),
+        }
+    return result
+
+
+def finalize(stores: Stores, dataset_id: str) -> None:
+    """Merge the chunk reports into the verdict. Idempotent: a second run changes nothing."""
+    record = stores.datasets.get(dataset_id)
+    if record is None or record["status"] in TERMINAL_STATUSES:
+        return
+    spec = spec_for(record["dataset_type"])
+    reports = stores.datasets.chunk_reports(dataset_id)
+    chunks = [Chunk(**c) for c in record["plan"]["chunks"]]
+    if len(reports) < len(chunks):
+        log.warning("finalize of %s before all chunks reported", dataset_id)
+        return
+    files = []
+    for role in FILE_ROLES:
+        if role in record["files"]:
+            role_reports = [
+                ChunkReport.from_dict(reports[c.index]) for c in chunks if c.role == role
+            ]
+            files.append(merge(role, role_reports))
+    verdict = judge(spec, files, bool(record["options"].get("skip_malformed_input")))
+    parts = [reports[c.index]["part"] for c in chunks if reports[c.index].get("part")]
+    _conclude(stores, record, verdict, parts, _metrics(files, parts))
+
+
+def _metrics(files: list, parts: list[dict]) -> dict:
+    examples = {f.role: f.rows_valid for f in files}
+    sizes = {
+        role: sum(p["size_bytes"] for p in parts if p["name"].startswith(role))
+        for role in FILE_ROLES
+    }
+    return {
+        "finetune_dataset_metrics": {
+            "total_examples": sum(examples.values()),
+            "train_examples": examples.get("train", 0),
+            "eval_examples": examples.get("eval", 0),
+            "train_size_bytes": sizes["train"],
+            "eval_size_bytes": sizes["eval"],
+        }
+    }
+
+
+def fail(stores: Stores, dataset_id: str, reason: str) -> None:
+    """End a dataset as failed for a reason outside its data (e.g. repeated crashes)."""
+    record = stores.datasets.get(dataset_id)
+    if record is not None:
+        parts = [
+            r["part"] for r in stores.datasets.chunk_reports(dataset_id).values() if r.get("part")
+        ]
+        _conclude(stores, record, Verdict("failed", reason), parts, {})
+
+
+def _conclude(
+    stores: Stores, record: dict, verdict: Verdict, parts: list[dict], metrics: dict
+) -> None:
+    dataset_id = record["id"]
+    spec = spec_for(record["dataset_type"])
+    dry_run = record.get("dry_run") == "true"
+    if verdict.status != "validated" or dry_run:
+        for part in parts:
+            stores.blobs.delete_prefix(part["key"])
+        parts = []
+    options = record["options"]
+    fields = kept_fields(spec, options.get("keep_fields", []), options.get("optional_fields", []))
+    moved = stores.datasets.transition(
+        dataset_id,
+        verdict.status,
+        validation_error=verdict.error or "",
+        validation_warnings=verdict.warnings,
+        parts=parts,
+        metrics=metrics,
+        schema=avro_schema_json(spec, fields),
+    )
+    if not moved and not stores.datasets.exists(dataset_id):
+        for part in parts:  # deleted while finalizing: leave nothing behind
+            stores.blobs.delete_prefix(part["key"])
+    if dry_run:  # the verdict stays readable for a while; nothing else is kept
+        stores.datasets.expire(dataset_id, DRY_RUN_KEEP_SECONDS)
+        stores.blobs.delete_prefix(dataset_prefix(dataset_id))

@@ -1,0 +1,64 @@
+"""Celery tasks: thin wrappers that parse the message, call the pipeline and fan out.
+
+An unexpected error in a step is retried a few times (a transient storage or Redis hiccup);
+when the attempts run out the dataset is failed with a clear message rather than left
+"processing" forever.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+
+from workers import pipeline, retention
+from workers.context import stores
+from workers.planning import Chunk
+
+log = logging.getLogger(__name__)
+RETRY_DELAY_SECONDS = 2
+
+
+def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> None:
+    attempts = stores().settings.max_chunk_attempts
+    if task.request.retries + 1 < attempts:
+        raise task.retry(exc=exc, countdown=RETRY_DELAY_SECONDS, max_retries=attempts)
+    log.exception("dataset %s: %s failed %d times", dataset_id, step, attempts)
+    pipeline.fail(stores(), dataset_id, f"internal error while {step}; please upload again")
+
+
+@shared_task(name="workers.start_validation", bind=True)
+def start_validation(self: Task, dataset_id: str) -> None:
+    try:
+        chunks = pipeline.start(stores(), dataset_id)
+    except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
+        _retry_or_fail(self, dataset_id, "planning the validation", exc)
+        return
+    for chunk in chunks:
+        validate_chunk.delay(dataset_id, chunk.index, chunk.role, chunk.start, chunk.end)
+
+
+@shared_task(name="workers.validate_chunk", bind=True)
+def validate_chunk(
+    self: Task, dataset_id: str, index: int, role: str, start: int, end: int
+) -> None:
+    try:
+        completed = pipeline.validate_chunk(stores(), dataset_id, Chunk(index, role, start, end))
+    except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
+        _retry_or_fail(self, dataset_id, f"validating chunk {index} of the {role} file", exc)
+        return
+    if completed:
+        finalize.delay(dataset_id)
+
+
+@shared_task(name="workers.finalize", bind=True)
+def finalize(self: Task, dataset_id: str) -> None:
+    try:
+        pipeline.finalize(stores(), dataset_id)
+    except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
+        _retry_or_fail(self, dataset_id, "merging the chunk reports", exc)
+
+
+@shared_task(name="workers.purge_expired")
+def purge_expired() -> int:
+    return retention.purge_expired(stores())
