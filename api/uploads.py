@@ -64,7 +64,7 @@ class UploadSession:
 
     # -- receiving -----------------------------------------------------------------------
     def receive(self, stream: BinaryIO, boundary: bytes) -> ReceivedUpload:
-        decoder = MultipartDecoder(boundary, max_form_memory_size=MAX_FIELD_BYTES)
+        decoder = MultipartDecoder(boundary)  # field sizes are capped in _on_data
         current: ReceivedFile | str | None = None
         field_buffer = bytearray()
         finished = False

@@ -1,0 +1,105 @@
+"""A whole Sieve stack as separate OS processes: gunicorn (the Procfile's web) and a Celery
+worker, on a real redis-server, driven over real HTTP."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from cli.launcher import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+KEYS = {"acme": "sk-test-acme-0123456789abcdef", "globex": "sk-test-globex-0123456789abcdef",
+        "quota": "sk-test-quota-0123456789abcdef", "racers": "sk-test-racers-0123456789abcdef"}
+_databases = itertools.count(1)
+
+
+@dataclass
+class Stack:
+    url: str
+    storage: Path
+    env: dict[str, str]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def headers(self, org: str = "acme") -> dict[str, str]:
+        return {"Authorization": f"Bearer {KEYS[org]}"}
+
+    def wait_final(self, dataset_id: str, org: str = "acme", timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = requests.get(f"{self.url}/v1/datasets/{dataset_id}", headers=self.headers(org))
+            response.raise_for_status()
+            dataset = response.json()["dataset"]
+            if dataset["validation_status"] in ("validated", "failed"):
+                return dataset
+            time.sleep(0.1)
+        raise TimeoutError(f"{dataset_id} did not finish in {timeout} s")
+
+    def stored_files(self) -> list[Path]:
+        return sorted(p for p in self.storage.rglob("*") if p.is_file())
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_stack(redis_url: str, workdir: Path, **settings: str) -> Stack:
+    port = free_port()
+    storage = workdir / "blobs"
+    env = {
+        **os.environ,
+        "REDIS_URL": f"{redis_url}/{next(_databases)}",
+        "SIEVE_STORAGE_URL": f"file://{storage}",
+        "SIEVE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "SIEVE_API_KEYS": ",".join(f"{org}:{key}" for org, key in KEYS.items()),
+        "SIEVE_SECRET_KEY": "e2e-secret",
+        **settings,
+    }
+    stack = Stack(f"http://127.0.0.1:{port}", storage, env)
+    logs = open(workdir / "stack.log", "wb")  # noqa: SIM115 - lives as long as the stack
+    commands = [
+        [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "api:create_app()"],
+        [str(BIN / "celery"), "-A", "workers.celery_app", "worker", "--concurrency", "2",
+         "--loglevel", "WARNING", "--without-mingle", "--without-gossip", "--without-heartbeat"],
+    ]
+    for command in commands:
+        stack.processes.append(
+            subprocess.Popen(command, env=env, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT)
+        )
+    wait_for_port(port, timeout=30)
+    return stack
+
+
+@pytest.fixture(scope="session")
+def stack(redis_server: str, tmp_path_factory: pytest.TempPathFactory):
+    """Default settings, but small limits so limit tests stay fast."""
+    started = start_stack(
+        redis_server, tmp_path_factory.mktemp("stack"),
+        SIEVE_MAX_DATASET_BYTES=str(3 * 1024 * 1024),
+        SIEVE_MAX_ORG_BYTES=str(5 * 1024 * 1024),
+    )
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_chunk_stack(redis_server: str, tmp_path_factory: pytest.TempPathFactory):
+    """Chunks of a few hundred bytes: every small file becomes many chunks."""
+    started = start_stack(redis_server, tmp_path_factory.mktemp("tiny"), SIEVE_CHUNK_BYTES="300")
+    yield started
+    started.stop()
