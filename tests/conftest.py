@@ -23,8 +23,19 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory):
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
-         "--save", "", "--appendonly", "no"],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(workdir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
     )
     wait_for_port(port)
@@ -39,8 +50,10 @@ def make_stores(tmp_path: Path):
 
     def factory(**overrides):
         settings = Settings(
-            redis_url="redis://fake", storage_url=f"file://{tmp_path / 'blobs'}",
-            secret_key="test-secret", **overrides,
+            redis_url="redis://fake",
+            storage_url=f"file://{tmp_path / 'blobs'}",
+            secret_key="test-secret",
+            **overrides,
         )
         return open_stores(settings, client=fakeredis.FakeRedis(decode_responses=True))
 

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -116,14 +117,29 @@ def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
     rows = _line_count(text)
     if frame.height != rows or not _string_columns_ok(frame, options):
         return None
+    if _coercion_possible(frame, text, options):
+        return None
     return ParsedChunk(_with_row_numbers(frame, options), rows, columns=tuple(frame.columns))
 
 
 def _mistyped_string(text: str, options: ParseOptions) -> bool:
     """True if some string field *might* hold a non-string JSON value (the exact path decides)."""
-    return any(
-        re.search('"' + re.escape(name) + r'"\s*:\s*[^"\s]', text) for name in options.string_fields
-    )
+    return _values_may_not_be_strings(text, options.string_fields)
+
+
+def _values_may_not_be_strings(text: str, names: Iterable[str]) -> bool:
+    return any(re.search('"' + re.escape(name) + r'"\s*:\s*[^"\s]', text) for name in names)
+
+
+def _coercion_possible(frame: pl.DataFrame, text: str, options: ParseOptions) -> bool:
+    """polars turns a column holding both strings and other values into strings; a kept extra
+    field read as String may hide numbers or objects, so check its raw values like ours."""
+    extras = [
+        name
+        for name in options.kept_fields
+        if name not in options.string_fields and frame.schema.get(name) == pl.String
+    ]
+    return _values_may_not_be_strings(text, extras)
 
 
 def _string_columns_ok(frame: pl.DataFrame, options: ParseOptions) -> bool:

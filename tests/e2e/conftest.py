@@ -18,8 +18,12 @@ from cli.launcher import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-KEYS = {"acme": "sk-test-acme-0123456789abcdef", "globex": "sk-test-globex-0123456789abcdef",
-        "quota": "sk-test-quota-0123456789abcdef", "racers": "sk-test-racers-0123456789abcdef"}
+KEYS = {
+    "acme": "sk-test-acme-0123456789abcdef",
+    "globex": "sk-test-globex-0123456789abcdef",
+    "quota": "sk-test-quota-0123456789abcdef",
+    "racers": "sk-test-racers-0123456789abcdef",
+}
 _databases = itertools.count(1)
 
 
@@ -36,7 +40,9 @@ class Stack:
     def wait_final(self, dataset_id: str, org: str = "acme", timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            response = requests.get(f"{self.url}/v1/datasets/{dataset_id}", headers=self.headers(org))
+            response = requests.get(
+                f"{self.url}/v1/datasets/{dataset_id}", headers=self.headers(org)
+            )
             response.raise_for_status()
             dataset = response.json()["dataset"]
             if dataset["validation_status"] in ("validated", "failed"):
@@ -72,10 +78,29 @@ def start_stack(redis_url: str, workdir: Path, **settings: str) -> Stack:
     stack = Stack(f"http://127.0.0.1:{port}", storage, env)
     logs = open(workdir / "stack.log", "wb")  # noqa: SIM115 - lives as long as the stack
     commands = [
-        [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "api:create_app()"],
-        [str(BIN / "celery"), "-A", "workers.celery_app", "worker", "--concurrency", "2",
-         "--loglevel", "WARNING", "--without-mingle", "--without-gossip", "--without-heartbeat"],
+        [
+            str(BIN / "gunicorn"),
+            "--config",
+            "deploy/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "api:create_app()",
+        ],
+        [
+            str(BIN / "celery"),
+            "-A",
+            "workers.celery_app",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "WARNING",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ],
     ]
     for command in commands:
         stack.processes.append(
@@ -89,7 +114,8 @@ def start_stack(redis_url: str, workdir: Path, **settings: str) -> Stack:
 def stack(redis_server: str, tmp_path_factory: pytest.TempPathFactory):
     """Default settings, but small limits so limit tests stay fast."""
     started = start_stack(
-        redis_server, tmp_path_factory.mktemp("stack"),
+        redis_server,
+        tmp_path_factory.mktemp("stack"),
         SIEVE_MAX_DATASET_BYTES=str(3 * 1024 * 1024),
         SIEVE_MAX_ORG_BYTES=str(5 * 1024 * 1024),
     )

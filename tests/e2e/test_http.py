@@ -18,8 +18,11 @@ def _post(stack, files, org="acme", headers=None, **params):
     params.setdefault("name", "t")
     params.setdefault("type", "embed-input")
     return requests.post(
-        f"{stack.url}/v1/datasets", params=params, files=files,
-        headers={**stack.headers(org), **(headers or {})}, timeout=60,
+        f"{stack.url}/v1/datasets",
+        params=params,
+        files=files,
+        headers={**stack.headers(org), **(headers or {})},
+        timeout=60,
     )
 
 
@@ -45,7 +48,9 @@ def test_auth_errors_are_json(stack, headers, status):
 
 def test_bearer_scheme_is_case_insensitive(stack):
     key = stack.headers()["Authorization"].split()[1]
-    response = requests.get(f"{stack.url}/v1/datasets/usage", headers={"Authorization": f"bearer {key}"})
+    response = requests.get(
+        f"{stack.url}/v1/datasets/usage", headers={"Authorization": f"bearer {key}"}
+    )
     assert response.status_code == 200 and "organization_usage" in response.json()
 
 
@@ -53,10 +58,18 @@ def test_bearer_scheme_is_case_insensitive(stack):
     ("params", "files", "message"),
     [
         ({"name": None}, {"data": ("a.jsonl", b'{"text":"a"}\n')}, "name"),
-        ({"type": "nope"}, {"data": ("a.jsonl", b'{"text":"a"}\n')}, "supported types: embed-input"),
+        (
+            {"type": "nope"},
+            {"data": ("a.jsonl", b'{"text":"a"}\n')},
+            "supported types: embed-input",
+        ),
         ({"csv_delimiter": ";;"}, {"data": ("a.csv", b"text\na\n")}, "exactly one character"),
         ({}, {"data": ("a.jsonl", b"")}, "the data file is empty"),
-        ({}, {"data": ("a.jsonl", b'{"text":"a"}\n'), "extra": ("x", b"1")}, "unexpected file part 'extra'"),
+        (
+            {},
+            {"data": ("a.jsonl", b'{"text":"a"}\n'), "extra": ("x", b"1")},
+            "unexpected file part 'extra'",
+        ),
         ({}, {"eval_data": ("a.jsonl", b'{"text":"a"}\n')}, "missing the 'data' file part"),
         ({"name": "n" * 51}, {"data": ("a.jsonl", b'{"text":"a"}\n')}, "name must be 1 to 50"),
         ({}, {"data": ("a.jsonl", b"\x1f\x8b\x08\x00" + b"\x00" * 20)}, "gzip-compressed"),
@@ -66,8 +79,10 @@ def test_bad_creates_answer_400_and_store_nothing(stack, params, files, message)
     before = stack.stored_files()
     query = {"name": "t", "type": "embed-input", **params}
     response = requests.post(
-        f"{stack.url}/v1/datasets", params={k: v for k, v in query.items() if v is not None},
-        files=files, headers=stack.headers(),
+        f"{stack.url}/v1/datasets",
+        params={k: v for k, v in query.items() if v is not None},
+        files=files,
+        headers=stack.headers(),
     )
     assert response.status_code == 400, response.text
     assert message in response.json()["message"]
@@ -78,7 +93,8 @@ def test_options_as_multipart_fields_and_file_alias(stack):
     response = requests.post(
         f"{stack.url}/v1/datasets",
         data={"name": "form fields", "type": "embed-input", "delimiter": ";", "keep_fields": "b,c"},
-        files={"file": ("x.csv", b"text;b;c\nhello;1;2\n")}, headers=stack.headers(),
+        files={"file": ("x.csv", b"text;b;c\nhello;1;2\n")},
+        headers=stack.headers(),
     )
     assert response.status_code == 200, response.text
     dataset = stack.wait_final(response.json()["id"])
@@ -86,12 +102,22 @@ def test_options_as_multipart_fields_and_file_alias(stack):
     assert dataset["name"] == "form fields"
     assert dataset["parse_info"]["delimiter"] == ";"
     assert dataset["preserve_fields"] == ["b", "c"]
-    assert json.loads(dataset["dataset_parts"][0]["samples"][0]) == {"text": "hello", "b": "1", "c": "2"}
+    assert json.loads(dataset["dataset_parts"][0]["samples"][0]) == {
+        "text": "hello",
+        "b": "1",
+        "c": "2",
+    }
 
 
 def test_unknown_dataset_is_404_and_usage_is_not_an_id(stack):
-    assert requests.get(f"{stack.url}/v1/datasets/nope-123", headers=stack.headers()).status_code == 404
-    assert requests.delete(f"{stack.url}/v1/datasets/nope-123", headers=stack.headers()).status_code == 404
+    assert (
+        requests.get(f"{stack.url}/v1/datasets/nope-123", headers=stack.headers()).status_code
+        == 404
+    )
+    assert (
+        requests.delete(f"{stack.url}/v1/datasets/nope-123", headers=stack.headers()).status_code
+        == 404
+    )
     usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers())
     assert set(usage.json()) == {"organization_usage"}
 
@@ -103,13 +129,21 @@ def test_too_large_is_413_and_leaves_nothing(stack):
     assert response.status_code == 413
     assert "larger than the 3.0 MiB limit" in response.json()["message"]
     assert stack.stored_files() == before
-    assert requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers("quota")).json() == usage
-    assert requests.get(f"{stack.url}/v1/datasets", headers=stack.headers("quota")).json()["datasets"] == []
+    assert (
+        requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers("quota")).json()
+        == usage
+    )
+    assert (
+        requests.get(f"{stack.url}/v1/datasets", headers=stack.headers("quota")).json()["datasets"]
+        == []
+    )
 
 
 def test_data_and_eval_together_count_against_the_dataset_limit(stack):
     half = _jsonl_of_size(int(1.6 * MIB))
-    response = _post(stack, {"data": ("a.jsonl", half), "eval_data": ("b.jsonl", half)}, org="quota")
+    response = _post(
+        stack, {"data": ("a.jsonl", half), "eval_data": ("b.jsonl", half)}, org="quota"
+    )
     assert response.status_code == 413
 
 
@@ -124,12 +158,17 @@ def test_org_capacity_is_enforced_while_streaming_and_released_on_delete(stack):
     assert third.status_code == 400
     assert third.json()["message"].startswith("You have exceeded capacity")
     assert stack.stored_files() == files_before
-    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=quota).json()["organization_usage"]
+    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=quota).json()[
+        "organization_usage"
+    ]
     assert usage == 2 * len(two_mib)
     for created in (first, second):
         stack.wait_final(created.json()["id"], "quota")
         requests.delete(f"{stack.url}/v1/datasets/{created.json()['id']}", headers=quota)
-    assert requests.get(f"{stack.url}/v1/datasets/usage", headers=quota).json()["organization_usage"] == 0
+    assert (
+        requests.get(f"{stack.url}/v1/datasets/usage", headers=quota).json()["organization_usage"]
+        == 0
+    )
     assert _post(stack, {"data": ("d.jsonl", two_mib)}, org="quota").status_code == 200
 
 
@@ -138,12 +177,16 @@ def test_concurrent_uploads_never_overshoot_the_org_cap(stack):
     body = _jsonl_of_size(MIB + 1000)  # 5 MiB cap: at most 4 fit
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        responses = list(pool.map(lambda i: _post(stack, {"data": (f"{i}.jsonl", body)}, org="racers"), range(8)))
+        responses = list(
+            pool.map(lambda i: _post(stack, {"data": (f"{i}.jsonl", body)}, org="racers"), range(8))
+        )
     accepted = [r for r in responses if r.status_code == 200]
     refused = [r for r in responses if r.status_code != 200]
     assert len(accepted) == 4
     assert all(r.status_code == 400 and "exceeded capacity" in r.json()["message"] for r in refused)
-    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=racers).json()["organization_usage"]
+    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=racers).json()[
+        "organization_usage"
+    ]
     assert usage == len(accepted) * len(body)
     for response in accepted:
         dataset_id = response.json()["id"]
@@ -169,7 +212,7 @@ def test_dry_run_validates_but_keeps_and_counts_nothing(stack):
     assert response.status_code == 200
     dataset = stack.wait_final(response.json()["id"])
     assert dataset["validation_status"] == "failed"
-    assert "row 2 of the train file: field 'text' is empty" == dataset["validation_error"]
+    assert dataset["validation_error"] == "row 2 of the train file: field 'text' is empty"
     assert requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers()).json() == usage
     listed = requests.get(f"{stack.url}/v1/datasets", headers=stack.headers()).json()["datasets"]
     assert response.json()["id"] not in {d["id"] for d in listed}
@@ -177,12 +220,17 @@ def test_dry_run_validates_but_keeps_and_counts_nothing(stack):
 
 
 def test_part_urls_need_no_auth_and_refuse_tampering(stack):
-    response = _post(stack, {"data": ("a.txt", b"first line\nsecond line\n")}, keep_original_file="true")
+    response = _post(
+        stack, {"data": ("a.txt", b"first line\nsecond line\n")}, keep_original_file="true"
+    )
     dataset = stack.wait_final(response.json()["id"])
     part = dataset["dataset_parts"][0]
     download = requests.get(part["url"])
     assert download.status_code == 200 and "Content-Encoding" not in download.headers
-    assert [r["text"] for r in fastavro.reader(io.BytesIO(download.content))] == ["first line", "second line"]
+    assert [r["text"] for r in fastavro.reader(io.BytesIO(download.content))] == [
+        "first line",
+        "second line",
+    ]
     assert requests.get(part["original_url"]).content == b"first line\nsecond line\n"
     assert requests.get(part["url"].replace("signature=", "signature=0")).status_code == 403
     assert requests.get(part["url"].replace("expires=", "expires=1")).status_code == 403

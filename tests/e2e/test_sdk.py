@@ -29,7 +29,10 @@ def clients(stack):
 def test_create_wait_get_download_delete(clients, tmp_path):
     acme = clients["acme"]
     created = acme.datasets.create(
-        name="Embeddings ÆØÅ", type="embed-input", data=io.BytesIO(_jsonl(ROWS)), keep_fields=["lang"]
+        name="Embeddings ÆØÅ",
+        type="embed-input",
+        data=io.BytesIO(_jsonl(ROWS)),
+        keep_fields=["lang"],
     )
     assert created.id.startswith("embeddings-")
     done = wait(acme, created, timeout=60, interval=0.2)
@@ -66,21 +69,28 @@ def test_list_filters_usage_and_isolation(clients, stack):
     acme, globex = clients["acme"], clients["globex"]
     usage_before = acme.datasets.get_usage().organization_usage
     data = _jsonl(ROWS)
-    good = [acme.datasets.create(name=f"good {i}", type="embed-input", data=io.BytesIO(data)) for i in range(3)]
+    good = [
+        acme.datasets.create(name=f"good {i}", type="embed-input", data=io.BytesIO(data))
+        for i in range(3)
+    ]
     bad = acme.datasets.create(name="bad", type="embed-input", data=io.BytesIO(b'{"text": 1}\n'))
     other = globex.datasets.create(name="theirs", type="embed-input", data=io.BytesIO(data))
     for created in [*good, bad]:
         stack.wait_final(created.id, "acme")
     stack.wait_final(other.id, "globex")
 
-    assert acme.datasets.get_usage().organization_usage == usage_before + 3 * len(data) + len(b'{"text": 1}\n')
+    assert acme.datasets.get_usage().organization_usage == usage_before + 3 * len(data) + len(
+        b'{"text": 1}\n'
+    )
     listed = acme.datasets.list().datasets
     ids = [d.id for d in listed]
     assert ids[:4] == [bad.id, *[g.id for g in reversed(good)]]  # newest first
     assert other.id not in ids
 
     validated = acme.datasets.list(validation_status="validated").datasets
-    assert {d.id for d in validated} >= {g.id for g in good} and bad.id not in {d.id for d in validated}
+    assert {d.id for d in validated} >= {g.id for g in good} and bad.id not in {
+        d.id for d in validated
+    }
     failed = acme.datasets.list(validation_status="failed").datasets
     assert bad.id in {d.id for d in failed}
     assert acme.datasets.list(dataset_type="embed-input").datasets
@@ -95,7 +105,10 @@ def test_list_filters_usage_and_isolation(clients, stack):
     assert good[2].id in after and bad.id in after and good[0].id not in after
     assert acme.datasets.list(after=datetime.now(UTC) + timedelta(hours=1)).datasets == []
 
-    for action in (lambda: globex.datasets.get(good[0].id), lambda: globex.datasets.delete(good[0].id)):
+    for action in (
+        lambda: globex.datasets.get(good[0].id),
+        lambda: globex.datasets.delete(good[0].id),
+    ):
         with pytest.raises(ApiError) as hidden:
             action()
         assert hidden.value.status_code == 404

@@ -1,0 +1,113 @@
+"""Dataset records, quota and keys on fakeredis: the atomic rules hold."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from store.datasets import ListQuery, format_timestamp, utc_now
+
+
+def _record(dataset_id: str, org: str = "acme", size: int = 10, **extra) -> dict:
+    now = extra.pop("at", utc_now())
+    return {
+        "id": dataset_id,
+        "org": org,
+        "name": dataset_id,
+        "dataset_type": "embed-input",
+        "status": "queued",
+        "created_at": format_timestamp(now),
+        "updated_at": format_timestamp(now),
+        "usage_bytes": size,
+        "options": {},
+        "files": {},
+        **extra,
+    }
+
+
+@pytest.fixture
+def stores(make_stores):
+    return make_stores(max_org_bytes=100)
+
+
+def test_reservations_are_absolute_so_retries_are_noops(stores):
+    assert stores.quota.reserve("acme", "u1", 40)
+    assert stores.quota.reserve("acme", "u1", 40)
+    assert stores.quota.usage("acme") == 40
+    assert stores.quota.reserve("acme", "u2", 60)
+    assert not stores.quota.reserve("acme", "u3", 1)
+    assert stores.quota.release("acme", "u2") == 60
+    assert stores.quota.release("acme", "u2") == 0
+    assert stores.quota.usage("acme") == 40
+
+
+def test_create_takes_over_the_reservation_and_delete_releases_once(stores):
+    stores.quota.reserve("acme", "ds-1", 30)
+    stores.datasets.create(_record("ds-1", size=30), "ds-1", None)
+    assert stores.quota.release("acme", "ds-1") == 0  # no longer a reservation
+    assert stores.quota.usage("acme") == 30
+    assert stores.datasets.delete("ds-1") == 30
+    assert stores.datasets.delete("ds-1") is None
+    assert stores.quota.usage("acme") == 0
+
+
+def test_status_never_goes_backwards_nor_leaves_a_terminal_state(stores):
+    stores.datasets.create(_record("ds-1"), None, None)
+    assert stores.datasets.transition("ds-1", "processing")
+    assert not stores.datasets.transition("ds-1", "queued")
+    assert stores.datasets.transition("ds-1", "validated")
+    assert not stores.datasets.transition("ds-1", "failed")
+    assert not stores.datasets.transition("ds-1", None, metrics={"x": 1})
+    assert stores.datasets.get("ds-1")["status"] == "validated"
+
+
+def test_transitions_do_not_resurrect_a_deleted_record(stores):
+    stores.datasets.create(_record("ds-1"), None, None)
+    stores.datasets.delete("ds-1")
+    assert not stores.datasets.transition("ds-1", "validated", parts=[])
+    assert stores.datasets.get("ds-1") is None
+    assert stores.datasets.save_chunk_report("ds-1", 0, {"a": 1}, 5) == (False, -1)
+
+
+def test_chunk_reports_are_recorded_once(stores):
+    stores.datasets.create(_record("ds-1"), None, None)
+    assert stores.datasets.save_chunk_report("ds-1", 0, {"n": 1}, 5) == (True, 1)
+    assert stores.datasets.save_chunk_report("ds-1", 0, {"n": 2}, 5) == (False, 1)
+    assert stores.datasets.chunk_reports("ds-1") == {0: {"n": 1}}
+    assert stores.datasets.get("ds-1")["rows_seen"] == "5"
+    assert stores.datasets.claim_finalize("ds-1", 60)
+    assert not stores.datasets.claim_finalize("ds-1", 60)
+
+
+def test_get_hides_other_orgs(stores):
+    stores.datasets.create(_record("ds-1", org="acme"), None, None)
+    assert stores.datasets.get("ds-1", org="globex") is None
+    assert stores.datasets.get("ds-1", org="acme")["name"] == "ds-1"
+
+
+def test_list_filters_newest_first(stores):
+    start = utc_now()
+    for i in range(5):
+        extra = {"status": "failed"} if i == 2 else {}
+        stores.datasets.create(
+            _record(f"ds-{i}", at=start + timedelta(seconds=i), **extra), None, None
+        )
+    stores.datasets.create(_record("other", org="globex"), None, None)
+    ids = lambda **q: [r["id"] for r in stores.datasets.list("acme", ListQuery(**q))]  # noqa: E731
+    assert ids() == ["ds-4", "ds-3", "ds-2", "ds-1", "ds-0"]
+    assert ids(validation_status="failed") == ["ds-2"]
+    assert ids(limit=2, offset=1) == ["ds-3", "ds-2"]
+    assert ids(before=start + timedelta(seconds=2)) == ["ds-1", "ds-0"]
+    assert ids(after=start + timedelta(seconds=2)) == ["ds-4", "ds-3"]
+    assert ids(dataset_type="chat-finetune-input") == []
+
+
+def test_api_keys_are_stored_hashed(stores):
+    key = stores.api_keys.create("acme")
+    assert stores.api_keys.organization_for(key) == "acme"
+    for name in stores.redis.keys("*"):
+        stored = stores.redis.get(name) if stores.redis.type(name) == "string" else ""
+        assert key not in name and key not in stored
+    assert stores.api_keys.revoke(key)
+    assert stores.api_keys.organization_for(key) is None
