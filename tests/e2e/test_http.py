@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import json
+import time
 
 import fastavro
 import pytest
@@ -236,3 +237,38 @@ def test_part_urls_need_no_auth_and_refuse_tampering(stack):
     assert requests.get(part["url"].replace("expires=", "expires=1")).status_code == 403
     other_part = part["url"].replace("train-00000", "train-00001")
     assert requests.get(other_part).status_code == 403
+
+
+def test_an_upload_cut_off_midway_leaves_nothing(stack):
+    import socket
+    from urllib.parse import urlparse
+
+    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers("quota")).json()
+    before = stack.stored_files()
+    boundary = "xyzzy"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="data"; filename="a.jsonl"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    body_start = head + _jsonl_of_size(MIB)
+    target = urlparse(stack.url)
+    request = (
+        f"POST /v1/datasets?name=cut&type=embed-input HTTP/1.1\r\nHost: {target.netloc}\r\n"
+        f"Authorization: {stack.headers('quota')['Authorization']}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {len(body_start) + MIB}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((target.hostname, target.port)) as sock:
+        sock.sendall(request + body_start)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and stack.stored_files() != before:
+        time.sleep(0.1)
+    assert stack.stored_files() == before
+    assert (
+        requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers("quota")).json()
+        == usage
+    )
+    assert (
+        requests.get(f"{stack.url}/v1/datasets", headers=stack.headers("quota")).json()["datasets"]
+        == []
+    )
