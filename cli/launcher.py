@@ -40,35 +40,37 @@ def port_is_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+def spawn_redis_server(port: int, directory: Path, durable: bool) -> subprocess.Popen:
+    """A real redis-server on 127.0.0.1:`port`; durable = append-only file, fsync every second."""
+    directory.mkdir(parents=True, exist_ok=True)
+    persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if durable else []
+    process = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            *persistence,
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    return process
+
+
 def start_embedded_redis(data_dir: Path) -> tuple[str, subprocess.Popen | object]:
     """A real redis-server if one is installed, else fakeredis's in-process TCP server.
 
     It takes the default Redis port when free, so `sieve keys create` in another shell finds
     it with no configuration."""
     port = DEFAULT_REDIS_PORT if port_is_free(DEFAULT_REDIS_PORT) else free_port()
-    binary = shutil.which("redis-server")
-    if binary:
-        redis_dir = data_dir / "redis"
-        redis_dir.mkdir(parents=True, exist_ok=True)
-        process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(redis_dir),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--save",
-                "",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_for_port(port)
+    if shutil.which("redis-server"):
+        process = spawn_redis_server(port, data_dir / "redis", durable=True)
         return f"redis://127.0.0.1:{port}/0", process
     from threading import Thread
 

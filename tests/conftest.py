@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import fakeredis
 import pytest
 
-from cli.launcher import free_port, wait_for_port
+from cli.launcher import free_port, spawn_redis_server
 from store import open_stores
 from store.settings import Settings
 
@@ -17,28 +16,10 @@ from store.settings import Settings
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory):
     """A real redis-server on a free port, for the whole test session."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is required for integration tests (make test installs it)")
     port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(workdir),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
+    process = spawn_redis_server(port, tmp_path_factory.mktemp("redis"), durable=False)
     yield f"redis://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)

@@ -37,6 +37,14 @@ class Stack:
     def headers(self, org: str = "acme") -> dict[str, str]:
         return {"Authorization": f"Bearer {KEYS[org]}"}
 
+    def usage(self, org: str = "acme") -> int:
+        response = requests.get(f"{self.url}/v1/datasets/usage", headers=self.headers(org))
+        return response.json()["organization_usage"]
+
+    def list(self, org: str = "acme", **query: str) -> list[dict]:
+        response = requests.get(f"{self.url}/v1/datasets", params=query, headers=self.headers(org))
+        return response.json()["datasets"]
+
     def wait_final(self, dataset_id: str, org: str = "acme", timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

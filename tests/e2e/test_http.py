@@ -124,20 +124,14 @@ def test_unknown_dataset_is_404_and_usage_is_not_an_id(stack):
 
 
 def test_too_large_is_413_and_leaves_nothing(stack):
-    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers("quota")).json()
+    usage, listed = stack.usage("quota"), stack.list("quota")
     before = stack.stored_files()
     response = _post(stack, {"data": ("big.jsonl", _jsonl_of_size(4 * MIB))}, org="quota")
     assert response.status_code == 413
     assert "larger than the 3.0 MiB limit" in response.json()["message"]
     assert stack.stored_files() == before
-    assert (
-        requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers("quota")).json()
-        == usage
-    )
-    assert (
-        requests.get(f"{stack.url}/v1/datasets", headers=stack.headers("quota")).json()["datasets"]
-        == []
-    )
+    assert stack.usage("quota") == usage
+    assert stack.list("quota") == listed
 
 
 def test_data_and_eval_together_count_against_the_dataset_limit(stack):
@@ -159,17 +153,12 @@ def test_org_capacity_is_enforced_while_streaming_and_released_on_delete(stack):
     assert third.status_code == 400
     assert third.json()["message"].startswith("You have exceeded capacity")
     assert stack.stored_files() == files_before
-    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=quota).json()[
-        "organization_usage"
-    ]
+    usage = stack.usage("quota")
     assert usage == 2 * len(two_mib)
     for created in (first, second):
         stack.wait_final(created.json()["id"], "quota")
         requests.delete(f"{stack.url}/v1/datasets/{created.json()['id']}", headers=quota)
-    assert (
-        requests.get(f"{stack.url}/v1/datasets/usage", headers=quota).json()["organization_usage"]
-        == 0
-    )
+    assert stack.usage("quota") == 0
     assert _post(stack, {"data": ("d.jsonl", two_mib)}, org="quota").status_code == 200
 
 
@@ -185,9 +174,7 @@ def test_concurrent_uploads_never_overshoot_the_org_cap(stack):
     refused = [r for r in responses if r.status_code != 200]
     assert len(accepted) == 4
     assert all(r.status_code == 400 and "exceeded capacity" in r.json()["message"] for r in refused)
-    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=racers).json()[
-        "organization_usage"
-    ]
+    usage = stack.usage("racers")
     assert usage == len(accepted) * len(body)
     for response in accepted:
         dataset_id = response.json()["id"]
@@ -203,19 +190,19 @@ def test_idempotency_key_returns_the_same_dataset(stack):
     assert first.status_code == second.status_code == 200
     assert first.json()["id"] == second.json()["id"]
     assert len(_files_of(stack, first.json()["id"])) >= 1
-    listed = requests.get(f"{stack.url}/v1/datasets", headers=stack.headers()).json()["datasets"]
+    listed = stack.list()
     assert sum(d["id"] == first.json()["id"] for d in listed) == 1
 
 
 def test_dry_run_validates_but_keeps_and_counts_nothing(stack):
-    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers()).json()
+    usage = stack.usage()
     response = _post(stack, {"data": ("a.jsonl", b'{"text":"a"}\n{"text":""}\n')}, dry_run="true")
     assert response.status_code == 200
     dataset = stack.wait_final(response.json()["id"])
     assert dataset["validation_status"] == "failed"
     assert dataset["validation_error"] == "row 2 of the train file: field 'text' is empty"
-    assert requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers()).json() == usage
-    listed = requests.get(f"{stack.url}/v1/datasets", headers=stack.headers()).json()["datasets"]
+    assert stack.usage() == usage
+    listed = stack.list()
     assert response.json()["id"] not in {d["id"] for d in listed}
     assert _files_of(stack, response.json()["id"]) == []
 
@@ -243,7 +230,7 @@ def test_an_upload_cut_off_midway_leaves_nothing(stack):
     import socket
     from urllib.parse import urlparse
 
-    usage = requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers("quota")).json()
+    usage, listed = stack.usage("quota"), stack.list("quota")
     before = stack.stored_files()
     boundary = "xyzzy"
     head = (
@@ -264,11 +251,5 @@ def test_an_upload_cut_off_midway_leaves_nothing(stack):
     while time.monotonic() < deadline and stack.stored_files() != before:
         time.sleep(0.1)
     assert stack.stored_files() == before
-    assert (
-        requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers("quota")).json()
-        == usage
-    )
-    assert (
-        requests.get(f"{stack.url}/v1/datasets", headers=stack.headers("quota")).json()["datasets"]
-        == []
-    )
+    assert stack.usage("quota") == usage
+    assert stack.list("quota") == listed
