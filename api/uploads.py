@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+from werkzeug.sansio.multipart import (
+    Data,
+    Epilogue,
+    Field,
+    File,
+    MultipartDecoder,
+    NeedData,
+    State,
+)
 
 from api.errors import ApiError, bad_request
 from store import Stores
@@ -70,6 +78,8 @@ class UploadSession:
         finished = False
         while not finished:
             block = stream.read(READ_BYTES)
+            if not block and decoder.state != State.EPILOGUE:
+                raise bad_request("the upload ended before the multipart body was complete")
             decoder.receive_data(block or None)
             try:
                 event = decoder.next_event()
@@ -84,8 +94,6 @@ class UploadSession:
             except ValueError as exc:
                 raise bad_request(f"malformed multipart body: {exc}") from exc
             finished = isinstance(event, Epilogue)
-            if not block and not finished:
-                raise bad_request("the multipart body ended before its closing boundary")
         self._finish_writer()
         self._reserve(force=True)
         return self.upload
