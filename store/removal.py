@@ -19,6 +19,10 @@ def part_key(dataset_id: str, part_name: str) -> str:
     return f"{dataset_prefix(dataset_id)}/parts/{part_name}.avro"
 
 
+def hashes_key(dataset_id: str, chunk_index: int) -> str:
+    return f"{dataset_prefix(dataset_id)}/hashes/{chunk_index:05d}.arrow"
+
+
 def remove_dataset(stores: Stores, dataset_id: str) -> bool:
     """Delete record then files. True if this call removed the record (False: already gone).
     Files are removed either way, so a retry cleans up after an interrupted removal."""

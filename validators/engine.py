@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from validators.aggregates import tally
 from validators.findings import Finding
 from validators.parsing import ROW, ParsedChunk
 from validators.report import MAX_FINDINGS, ChunkReport
@@ -41,11 +42,15 @@ def evaluate_chunk(
         return report, parsed.frame.clear()
     rules = rules_for(spec, options)
     if not rules or parsed.frame.height == 0:
-        return _report(parsed, parsed.frame.select(ROW), (), parsed.frame.height), parsed.frame
+        report = _report(parsed, parsed.frame.select(ROW), (), parsed.frame.height)
+        report.tally = tally(spec, parsed.frame)
+        return report, parsed.frame
     verdicts = parsed.frame.select(ROW, *[rule.passes().alias(rule.name) for rule in rules])
     valid_mask = pl.all_horizontal([pl.col(rule.name) for rule in rules])
     valid = parsed.frame.filter(verdicts.select(valid_mask).to_series())
-    return _report(parsed, verdicts, rules, valid.height), valid
+    report = _report(parsed, verdicts, rules, valid.height)
+    report.tally = tally(spec, valid)
+    return report, valid
 
 
 def _report(

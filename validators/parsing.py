@@ -13,13 +13,23 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from validators.fieldtypes import (
+    DTYPES,
+    accepts_dtype,
+    as_declared,
+    from_csv_cell,
+    json_type_name,
+    may_hide_wrong_types,
+    normalised,
+    type_problem,
+)
 from validators.findings import Finding
 from validators.formats import strip_bom
+from validators.spec import FieldKind
 
 ROW = "__row"
 MAX_JSON_DEPTH = 64
@@ -33,10 +43,14 @@ _SUSPICIOUS_TEXT = re.compile(
 class ParseOptions:
     format: str  # "jsonl" | "csv" | "txt"
     kept_fields: tuple[str, ...]
-    string_fields: tuple[str, ...] = ()
+    field_kinds: tuple[tuple[str, FieldKind], ...] = ()  # the type's fields: checked strictly
     delimiter: str = ","
     separator: str = "\n"
     csv_header: bytes = b""  # the header record, prepended to CSV chunks after the first
+
+    @property
+    def kinds(self) -> dict[str, FieldKind]:
+        return dict(self.field_kinds)
 
 
 @dataclass
@@ -63,10 +77,11 @@ def _frame(rows: list[dict], row_numbers: list[int], options: ParseOptions) -> p
 
 
 def _dtype_of(name: str, values: list, options: ParseOptions) -> pl.DataType | None:
-    """Strings for the type's string fields; for kept extra fields, polars' own type when the
-    values agree, else Object so that mixed values keep their JSON types (polars would coerce)."""
-    if name in options.string_fields:
-        return pl.String
+    """The declared dtype for the type's fields; for kept extra fields, polars' own type when
+    the values agree, else Object so that mixed values keep their JSON types (polars would
+    coerce them)."""
+    if name in options.kinds:
+        return DTYPES[options.kinds[name]]
     kinds = {type(v) for v in values if v is not None}
     return None if len(kinds) <= 1 and not kinds & {dict, list} else pl.Object
 
@@ -77,24 +92,16 @@ def _with_row_numbers(frame: pl.DataFrame, options: ParseOptions) -> pl.DataFram
         for n in options.kept_fields
         if n not in frame.columns
     ]
-    return frame.with_columns(missing).select(
-        pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias(ROW), *options.kept_fields
+    declared = [as_declared(name, kind) for name, kind in options.field_kinds]
+    return (
+        frame.with_columns(missing)
+        .with_columns(declared)
+        .select(pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias(ROW), *options.kept_fields)
     )
 
 
 def _line_count(text: str) -> int:
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
-
-
-def _json_type(value: object) -> str:
-    names = {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        list: "a list",
-        dict: "an object",
-    }
-    return names.get(type(value), "null")
 
 
 # -- JSONL ---------------------------------------------------------------------------------
@@ -108,46 +115,37 @@ def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if text.startswith("\n") or _SUSPICIOUS_TEXT.search(text) or _mistyped_string(text, options):
+    if (
+        text.startswith("\n")
+        or _SUSPICIOUS_TEXT.search(text)
+        or may_hide_wrong_types(text, options.field_kinds)
+    ):
         return None
     try:
         frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except Exception:  # noqa: BLE001 - any polars failure means: read it row by row
         return None
     rows = _line_count(text)
-    if frame.height != rows or not _string_columns_ok(frame, options):
+    if frame.height != rows or not _declared_columns_ok(frame, options):
         return None
     if _coercion_possible(frame, text, options):
         return None
     return ParsedChunk(_with_row_numbers(frame, options), rows, columns=tuple(frame.columns))
 
 
-def _mistyped_string(text: str, options: ParseOptions) -> bool:
-    """True if some string field *might* hold a non-string JSON value (the exact path decides)."""
-    return _values_may_not_be_strings(text, options.string_fields)
-
-
-def _values_may_not_be_strings(text: str, names: Iterable[str]) -> bool:
-    return any(re.search('"' + re.escape(name) + r'"\s*:\s*[^"\s]', text) for name in names)
-
-
 def _coercion_possible(frame: pl.DataFrame, text: str, options: ParseOptions) -> bool:
     """polars turns a column holding both strings and other values into strings; a kept extra
     field read as String may hide numbers or objects, so check its raw values like ours."""
     extras = [
-        name
+        (name, FieldKind.STRING)
         for name in options.kept_fields
-        if name not in options.string_fields and frame.schema.get(name) == pl.String
+        if name not in options.kinds and frame.schema.get(name) == pl.String
     ]
-    return _values_may_not_be_strings(text, extras)
+    return may_hide_wrong_types(text, extras)
 
 
-def _string_columns_ok(frame: pl.DataFrame, options: ParseOptions) -> bool:
-    return all(
-        frame.schema[name] in (pl.String, pl.Null)
-        for name in options.string_fields
-        if name in frame.columns
-    )
+def _declared_columns_ok(frame: pl.DataFrame, options: ParseOptions) -> bool:
+    return all(accepts_dtype(kind, frame.schema.get(name)) for name, kind in options.field_kinds)
 
 
 def _parse_jsonl_exact(data: bytes, options: ParseOptions) -> ParsedChunk:
@@ -181,12 +179,17 @@ def _read_json_line(raw: bytes, options: ParseOptions) -> tuple[dict, None] | tu
     except ValueError as exc:
         return None, (None, f"is not valid JSON ({exc.msg} at column {exc.colno})", "row|json")
     if not isinstance(record, dict):
-        return None, (None, f"is not a JSON object (got {_json_type(record)})", "row|json_object")
-    for name in options.string_fields:
+        return None, (
+            None,
+            f"is not a JSON object (got {json_type_name(record)})",
+            "row|json_object",
+        )
+    for name, kind in options.field_kinds:
         value = record.get(name)
-        if value is not None and not isinstance(value, str):
-            reason = f"must be a string, got {_json_type(value)}"
-            return None, (name, reason, f"{name}|string")
+        problem = None if value is None else type_problem(kind, value)
+        if problem:
+            return None, (name, problem, f"{name}|{kind}")
+        record[name] = normalised(kind, value)
     return record, None
 
 
@@ -220,6 +223,8 @@ def _parse_csv(data: bytes, options: ParseOptions) -> ParsedChunk:
 
 
 def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | None:
+    if any(kind != FieldKind.STRING for _, kind in options.field_kinds):
+        return None  # list cells need converting one by one
     if b"\n\n" in document or b"\n\r\n" in document or b"\x00" in document:
         return None
     if re.search(rb"\r(?!\n)", document):
@@ -283,7 +288,13 @@ def _csv_record(header: list[str], values: list[str], options: ParseOptions) -> 
     if len(values) > len(header):
         reason = f"has {len(values)} fields but the header has {len(header)}"
         return None, (None, reason, "row|field_count")
-    return dict(zip(header, values, strict=False)), None
+    record = dict(zip(header, values, strict=False))
+    for name, kind in options.field_kinds:
+        if kind != FieldKind.STRING and record.get(name) is not None:
+            record[name], problem = from_csv_cell(kind, record[name])
+            if problem:
+                return None, (name, problem, f"{name}|{kind}")
+    return record, None
 
 
 def _has_surrogates(value: str) -> bool:

@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 from validators.spec import DatasetSpec
-from validators.types import embed_input
+from validators.types import (
+    chat,
+    embed_input,
+    multi_label,
+    prompt_completion,
+    reranker,
+    single_label,
+)
 
-SPECS: dict[str, DatasetSpec] = {spec.name: spec for spec in (embed_input.SPEC,)}
+SPECS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        embed_input.SPEC,
+        prompt_completion.SPEC,
+        single_label.SPEC,
+        multi_label.SPEC,
+        reranker.SPEC,
+        chat.SPEC,
+    )
+}
 
 
 def supported_types() -> list[str]:

@@ -2,9 +2,9 @@
 
 The first problem becomes `validation_error`, the rest `validation_warnings`, capped at
 MAX_FINDINGS with a closing "... and N more". With skip_malformed_input, bad rows are dropped and
-only reported as warnings; file-level problems and dataset rules (minimum examples) still fail.
-Dataset rules are judged only when no row already failed the dataset (their message would only
-restate the row errors).
+only reported as warnings; file-level problems and dataset rules (minimum examples, labels)
+still fail. Dataset rules are judged only when no row already failed the dataset (their message
+would only restate the row errors). Exact duplicates are dropped with a warning.
 """
 
 from __future__ import annotations
@@ -24,20 +24,21 @@ class Verdict:
 
 def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> Verdict:
     errors: list[str] = []
-    dropped: list[str] = []
+    notes: list[str] = []
     unlisted = 0
     for report in files:
         unlisted += report.finding_count - len(report.findings)
         for finding in report.findings:
             if finding.row and skip_malformed:
-                dropped.append(f"{finding.message(report.role)} (row dropped)")
+                notes.append(f"{finding.message(report.role)} (row dropped)")
             else:
                 errors.append(finding.message(report.role))
     if not errors:
-        errors = _count_problems(spec, files)
+        errors = _count_problems(spec, files) + _label_problems(spec, files)
+    notes.extend(_duplicate_notes(files))
     if errors:
-        return Verdict("failed", errors[0], _capped(errors[1:] + dropped, unlisted))
-    return Verdict("validated", None, _capped(dropped, unlisted))
+        return Verdict("failed", errors[0], _capped(errors[1:] + notes, unlisted))
+    return Verdict("validated", None, _capped(notes, unlisted))
 
 
 def _count_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
@@ -52,6 +53,44 @@ def _count_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
         _too_few(role, by_role[role].rows_valid, needed[role], spec.name)
         for role in ("train", "eval")
         if role in by_role and by_role[role].rows_valid < needed[role]
+    ]
+
+
+def _label_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
+    rules = spec.labels
+    train = next((report for report in files if report.role == "train"), None)
+    if rules is None or train is None or train.rows_valid == 0:
+        return []
+    labels = train.tally.labels
+    problems = []
+    if len(labels) < rules.min_labels:
+        found = ", ".join(repr(label) for label in sorted(labels)) or "none"
+        problems.append(
+            f"the train file has {len(labels)} distinct label{'s' if len(labels) != 1 else ''} "
+            f"({found}); {spec.name} needs at least {rules.min_labels}"
+        )
+    for label, count in sorted(labels.items()):
+        if count < rules.min_per_label:
+            problems.append(
+                f"label {label!r} has {count} example{'s' if count != 1 else ''} in the train "
+                f"file; each label needs at least {rules.min_per_label}"
+            )
+    if len(labels) >= rules.min_labels:
+        problems.extend(
+            f"label {label!r} is in every example of the train file; "
+            "a label can't be in all of them"
+            for label, count in sorted(labels.items())
+            if count >= train.rows_valid
+        )
+    return problems
+
+
+def _duplicate_notes(files: list[FileReport]) -> list[str]:
+    return [
+        f"{report.duplicates} exact duplicate row{'s were' if report.duplicates != 1 else ' was'} "
+        f"dropped from the {report.role} file (the first at row {report.first_duplicate_row})"
+        for report in files
+        if report.duplicates
     ]
 
 

@@ -13,13 +13,16 @@ from typing import Any
 
 from store import Stores
 from store.datasets import TERMINAL_STATUSES
-from store.removal import dataset_prefix, part_key
+from store.removal import dataset_prefix, hashes_key, part_key
+from validators.aggregates import row_hashes
 from validators.engine import RuleOptions, evaluate_chunk
 from validators.parsing import ParseOptions, parse_chunk
 from validators.registry import spec_for
 from validators.report import ChunkReport, merge
 from validators.schema import avro_schema, avro_schema_json, kept_fields
 from validators.verdict import Verdict, judge
+from workers.dedup import drop_duplicates, write_hashes
+from workers.metrics import dataset_metrics
 from workers.parts import write_part
 from workers.planning import Chunk, PlanError, plan_file
 
@@ -94,7 +97,7 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
     parse_options = ParseOptions(
         format=file["format"],
         kept_fields=tuple(fields),
-        string_fields=tuple(f.name for f in spec.fields if f.kind == "string"),
+        field_kinds=spec.field_kinds,
         delimiter=options.get("csv_delimiter") or ",",
         separator=options.get("text_separator") or "\n",
         csv_header=stores.blobs.read_range(file["key"], 0, header_end) if header_end else b"",
@@ -106,6 +109,9 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
     report, valid = evaluate_chunk(spec, parsed, rule_options)
     result: dict[str, Any] = {"role": chunk.role, **report.to_dict()}
     keep_rows = options.get("skip_malformed_input") or report.finding_count == 0
+    if valid.height:
+        result["hashes_key"] = hashes_key(record["id"], chunk.index)
+        write_hashes(stores.blobs, result["hashes_key"], row_hashes(valid))
     if valid.height and keep_rows:
         name = f"{chunk.role}-{chunk.index:05d}"
         extras = set(fields) - set(spec.field_names)
@@ -131,30 +137,13 @@ def finalize(stores: Stores, dataset_id: str) -> None:
     files = []
     for role in FILE_ROLES:
         if role in record["files"]:
-            role_reports = [
-                ChunkReport.from_dict(reports[c.index]) for c in chunks if c.role == role
-            ]
-            files.append(merge(role, role_reports))
+            role_chunks = [reports[c.index] for c in chunks if c.role == role]
+            merged = merge(role, [ChunkReport.from_dict(r) for r in role_chunks])
+            drop_duplicates(stores.blobs, spec, merged, role_chunks)
+            files.append(merged)
     verdict = judge(spec, files, bool(record["options"].get("skip_malformed_input")))
     parts = [reports[c.index]["part"] for c in chunks if reports[c.index].get("part")]
-    _conclude(stores, record, verdict, parts, _metrics(files, parts))
-
-
-def _metrics(files: list, parts: list[dict]) -> dict:
-    examples = {f.role: f.rows_valid for f in files}
-    sizes = {
-        role: sum(p["size_bytes"] for p in parts if p["name"].startswith(role))
-        for role in FILE_ROLES
-    }
-    return {
-        "finetune_dataset_metrics": {
-            "total_examples": sum(examples.values()),
-            "train_examples": examples.get("train", 0),
-            "eval_examples": examples.get("eval", 0),
-            "train_size_bytes": sizes["train"],
-            "eval_size_bytes": sizes["eval"],
-        }
-    }
+    _conclude(stores, record, verdict, parts, dataset_metrics(spec, files, parts))
 
 
 def fail(stores: Stores, dataset_id: str, reason: str) -> None:

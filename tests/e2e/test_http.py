@@ -61,7 +61,7 @@ def test_bearer_scheme_is_case_insensitive(stack):
         (
             {"type": "nope"},
             {"data": ("a.jsonl", b'{"text":"a"}\n')},
-            "supported types: embed-input",
+            "supported types: chat-finetune-input, embed-input, multi-label-classification-finetune-input, prompt-completion-finetune-input, reranker-finetune-input, single-label-classification-finetune-input",
         ),
         ({"csv_delimiter": ";;"}, {"data": ("a.csv", b"text\na\n")}, "exactly one character"),
         ({}, {"data": ("a.jsonl", b"")}, "the data file is empty"),

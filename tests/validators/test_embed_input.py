@@ -15,7 +15,7 @@ SPEC = spec_for("embed-input")
 
 def run(data: bytes, fmt: str = "jsonl", skip: bool = False, keep=(), optional=(), **parse):
     fields = ("text", *keep, *optional)
-    parsed = parse_chunk(data, ParseOptions(fmt, fields, ("text",), **parse))
+    parsed = parse_chunk(data, ParseOptions(fmt, fields, SPEC.field_kinds, **parse))
     report, valid = evaluate_chunk(SPEC, parsed, RuleOptions(fmt, tuple(keep)))
     return judge(SPEC, [merge("train", [report])], skip), valid
 

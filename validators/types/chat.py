@@ -1,0 +1,75 @@
+"""chat-finetune-input: conversations of System / User / Chatbot turns."""
+
+from collections.abc import Callable
+
+import polars as pl
+
+from validators.spec import (
+    DatasetSpec,
+    Field,
+    FieldKind,
+    MinExamples,
+    RowRule,
+    Total,
+    list_length,
+    not_empty_list,
+    present,
+)
+
+ROLES = ["System", "User", "Chatbot"]
+_role = pl.element().struct.field("role")
+_content = pl.element().struct.field("content")
+
+
+def _each(condition: pl.Expr) -> Callable[[str], pl.Expr]:
+    return lambda field: pl.col(field).list.eval(condition).list.all()
+
+
+def _some(condition: pl.Expr) -> Callable[[str], pl.Expr]:
+    return lambda field: pl.col(field).list.eval(condition).list.any()
+
+
+def _system_only_first(field: str) -> pl.Expr:
+    late_system = (_role == "System") & (pl.int_range(pl.len()) > 0)
+    return ~pl.col(field).list.eval(late_system).list.any()
+
+
+SPEC = DatasetSpec(
+    name="chat-finetune-input",
+    fields=(Field("messages", FieldKind.MESSAGES),),
+    formats=frozenset({"jsonl"}),
+    row_rules=(
+        present("messages"),
+        not_empty_list("messages"),
+        RowRule(
+            "messages|known_roles",
+            "messages",
+            f"has a role other than {', '.join(ROLES)}",
+            _each(_role.is_in(ROLES)),
+        ),
+        RowRule(
+            "messages|content_not_empty",
+            "messages",
+            "has a turn with empty content",
+            _each(_content.str.strip_chars().str.len_bytes() > 0),
+        ),
+        RowRule(
+            "messages|has_user", "messages", "needs at least one User turn", _some(_role == "User")
+        ),
+        RowRule(
+            "messages|has_chatbot",
+            "messages",
+            "needs at least one Chatbot turn",
+            _some(_role == "Chatbot"),
+        ),
+        RowRule(
+            "messages|system_first",
+            "messages",
+            "has a System turn that is not the first turn",
+            _system_only_first,
+        ),
+    ),
+    min_examples=MinExamples(train=2, eval=1),
+    totals=(Total("turns", list_length("messages")),),
+    metrics_group="chat_data_metrics",
+)

@@ -1,0 +1,17 @@
+"""prompt-completion-finetune-input: generative fine-tuning pairs."""
+
+from validators.spec import DatasetSpec, Field, MinExamples, not_empty, present
+
+SPEC = DatasetSpec(
+    name="prompt-completion-finetune-input",
+    fields=(Field("prompt"), Field("completion")),
+    formats=frozenset({"jsonl", "csv"}),
+    row_rules=(
+        present("prompt"),
+        not_empty("prompt"),
+        present("completion"),
+        not_empty("completion"),
+    ),
+    # unique examples: exact duplicates are dropped before counting
+    min_examples=MinExamples(train=32, with_eval=16, eval=1),
+)
