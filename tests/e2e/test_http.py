@@ -12,6 +12,14 @@ import pytest
 import requests
 
 MIB = 1024 * 1024
+SUPPORTED = [
+    "chat-finetune-input",
+    "embed-input",
+    "multi-label-classification-finetune-input",
+    "prompt-completion-finetune-input",
+    "reranker-finetune-input",
+    "single-label-classification-finetune-input",
+]
 
 
 def _post(stack, files, org="acme", headers=None, **params):
@@ -61,7 +69,7 @@ def test_bearer_scheme_is_case_insensitive(stack):
         (
             {"type": "nope"},
             {"data": ("a.jsonl", b'{"text":"a"}\n')},
-            "supported types: chat-finetune-input, embed-input, multi-label-classification-finetune-input, prompt-completion-finetune-input, reranker-finetune-input, single-label-classification-finetune-input",
+            "supported types: " + ", ".join(SUPPORTED),
         ),
         ({"csv_delimiter": ";;"}, {"data": ("a.csv", b"text\na\n")}, "exactly one character"),
         ({}, {"data": ("a.jsonl", b"")}, "the data file is empty"),
