@@ -56,16 +56,20 @@ def evaluate_chunk(
 def _report(
     parsed: ParsedChunk, verdicts: pl.DataFrame, rules: tuple[RowRule, ...], rows_valid: int
 ) -> ChunkReport:
-    findings = list(parsed.findings)
+    """One finding per bad row: the first rule it breaks, in the spec's order."""
     counts = Counter(f.rule for f in parsed.findings)
-    for rule in rules:
-        failing = verdicts.filter(~pl.col(rule.name))[ROW]
-        if failing.len() == 0:
-            continue
-        counts[rule.name] += failing.len()
-        first = failing.head(MAX_FINDINGS).to_list()
-        findings.extend(Finding(row, rule.field, rule.reason, rule.name) for row in first)
-    findings.sort(key=lambda f: (f.row, f.rule))
+    findings = list(parsed.findings)
+    if rules:
+        first_broken = pl.coalesce(
+            [pl.when(~pl.col(rule.name)).then(pl.lit(i)) for i, rule in enumerate(rules)]
+        )
+        failing = verdicts.select(ROW, first_broken.alias("rule")).drop_nulls("rule")
+        for index, count in failing["rule"].value_counts().iter_rows():
+            counts[rules[index].name] += count
+        for row, index in failing.head(MAX_FINDINGS).iter_rows():
+            rule = rules[index]
+            findings.append(Finding(row, rule.field, rule.reason, rule.name))
+    findings.sort(key=lambda f: f.row)
     return ChunkReport(
         rows_seen=parsed.rows_seen,
         rows_valid=rows_valid,

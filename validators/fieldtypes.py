@@ -90,18 +90,19 @@ def type_problem(kind: FieldKind, value: object) -> str | None:
             else (f"must be a list of strings, got {json_type_name(bad)} in it")
         )
     for position, turn in enumerate(value, start=1):
-        if not (
-            isinstance(turn, dict)
-            and isinstance(turn.get("role"), str)
-            and isinstance(turn.get("content"), str)
-        ):
-            return f"turn {position} must be an object with string 'role' and 'content'"
+        if not isinstance(turn, dict):
+            return f"turn {position} must be an object, got {json_type_name(turn)}"
+        for key in ("role", "content"):
+            if turn.get(key) is not None and not isinstance(turn[key], str):
+                return (
+                    f"turn {position} has a {key} that is {json_type_name(turn[key])}, not a string"
+                )
     return None
 
 
 def normalised(kind: FieldKind, value: object) -> object:
     if kind == FieldKind.MESSAGES and isinstance(value, list):
-        return [{"role": turn["role"], "content": turn["content"]} for turn in value]
+        return [{"role": turn.get("role"), "content": turn.get("content")} for turn in value]
     return value
 
 

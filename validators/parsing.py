@@ -279,7 +279,7 @@ def _csv_error(row: int, exc: csv.Error) -> Finding:
 
 
 def _csv_record(header: list[str], values: list[str], options: ParseOptions) -> tuple:
-    if not values or all(not v.strip() for v in values):
+    if not values:  # a blank line
         return None, (None, "is empty", "row|not_empty")
     if any(_has_surrogates(v) for v in values):
         return None, (None, "is not valid UTF-8", "row|utf8")

@@ -44,14 +44,14 @@ SPEC = DatasetSpec(
         RowRule(
             "messages|known_roles",
             "messages",
-            f"has a role other than {', '.join(ROLES)}",
-            _each(_role.is_in(ROLES)),
+            f"has a turn whose role is not one of {', '.join(ROLES)}",
+            _each(_role.is_not_null() & _role.is_in(ROLES)),
         ),
         RowRule(
             "messages|content_not_empty",
             "messages",
             "has a turn with empty content",
-            _each(_content.str.strip_chars().str.len_bytes() > 0),
+            _each(_content.is_not_null() & (_content.str.strip_chars().str.len_bytes() > 0)),
         ),
         RowRule(
             "messages|has_user", "messages", "needs at least one User turn", _some(_role == "User")
