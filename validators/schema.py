@@ -11,9 +11,15 @@ AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # A kept field holds whatever JSON scalar the rows have; nested values are kept as JSON text.
 EXTRA_FIELD_TYPE = ["null", "string", "long", "double", "boolean"]
 
+_TURN = {
+    "type": "record",
+    "name": "Turn",
+    "fields": [{"name": "role", "type": "string"}, {"name": "content", "type": "string"}],
+}
 _KIND_TYPES = {
     FieldKind.STRING: "string",
     FieldKind.STRING_LIST: {"type": "array", "items": "string"},
+    FieldKind.MESSAGES: {"type": "array", "items": _TURN},
 }
 
 

@@ -131,7 +131,7 @@ def no_blank_items(field_name: str) -> RowRule:
 
 
 def row_count() -> pl.Expr:
-    return pl.lit(1)
+    return pl.len()
 
 
 def list_length(field_name: str) -> Callable[[], pl.Expr]:

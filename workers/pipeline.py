@@ -147,13 +147,12 @@ def finalize(stores: Stores, dataset_id: str) -> None:
 
 
 def fail(stores: Stores, dataset_id: str, reason: str) -> None:
-    """End a dataset as failed for a reason outside its data (e.g. repeated crashes)."""
-    record = stores.datasets.get(dataset_id)
-    if record is not None:
-        parts = [
-            r["part"] for r in stores.datasets.chunk_reports(dataset_id).values() if r.get("part")
-        ]
-        _conclude(stores, record, Verdict("failed", reason), parts, {})
+    """End a dataset as failed for a reason outside its data (e.g. repeated crashes). Kept
+    minimal on purpose: it must work even when the code that crashed would crash again."""
+    if stores.datasets.transition(dataset_id, "failed", validation_error=reason):
+        for report in stores.datasets.chunk_reports(dataset_id).values():
+            if report.get("part"):
+                stores.blobs.delete_prefix(report["part"]["key"])
 
 
 def _conclude(

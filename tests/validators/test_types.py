@@ -358,3 +358,25 @@ def test_verdict_is_the_same_whatever_the_chunk_size(chunk_bytes, skip, fmt):
         "single-label-classification-finetune-input", {"train": (fmt, data)}, chunk_bytes, skip
     )
     assert chunked == whole
+
+
+def test_tallies_count_labels_per_example_and_sum_totals():
+    import polars as pl
+
+    from validators.aggregates import tally
+    from validators.registry import spec_for
+
+    labels = pl.DataFrame({"text": ["a", "b", "c"], "label": [["x", "x", "y"], ["x"], []]})
+    assert tally(spec_for("multi-label-classification-finetune-input"), labels).labels == {
+        "x": 2,
+        "y": 1,
+    }
+    reranker = pl.DataFrame(
+        {
+            "query": ["q", "r"],
+            "relevant_passages": [["a", "b"], ["c"]],
+            "hard_negatives": [["n"], None],
+        }
+    )
+    totals = tally(spec_for("reranker-finetune-input"), reranker).totals
+    assert totals == {"queries": 2, "relevant_passages": 3, "hard_negatives": 1}
