@@ -131,14 +131,14 @@ def test_unknown_dataset_is_404_and_usage_is_not_an_id(stack):
 
 
 def test_too_large_is_413_and_leaves_nothing(stack):
-    usage, listed = stack.usage("quota"), stack.list("quota")
+    usage, listed = stack.usage("quota"), [d["id"] for d in stack.list("quota")]
     before = stack.stored_files()
     response = _post(stack, {"data": ("big.jsonl", _jsonl_of_size(4 * MIB))}, org="quota")
     assert response.status_code == 413
     assert "larger than the 3.0 MiB limit" in response.json()["message"]
     assert stack.stored_files() == before
     assert stack.usage("quota") == usage
-    assert stack.list("quota") == listed
+    assert [d["id"] for d in stack.list("quota")] == listed
 
 
 def test_data_and_eval_together_count_against_the_dataset_limit(stack):
@@ -237,7 +237,7 @@ def test_an_upload_cut_off_midway_leaves_nothing(stack):
     import socket
     from urllib.parse import urlparse
 
-    usage, listed = stack.usage("quota"), stack.list("quota")
+    usage, listed = stack.usage("quota"), [d["id"] for d in stack.list("quota")]
     before = stack.stored_files()
     boundary = "xyzzy"
     head = (
@@ -266,4 +266,4 @@ def test_an_upload_cut_off_midway_leaves_nothing(stack):
     assert b"the upload ended before the multipart body was complete" in answer
     assert stack.stored_files() == before
     assert stack.usage("quota") == usage
-    assert stack.list("quota") == listed
+    assert [d["id"] for d in stack.list("quota")] == listed
