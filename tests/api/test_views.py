@@ -1,0 +1,71 @@
+"""Views over fakeredis with the Flask test client (fast; the real stack is in tests/e2e)."""
+
+from __future__ import annotations
+
+import pytest
+
+from api import create_app
+from store.datasets import format_timestamp, utc_now
+
+
+class RecordingEnqueuer:
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def start_validation(self, dataset_id: str) -> None:
+        self.started.append(dataset_id)
+
+
+@pytest.fixture
+def app_and_stores(make_stores):
+    stores = make_stores()
+    stores.api_keys.register("acme", "key-acme")
+    enqueuer = RecordingEnqueuer()
+    app = create_app(stores.settings, stores, enqueuer)
+    return app.test_client(), stores, enqueuer
+
+
+AUTH = {"Authorization": "Bearer key-acme"}
+
+
+def test_progress_is_shown_while_processing(app_and_stores):
+    client, stores, _ = app_and_stores
+    now = format_timestamp(utc_now())
+    stores.datasets.create(
+        {"id": "p-1", "org": "acme", "name": "p", "dataset_type": "embed-input", "status": "queued",
+         "created_at": now, "updated_at": now, "options": {}, "files": {}},
+        None, None,
+    )
+    stores.datasets.transition("p-1", "processing", chunks_total=4)
+    stores.datasets.save_chunk_report("p-1", 0, {"x": 1}, 1000)
+    dataset = client.get("/v1/datasets/p-1", headers=AUTH).get_json()["dataset"]
+    assert dataset["validation_status"] == "processing"
+    assert dataset["progress"] == {"chunks_done": 1, "chunks_total": 4, "rows_seen": 1000}
+    stores.datasets.transition("p-1", "validated", parts=[])
+    assert "progress" not in client.get("/v1/datasets/p-1", headers=AUTH).get_json()["dataset"]
+
+
+def test_create_enqueues_and_answers_the_id(app_and_stores):
+    client, stores, enqueuer = app_and_stores
+    response = client.post(
+        "/v1/datasets?name=My%20Set&type=embed-input", headers=AUTH,
+        data={"data": (__import__("io").BytesIO(b'{"text": "a"}\n'), "upload")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    dataset_id = response.get_json()["id"]
+    assert dataset_id.startswith("my-set-") and enqueuer.started == [dataset_id]
+    record = stores.datasets.get(dataset_id)
+    assert record["files"]["train"]["format"] == "jsonl" and record["status"] == "queued"
+    assert stores.quota.usage("acme") == len(b'{"text": "a"}\n')
+
+
+def test_errors_are_json_everywhere(app_and_stores):
+    client, _, _ = app_and_stores
+    for response in (
+        client.get("/v1/nothing-here"),
+        client.put("/v1/datasets", headers=AUTH),
+        client.get("/v1/datasets?limit=abc", headers=AUTH),
+    ):
+        assert response.status_code in (400, 404, 405)
+        assert set(response.get_json()) == {"message"}
