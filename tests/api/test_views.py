@@ -32,9 +32,19 @@ def test_progress_is_shown_while_processing(app_and_stores):
     client, stores, _ = app_and_stores
     now = format_timestamp(utc_now())
     stores.datasets.create(
-        {"id": "p-1", "org": "acme", "name": "p", "dataset_type": "embed-input", "status": "queued",
-         "created_at": now, "updated_at": now, "options": {}, "files": {}},
-        None, None,
+        {
+            "id": "p-1",
+            "org": "acme",
+            "name": "p",
+            "dataset_type": "embed-input",
+            "status": "queued",
+            "created_at": now,
+            "updated_at": now,
+            "options": {},
+            "files": {},
+        },
+        None,
+        None,
     )
     stores.datasets.transition("p-1", "processing", chunks_total=4)
     stores.datasets.save_chunk_report("p-1", 0, {"x": 1}, 1000)
@@ -48,7 +58,8 @@ def test_progress_is_shown_while_processing(app_and_stores):
 def test_create_enqueues_and_answers_the_id(app_and_stores):
     client, stores, enqueuer = app_and_stores
     response = client.post(
-        "/v1/datasets?name=My%20Set&type=embed-input", headers=AUTH,
+        "/v1/datasets?name=My%20Set&type=embed-input",
+        headers=AUTH,
         data={"data": (__import__("io").BytesIO(b'{"text": "a"}\n'), "upload")},
         content_type="multipart/form-data",
     )

@@ -1,0 +1,74 @@
+"""What every format's parser produces: a frame of rows with their row numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from validators.fieldtypes import DTYPES, as_declared
+from validators.findings import Finding
+from validators.spec import FieldKind
+
+ROW = "__row"
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    format: str  # "jsonl" | "csv" | "txt"
+    kept_fields: tuple[str, ...]
+    field_kinds: tuple[tuple[str, FieldKind], ...] = ()  # the type's fields: checked strictly
+    delimiter: str = ","
+    separator: str = "\n"
+    csv_header: bytes = b""  # the header record, prepended to CSV chunks after the first
+
+    @property
+    def kinds(self) -> dict[str, FieldKind]:
+        return dict(self.field_kinds)
+
+
+@dataclass
+class ParsedChunk:
+    frame: pl.DataFrame
+    rows_seen: int
+    findings: list[Finding] = field(default_factory=list)
+    columns: tuple[str, ...] = ()
+
+
+def frame_from_rows(
+    rows: list[dict], row_numbers: list[int], options: ParseOptions
+) -> pl.DataFrame:
+    """A frame of the kept fields from Python rows (missing fields become nulls)."""
+    columns: dict[str, pl.Series] = {ROW: pl.Series(ROW, row_numbers, dtype=pl.UInt32)}
+    for name in options.kept_fields:
+        values = [row.get(name) for row in rows]
+        columns[name] = pl.Series(name, values, dtype=dtype_of(name, values, options))
+    return pl.DataFrame(columns)
+
+
+def dtype_of(name: str, values: list, options: ParseOptions) -> pl.DataType | None:
+    """The declared dtype for the type's fields; for kept extra fields, polars' own type when
+    the values agree, else Object so that mixed values keep their JSON types (polars would
+    coerce them)."""
+    if name in options.kinds:
+        return DTYPES[options.kinds[name]]
+    kinds = {type(v) for v in values if v is not None}
+    return None if len(kinds) <= 1 and not kinds & {dict, list} else pl.Object
+
+
+def with_row_numbers(frame: pl.DataFrame, options: ParseOptions) -> pl.DataFrame:
+    missing = [
+        pl.lit(None, dtype=pl.String).alias(n)
+        for n in options.kept_fields
+        if n not in frame.columns
+    ]
+    declared = [as_declared(name, kind) for name, kind in options.field_kinds]
+    return (
+        frame.with_columns(missing)
+        .with_columns(declared)
+        .select(pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias(ROW), *options.kept_fields)
+    )
+
+
+def line_count(text: str) -> int:
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)

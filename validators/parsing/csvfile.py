@@ -1,0 +1,105 @@
+"""CSV chunks (the header record is prepended to every chunk): polars when it can be
+trusted, else Python's csv module, record by record."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import polars as pl
+
+from validators.fieldtypes import from_csv_cell
+from validators.findings import Finding
+from validators.formats import strip_bom
+from validators.parsing.common import ParsedChunk, ParseOptions, frame_from_rows, with_row_numbers
+from validators.spec import FieldKind
+
+
+def parse_csv(data: bytes, options: ParseOptions) -> ParsedChunk:
+    document = strip_bom(options.csv_header) + data
+    fast = _parse_csv_fast(document, options)
+    return fast if fast is not None else _parse_csv_exact(document, options)
+
+
+def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | None:
+    if any(kind != FieldKind.STRING for _, kind in options.field_kinds):
+        return None  # list cells need converting one by one
+    if b"\n\n" in document or b"\n\r\n" in document or b"\x00" in document:
+        return None
+    if re.search(rb"\r(?!\n)", document):
+        return None
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(document),
+            separator=options.delimiter,
+            infer_schema=False,
+            has_header=True,
+            quote_char='"',
+            raise_if_empty=False,
+            missing_utf8_is_empty_string=True,
+        )
+    except Exception:  # noqa: BLE001 - any polars failure means: read it row by row
+        return None
+    return ParsedChunk(with_row_numbers(frame, options), frame.height, columns=tuple(frame.columns))
+
+
+def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
+    text = document.decode("utf-8", errors="surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=options.delimiter, strict=True)
+    rows, numbers, findings = [], [], []
+    try:
+        header = next(reader, [])
+    except csv.Error as exc:
+        return ParsedChunk(frame_from_rows([], [], options), 0, [_csv_error(0, exc)])
+    seen = 0
+    while True:
+        try:
+            values = next(reader, None)
+        except csv.Error as exc:
+            seen += 1
+            findings.append(_csv_error(seen, exc))
+            break
+        if values is None:
+            break
+        seen += 1
+        record, finding = _csv_record(header, values, options)
+        if finding is not None:
+            findings.append(Finding(seen, *finding))
+        else:
+            rows.append(record)
+            numbers.append(seen)
+    return ParsedChunk(
+        frame_from_rows(rows, numbers, options), seen, findings, columns=tuple(header)
+    )
+
+
+def _csv_error(row: int, exc: csv.Error) -> Finding:
+    return Finding(row, None, f"is not valid CSV ({exc})", "row|csv")
+
+
+def _csv_record(header: list[str], values: list[str], options: ParseOptions) -> tuple:
+    if not values:  # a blank line
+        return None, (None, "is empty", "row|not_empty")
+    if any(_has_surrogates(v) for v in values):
+        return None, (None, "is not valid UTF-8", "row|utf8")
+    if "\x00" in "".join(values):
+        return None, (None, "contains a NUL byte", "row|no_nul")
+    if len(values) > len(header):
+        reason = f"has {len(values)} fields but the header has {len(header)}"
+        return None, (None, reason, "row|field_count")
+    record = dict(zip(header, values, strict=False))
+    for name, kind in options.field_kinds:
+        if kind != FieldKind.STRING and record.get(name) is not None:
+            record[name], problem = from_csv_cell(kind, record[name])
+            if problem:
+                return None, (name, problem, f"{name}|{kind}")
+    return record, None
+
+
+def _has_surrogates(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -1,0 +1,142 @@
+"""JSONL chunks: polars reads the whole chunk when it can be trusted, else row by row."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import polars as pl
+
+from validators.fieldtypes import (
+    accepts_dtype,
+    json_type_name,
+    may_hide_wrong_types,
+    normalised,
+    type_problem,
+)
+from validators.findings import Finding
+from validators.parsing.common import (
+    ParsedChunk,
+    ParseOptions,
+    frame_from_rows,
+    line_count,
+    with_row_numbers,
+)
+from validators.spec import FieldKind
+
+MAX_JSON_DEPTH = 64
+
+_SUSPICIOUS_TEXT = re.compile(
+    r"\n[ \t\r]*\n|\r(?!\n)|\x00|[\[{](?:\s*[\[{]){" + str(MAX_JSON_DEPTH) + "}"
+)
+
+
+def parse_jsonl(data: bytes, options: ParseOptions) -> ParsedChunk:
+    fast = _parse_jsonl_fast(data, options)
+    return fast if fast is not None else _parse_jsonl_exact(data, options)
+
+
+def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if (
+        text.startswith("\n")
+        or _SUSPICIOUS_TEXT.search(text)
+        or may_hide_wrong_types(text, options.field_kinds)
+    ):
+        return None
+    try:
+        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+    except Exception:  # noqa: BLE001 - any polars failure means: read it row by row
+        return None
+    rows = line_count(text)
+    if frame.height != rows or not _declared_columns_ok(frame, options):
+        return None
+    if _coercion_possible(frame, text, options):
+        return None
+    return ParsedChunk(with_row_numbers(frame, options), rows, columns=tuple(frame.columns))
+
+
+def _coercion_possible(frame: pl.DataFrame, text: str, options: ParseOptions) -> bool:
+    """polars turns a column holding both strings and other values into strings; a kept extra
+    field read as String may hide numbers or objects, so check its raw values like ours."""
+    extras = [
+        (name, FieldKind.STRING)
+        for name in options.kept_fields
+        if name not in options.kinds and frame.schema.get(name) == pl.String
+    ]
+    return may_hide_wrong_types(text, extras)
+
+
+def _declared_columns_ok(frame: pl.DataFrame, options: ParseOptions) -> bool:
+    return all(accepts_dtype(kind, frame.schema.get(name)) for name, kind in options.field_kinds)
+
+
+def _parse_jsonl_exact(data: bytes, options: ParseOptions) -> ParsedChunk:
+    rows, numbers, findings = [], [], []
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for number, raw in enumerate(lines, start=1):
+        record, finding = _read_json_line(raw.removesuffix(b"\r"), options)
+        if finding is not None:
+            findings.append(Finding(number, finding[0], finding[1], finding[2]))
+        else:
+            rows.append(record)
+            numbers.append(number)
+    return ParsedChunk(frame_from_rows(rows, numbers, options), len(lines), findings)
+
+
+def _read_json_line(raw: bytes, options: ParseOptions) -> tuple[dict, None] | tuple[None, tuple]:
+    if not raw.strip():
+        return None, (None, "is empty", "row|not_empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, (None, f"is not valid UTF-8 (byte {exc.start + 1})", "row|utf8")
+    if "\x00" in text:
+        return None, (None, "contains a NUL byte", "row|no_nul")
+    if _nesting_depth_exceeds(text, MAX_JSON_DEPTH):
+        return None, (None, f"nests deeper than {MAX_JSON_DEPTH} levels", "row|json_depth")
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        return None, (None, f"is not valid JSON ({exc.msg} at column {exc.colno})", "row|json")
+    if not isinstance(record, dict):
+        return None, (
+            None,
+            f"is not a JSON object (got {json_type_name(record)})",
+            "row|json_object",
+        )
+    for name, kind in options.field_kinds:
+        value = record.get(name)
+        problem = None if value is None else type_problem(kind, value)
+        if problem:
+            return None, (name, problem, f"{name}|{kind}")
+        record[name] = normalised(kind, value)
+    return record, None
+
+
+def _nesting_depth_exceeds(text: str, limit: int) -> bool:
+    """Cheap upper bound on nesting (brackets inside strings count too, erring on caution only
+    when a line has more than `limit` openers at all)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped = not escaped and char == "\\"
+            in_string = escaped or char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
