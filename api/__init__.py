@@ -6,6 +6,7 @@ from flask import Flask
 
 from api.context import SieveContext
 from api.errors import register_error_handlers
+from api.request_log import install_request_logging
 from api.views import blobs, datasets, health
 from store import Stores, open_stores, seed_api_keys
 from store.settings import Settings
@@ -27,6 +28,7 @@ def create_app(
         settings, stores, enqueuer or Enqueuer(create_celery(settings))
     )
     register_error_handlers(app)
+    install_request_logging(app)
     for blueprint in (datasets.bp, blobs.bp, health.bp):
         app.register_blueprint(blueprint)
     return app

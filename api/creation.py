@@ -12,12 +12,13 @@ import re
 import secrets
 from typing import Any
 
-from flask import Request
+from flask import Request, g
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from api.context import SieveContext
 from api.errors import ApiError, bad_request
+from api.request_log import current_request_id
 from api.schemas import CreateOptionsSchema, first_error, unknown_type_message
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.datasets import format_timestamp, utc_now
@@ -97,7 +98,8 @@ def _receive_and_record(
         if isinstance(exc, ApiError) and exc.status in (400, 413, 503):
             drain(request.stream, ctx.settings.max_dataset_bytes)
         raise
-    ctx.enqueuer.start_validation(dataset_id)
+    g.dataset_id = dataset_id
+    ctx.enqueuer.start_validation(dataset_id, current_request_id())
     return dataset_id
 
 

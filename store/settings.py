@@ -11,14 +11,18 @@ GIB = 1024**3
 MIB = 1024**2
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(float(raw))
+        return float(raw)
     except ValueError as exc:
         raise ValueError(f"setting {name} must be a number, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return int(_float(env, name, default))
 
 
 def _parse_api_keys(raw: str) -> tuple[tuple[str, str], ...]:
@@ -40,7 +44,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     max_dataset_bytes: int = int(1.5 * GIB)
     max_org_bytes: int = 10 * GIB
-    retention_days: int = 30
+    retention_days: float = 30.0
+    retention_sweep_seconds: int = 3600
     chunk_bytes: int = 64 * MIB
     download_url_ttl_seconds: int = 24 * 3600
     key_prefix: str = "sieve"
@@ -60,7 +65,10 @@ class Settings:
             public_url=env.get("SIEVE_PUBLIC_URL", defaults.public_url).rstrip("/"),
             max_dataset_bytes=_int(env, "SIEVE_MAX_DATASET_BYTES", defaults.max_dataset_bytes),
             max_org_bytes=_int(env, "SIEVE_MAX_ORG_BYTES", defaults.max_org_bytes),
-            retention_days=_int(env, "SIEVE_RETENTION_DAYS", defaults.retention_days),
+            retention_days=_float(env, "SIEVE_RETENTION_DAYS", defaults.retention_days),
+            retention_sweep_seconds=_int(
+                env, "SIEVE_RETENTION_SWEEP_SECONDS", defaults.retention_sweep_seconds
+            ),
             chunk_bytes=_int(env, "SIEVE_CHUNK_BYTES", defaults.chunk_bytes),
             download_url_ttl_seconds=_int(
                 env, "SIEVE_DOWNLOAD_URL_TTL", defaults.download_url_ttl_seconds

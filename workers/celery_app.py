@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from store.settings import Settings
+from workers.task_log import install_task_logging
 
 TASKS_MODULE = "workers.tasks"
 
@@ -28,7 +29,7 @@ def create_celery(settings: Settings) -> Celery:
         beat_schedule={
             "purge-expired-datasets": {
                 "task": "workers.purge_expired",
-                "schedule": 3600.0,
+                "schedule": float(settings.retention_sweep_seconds),
             }
         },
     )
@@ -38,3 +39,4 @@ def create_celery(settings: Settings) -> Celery:
 
 
 app = create_celery(Settings.from_env())
+install_task_logging()

@@ -9,5 +9,8 @@ class Enqueuer:
     def __init__(self, celery_app: Celery) -> None:
         self._app = celery_app
 
-    def start_validation(self, dataset_id: str) -> None:
-        self._app.send_task("workers.start_validation", args=[dataset_id])
+    def start_validation(self, dataset_id: str, request_id: str = "") -> None:
+        """`request_id` travels with the work so task logs can be tied to the request."""
+        self._app.send_task(
+            "workers.start_validation", args=[dataset_id], kwargs={"request_id": request_id}
+        )

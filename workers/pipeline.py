@@ -9,6 +9,8 @@ and stops quietly if the dataset was deleted meanwhile.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from typing import Any
 
 from store import Stores
@@ -107,7 +109,7 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
     del data
     rule_options = RuleOptions(file["format"], tuple(options.get("keep_fields", [])))
     report, valid = evaluate_chunk(spec, parsed, rule_options)
-    result: dict[str, Any] = {"role": chunk.role, **report.to_dict()}
+    result: dict[str, Any] = {"role": chunk.role, "worker": worker_identity(), **report.to_dict()}
     keep_rows = options.get("skip_malformed_input") or report.finding_count == 0
     if valid.height:
         result["hashes_key"] = hashes_key(record["id"], chunk.index)
@@ -121,6 +123,11 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
             **write_part(stores.blobs, key, valid, avro_schema(spec, fields), extras),
         }
     return result
+
+
+def worker_identity() -> str:
+    """host/pid of the worker's main process (a pool child's parent), recorded per chunk."""
+    return f"{socket.gethostname()}/{os.getppid()}"
 
 
 def finalize(stores: Stores, dataset_id: str) -> None:

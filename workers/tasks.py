@@ -1,7 +1,8 @@
 """Celery tasks: thin wrappers that parse the message, call the pipeline and fan out.
 
-An unexpected error in a step is retried a few times (a transient storage or Redis hiccup);
-when the attempts run out the dataset is failed with a clear message rather than left
+Messages carry ids and byte ranges only (and the id of the request that started the work, for
+the logs). An unexpected error in a step is retried a few times (a transient storage or Redis
+hiccup); when the attempts run out the dataset is failed with a clear message rather than left
 "processing" forever.
 """
 
@@ -28,19 +29,22 @@ def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> No
 
 
 @shared_task(name="workers.start_validation", bind=True)
-def start_validation(self: Task, dataset_id: str) -> None:
+def start_validation(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
         chunks = pipeline.start(stores(), dataset_id)
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "planning the validation", exc)
         return
     for chunk in chunks:
-        validate_chunk.delay(dataset_id, chunk.index, chunk.role, chunk.start, chunk.end)
+        validate_chunk.apply_async(
+            (dataset_id, chunk.index, chunk.role, chunk.start, chunk.end),
+            {"request_id": request_id},
+        )
 
 
 @shared_task(name="workers.validate_chunk", bind=True)
 def validate_chunk(
-    self: Task, dataset_id: str, index: int, role: str, start: int, end: int
+    self: Task, dataset_id: str, index: int, role: str, start: int, end: int, request_id: str = ""
 ) -> None:
     try:
         completed = pipeline.validate_chunk(stores(), dataset_id, Chunk(index, role, start, end))
@@ -48,11 +52,11 @@ def validate_chunk(
         _retry_or_fail(self, dataset_id, f"validating chunk {index} of the {role} file", exc)
         return
     if completed:
-        finalize.delay(dataset_id)
+        finalize.apply_async((dataset_id,), {"request_id": request_id})
 
 
 @shared_task(name="workers.finalize", bind=True)
-def finalize(self: Task, dataset_id: str) -> None:
+def finalize(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
         pipeline.finalize(stores(), dataset_id)
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail

@@ -12,7 +12,7 @@ class RecordingEnqueuer:
     def __init__(self) -> None:
         self.started: list[str] = []
 
-    def start_validation(self, dataset_id: str) -> None:
+    def start_validation(self, dataset_id: str, request_id: str = "") -> None:
         self.started.append(dataset_id)
 
 
