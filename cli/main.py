@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from store import open_stores
@@ -24,6 +25,23 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from workers.celery_app import create_celery
+    from workers.status import system_status
+
+    settings = Settings.from_env()
+    status = system_status(open_stores(settings), create_celery(settings))
+    if args.json:
+        print(json.dumps(status))
+        return 0
+    print(f"queue depth:        {status['queue_depth']}")
+    print(f"tasks in progress:  {status['tasks_in_progress']}")
+    print(f"workers alive:      {len(status['workers_alive'])} {' '.join(status['workers_alive'])}")
+    by_status = ", ".join(f"{k} {v}" for k, v in status["datasets_by_status"].items()) or "none"
+    print(f"datasets:           {by_status}")
+    return 0
+
+
 def _up(args: argparse.Namespace) -> int:
     from cli.launcher import run_everything
 
@@ -39,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--workers", type=int, default=0, help="worker processes (0: one per core)")
     up.add_argument("--data-dir", default=".sieve-data", help="where local state lives")
     up.set_defaults(handler=_up)
+
+    status = commands.add_parser("status", help="queue depth, workers alive, datasets by status")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.set_defaults(handler=_status)
 
     keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
         dest="action", required=True
