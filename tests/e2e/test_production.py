@@ -175,6 +175,18 @@ def test_two_webs_two_workers_and_beat(deployment):
     blobs = Path(deployment.env["SIEVE_STORAGE_URL"].removeprefix("file://")) / "datasets"
     assert not any(p.is_file() for p in blobs.rglob("*"))
 
+    deployment.logs.flush()
+    log_lines = Path(deployment.logs.name).read_text(errors="replace").splitlines()
+    events = [json.loads(line) for line in log_lines if line.startswith('{"ts"')]
+    create = next(e for e in events if e["event"] == "request" and e["method"] == "POST")
+    task_ids = {
+        e["request_id"]
+        for e in events
+        if e["event"] == "task" and e["dataset_id"] == create["dataset_id"]
+    }
+    assert task_ids == {create["request_id"]}  # the request id followed the work
+    assert KEYS["acme"] not in "\n".join(log_lines) and "row 7" not in "\n".join(log_lines)
+
 
 def test_readyz_answers_503_with_a_reason_when_redis_is_gone(redis_server, tmp_path):
     port = free_port()

@@ -111,3 +111,18 @@ def test_api_keys_are_stored_hashed(stores):
         assert key not in name and key not in stored
     assert stores.api_keys.revoke(key)
     assert stores.api_keys.organization_for(key) is None
+
+
+def test_retention_removes_old_datasets_once_even_when_run_twice(make_stores):
+    from workers.retention import purge_expired
+
+    stores = make_stores(retention_days=1.0)
+    old = utc_now() - timedelta(days=2)
+    for dataset_id, at in (("old-1", old), ("new-1", utc_now())):
+        stores.quota.reserve("acme", dataset_id, 10)
+        stores.datasets.create(_record(dataset_id, at=at), dataset_id, None)
+    assert stores.quota.usage("acme") == 20
+    assert purge_expired(stores) == 1
+    assert purge_expired(stores) == 0
+    assert stores.quota.usage("acme") == 10
+    assert stores.datasets.get("old-1") is None and stores.datasets.get("new-1") is not None
