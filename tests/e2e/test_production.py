@@ -257,7 +257,10 @@ def test_sigterm_on_web_finishes_the_request_in_flight(deployment):
 
     sender = threading.Thread(target=send)
     sender.start()
-    time.sleep(0.5)  # the upload is under way
+    in_progress = Path(deployment.env["SIEVE_STORAGE_URL"].removeprefix("file://")) / ".tmp"
+    deadline = time.monotonic() + 30
+    while not list(in_progress.glob("*.part")) and time.monotonic() < deadline:
+        time.sleep(0.02)  # wait until the server is streaming the upload to storage
     deployment.processes["web.1"].send_signal(signal.SIGTERM)
     sender.join(timeout=60)
     assert result["response"].status_code == 200, result["response"].text
