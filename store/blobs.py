@@ -18,7 +18,7 @@ READ_BLOCK = 1024 * 1024
 
 
 class BlobWriter(Protocol):
-    def write(self, data: bytes) -> None: ...
+    def write(self, data: bytes) -> int: ...
     def commit(self) -> int: ...
     def abort(self) -> None: ...
 
@@ -47,7 +47,7 @@ class LocalBlobWriter:
         self._file: BinaryIO = open(self._temp, "wb")  # noqa: SIM115 - closed in commit/abort
         self._size = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes) -> int:
         try:
             self._file.write(data)
         except OSError as exc:
@@ -56,6 +56,7 @@ class LocalBlobWriter:
                 raise StorageFullError(exc.errno, "storage is full") from exc
             raise
         self._size += len(data)
+        return len(data)
 
     def seekable(self) -> bool:
         return False

@@ -48,8 +48,7 @@ def drop_duplicates(
         count += len(found.positions)
         first_row = found.first_row if first_row is None else min(first_row, found.first_row)
         if chunk.get("part"):
-            dropped_rows = rewrite_part(blobs, chunk["part"], set(found.positions))
-            removed.add(tally(spec, pl.DataFrame(dropped_rows)) if dropped_rows else Tally())
+            removed.add(tally(spec, rewrite_part(blobs, chunk["part"], found.positions)))
             if chunk["part"]["num_rows"] == 0:
                 blobs.delete_prefix(chunk["part"]["key"])
                 chunk["part"] = None

@@ -1,10 +1,14 @@
-"""Writing a chunk's valid rows as an Avro object container file (one part per chunk)."""
+"""A chunk's valid rows as an Avro object container file (one part per chunk), written by
+polars' native Avro writer (about 15x faster than building Python records for fastavro).
+
+Kept extra fields that hold nested or mixed JSON values are stored as JSON text, the same
+whichever parse path read the chunk, so parts never depend on how a file was chunked.
+"""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import fastavro
@@ -14,53 +18,93 @@ from store.blobs import BlobStore
 from validators.parsing import ROW
 
 SAMPLE_ROWS = 5
-AVRO_CODEC = "null"  # parts are downloaded raw by the SDK; "deflate" trades CPU for space
+HEADER_BYTES = 64 * 1024
+AVRO_COMPRESSION = "uncompressed"  # "deflate" saves ~half the space for ~35x the write time
+_NESTED = (pl.Struct, pl.List, pl.Array, pl.Object)
 
 
-def _avro_value(value: Any) -> Any:
-    """Nested values of kept extra fields are stored as JSON text (see validators.schema)."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+def _json_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
-def _records(frame: pl.DataFrame, extra_fields: set[str]) -> Iterator[dict[str, Any]]:
-    for row in frame.drop(ROW).iter_rows(named=True):
-        if extra_fields:
-            row = {name: _avro_value(v) if name in extra_fields else v for name, v in row.items()}
-        yield row
+def avro_ready(frame: pl.DataFrame, extra_fields: set[str]) -> pl.DataFrame:
+    """Drop row numbers; turn nested or mixed-type extra fields into JSON text."""
+    nested = [
+        name
+        for name, dtype in frame.schema.items()
+        if name in extra_fields and isinstance(dtype, _NESTED)
+    ]
+    converted = [
+        pl.col(name).map_elements(_json_text, return_dtype=pl.String, skip_nulls=True)
+        for name in nested
+    ]
+    all_null = [pl.col(n).cast(pl.String) for n, dtype in frame.schema.items() if dtype == pl.Null]
+    return frame.drop(ROW).with_columns(converted).with_columns(all_null)
 
 
-def _write_records(blobs: BlobStore, key: str, schema: dict, records: Iterator[dict]) -> int:
+def _write_frame(blobs: BlobStore, key: str, frame: pl.DataFrame) -> int:
     writer = blobs.open_writer(key)
     try:
-        fastavro.writer(writer, fastavro.parse_schema(schema), records, codec=AVRO_CODEC)
+        frame.write_avro(writer, compression=AVRO_COMPRESSION, name="Row")
     except BaseException:
         writer.abort()
         raise
     return writer.commit()
 
 
-def _samples(records: Iterator[dict[str, Any]]) -> list[str]:
-    return [json.dumps(record, ensure_ascii=False) for record in records]
-
-
-def rewrite_part(blobs: BlobStore, part: dict[str, Any], drop_positions: set[int]) -> list[dict]:
-    """Rewrite a part without the rows at `drop_positions`; updates `part` (size, rows, samples)
-    in place and returns the dropped rows."""
-    reader = fastavro.reader(io.BytesIO(blobs.read_range(part["key"], 0, blobs.size(part["key"]))))
-    schema = reader.writer_schema
-    kept, dropped = [], []
-    for position, record in enumerate(reader):
-        (dropped if position in drop_positions else kept).append(record)
-    part["size_bytes"] = _write_records(blobs, part["key"], schema, iter(kept))
-    part["num_rows"] = len(kept)
-    part["samples"] = _samples(iter(kept[:SAMPLE_ROWS]))
-    return dropped
+def _samples(frame: pl.DataFrame) -> list[str]:
+    return [
+        json.dumps(row, ensure_ascii=False) for row in frame.head(SAMPLE_ROWS).iter_rows(named=True)
+    ]
 
 
 def write_part(
-    blobs: BlobStore, key: str, frame: pl.DataFrame, schema: dict, extra_fields: set[str]
+    blobs: BlobStore, key: str, frame: pl.DataFrame, extra_fields: set[str]
 ) -> dict[str, Any]:
-    """Write `frame` (without its row numbers) to blob `key`; returns size, rows and samples."""
-    size = _write_records(blobs, key, schema, _records(frame, extra_fields))
-    samples = _samples(_records(frame.head(SAMPLE_ROWS), extra_fields))
-    return {"key": key, "size_bytes": size, "num_rows": frame.height, "samples": samples}
+    """Write `frame` to blob `key`; returns size, rows and samples."""
+    ready = avro_ready(frame, extra_fields)
+    size = _write_frame(blobs, key, ready)
+    return {"key": key, "size_bytes": size, "num_rows": ready.height, "samples": _samples(ready)}
+
+
+def read_part(blobs: BlobStore, key: str) -> pl.DataFrame:
+    return pl.read_avro(io.BytesIO(blobs.read_range(key, 0, blobs.size(key))))
+
+
+def rewrite_part(blobs: BlobStore, part: dict[str, Any], drop_positions: list[int]) -> pl.DataFrame:
+    """Rewrite a part without the rows at `drop_positions`; updates `part` (size, rows, samples)
+    in place and returns the dropped rows."""
+    frame = read_part(blobs, part["key"])
+    dropping = pl.Series(drop_positions, dtype=pl.UInt32)
+    mask = pl.int_range(frame.height, dtype=pl.UInt32, eager=True).is_in(dropping)
+    kept, dropped = frame.filter(~mask), frame.filter(mask)
+    part["size_bytes"] = _write_frame(blobs, part["key"], kept)
+    part["num_rows"] = kept.height
+    part["samples"] = _samples(kept)
+    return dropped
+
+
+def part_schema(blobs: BlobStore, key: str) -> dict:
+    """The Avro schema a part was written with (read from its header only)."""
+    return fastavro.reader(io.BytesIO(blobs.read_range(key, 0, HEADER_BYTES))).writer_schema
+
+
+def merged_schema(schemas: list[dict]) -> dict | None:
+    """One schema every part's records fit: per field, the union of the parts' types."""
+    if not schemas:
+        return None
+    first = schemas[0]
+    if all(schema == first for schema in schemas):
+        return first
+    fields = []
+    for position, field in enumerate(first["fields"]):
+        types: list = []
+        for schema in schemas:
+            kind = schema["fields"][position]["type"]
+            for option in kind if isinstance(kind, list) else [kind]:
+                if option not in types:
+                    types.append(option)
+        fields.append({"name": field["name"], "type": types if len(types) > 1 else types[0]})
+    return {**first, "fields": fields}

@@ -8,6 +8,7 @@ and stops quietly if the dataset was deleted meanwhile.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -21,11 +22,12 @@ from validators.engine import RuleOptions, evaluate_chunk
 from validators.parsing import ParseOptions, parse_chunk
 from validators.registry import spec_for
 from validators.report import ChunkReport, merge
-from validators.schema import avro_schema, avro_schema_json, kept_fields
+from validators.schema import avro_schema_json, kept_fields
+from validators.spec import DatasetSpec
 from validators.verdict import Verdict, judge
 from workers.dedup import drop_duplicates, write_hashes
 from workers.metrics import dataset_metrics
-from workers.parts import write_part
+from workers.parts import merged_schema, part_schema, write_part
 from workers.planning import Chunk, PlanError, plan_file
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,7 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
         key = part_key(record["id"], name)
         result["part"] = {
             "name": name,
-            **write_part(stores.blobs, key, valid, avro_schema(spec, fields), extras),
+            **write_part(stores.blobs, key, valid, extras),
         }
     return result
 
@@ -162,6 +164,13 @@ def fail(stores: Stores, dataset_id: str, reason: str) -> None:
                 stores.blobs.delete_prefix(report["part"]["key"])
 
 
+def _dataset_schema(stores: Stores, spec: DatasetSpec, fields: list[str], parts: list[dict]) -> str:
+    """The schema of the parts as written (merged if chunks typed an extra field differently);
+    the declared one when there are no parts."""
+    written = merged_schema([part_schema(stores.blobs, part["key"]) for part in parts])
+    return json.dumps(written, separators=(",", ":")) if written else avro_schema_json(spec, fields)
+
+
 def _conclude(
     stores: Stores, record: dict, verdict: Verdict, parts: list[dict], metrics: dict
 ) -> None:
@@ -181,7 +190,7 @@ def _conclude(
         validation_warnings=verdict.warnings,
         parts=parts,
         metrics=metrics,
-        schema=avro_schema_json(spec, fields),
+        schema=_dataset_schema(stores, spec, fields, parts),
     )
     if not moved and not stores.datasets.exists(dataset_id):
         for part in parts:  # deleted while finalizing: leave nothing behind
