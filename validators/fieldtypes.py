@@ -42,9 +42,10 @@ def json_type_name(value: object) -> str:
     return names.get(type(value), "a string" if isinstance(value, str) else "null")
 
 
-def may_hide_wrong_types(text: str, fields: Iterable[tuple[str, FieldKind]]) -> bool:
+def may_hide_wrong_types(data: bytes, fields: Iterable[tuple[str, FieldKind]]) -> bool:
+    """Whether raw JSONL bytes may hold a value of the wrong type for one of the fields."""
     return any(
-        re.search(pattern.replace("{name}", re.escape(name)), text)
+        re.search(pattern.replace("{name}", re.escape(name)).encode("utf-8"), data)
         for name, kind in fields
         for pattern in _SUSPECT_PATTERNS[kind]
     )

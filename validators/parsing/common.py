@@ -70,5 +70,5 @@ def with_row_numbers(frame: pl.DataFrame, options: ParseOptions) -> pl.DataFrame
     )
 
 
-def line_count(text: str) -> int:
-    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+def line_count(data: bytes) -> int:
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
