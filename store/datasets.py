@@ -151,6 +151,8 @@ class DatasetStore:
 
     def list(self, org: str, query: ListQuery) -> list[dict[str, Any]]:
         """Newest first, filtered, then offset/limit applied to the filtered sequence."""
+        if not (query.dataset_type or query.validation_status) and query.limit is not None:
+            return self._fetch(self._ids_in_range(org, query, query.offset, query.limit))
         matches = self._filtered(org, query)
         wanted = []
         for index, record in enumerate(matches):
@@ -161,14 +163,17 @@ class DatasetStore:
             wanted.append(record)
         return wanted
 
-    def _filtered(self, org: str, query: ListQuery) -> Iterator[dict[str, Any]]:
+    def _ids_in_range(self, org: str, query: ListQuery, start: int, count: int) -> list[str]:
+        """Ids created between `after` and `before`, newest first, from position `start`."""
         high = f"({epoch_micros(query.before)}" if query.before else "+inf"
         low = f"({epoch_micros(query.after)}" if query.after else "-inf"
+        key = self._keys.org_datasets(org)
+        return self._redis.zrevrangebyscore(key, high, low, start=start, num=count)
+
+    def _filtered(self, org: str, query: ListQuery) -> Iterator[dict[str, Any]]:
         page, start = 200, 0
         while True:
-            ids = self._redis.zrevrangebyscore(
-                self._keys.org_datasets(org), high, low, start=start, num=page
-            )
+            ids = self._ids_in_range(org, query, start, page)
             for record in self._fetch(ids):
                 if query.dataset_type and record.get("dataset_type") != query.dataset_type:
                     continue
