@@ -17,14 +17,10 @@ import requests
 import yaml
 
 from cli.launcher import free_port, port_is_free, wait_for_port
+from cli.procfile import start_process
 from tests.e2e.conftest import BIN, KEYS, ROOT
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}
-
-
-def procfile() -> dict[str, str]:
-    lines = (ROOT / "Procfile").read_text().splitlines()
-    return dict(line.split(": ", 1) for line in lines if line.strip())
 
 
 def two_free_ports() -> int:
@@ -56,13 +52,7 @@ class Deployment:
         self.urls: list[str] = []
 
     def start(self, name: str, kind: str, **env: str) -> subprocess.Popen:
-        process = subprocess.Popen(
-            ["sh", "-c", f"exec {procfile()[kind]}"],
-            cwd=ROOT,
-            env={**self.env, **env},
-            stdout=self.logs,
-            stderr=subprocess.STDOUT,
-        )
+        process = start_process(kind, {**self.env, **env}, self.logs)
         self.processes[name] = process
         return process
 

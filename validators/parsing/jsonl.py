@@ -27,6 +27,7 @@ from validators.spec import FieldKind
 
 MAX_JSON_DEPTH = 64
 
+
 def parse_jsonl(data: bytes, options: ParseOptions) -> ParsedChunk:
     fast = _parse_jsonl_fast(data, options)
     return fast if fast is not None else _parse_jsonl_exact(data, options)
