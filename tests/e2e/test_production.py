@@ -37,7 +37,6 @@ class Deployment:
         self.redis_url = redis_url
         self.env = {
             **os.environ,
-            "PATH": f"{BIN}:{os.environ['PATH']}",
             "REDIS_URL": redis_url,
             "SIEVE_STORAGE_URL": f"file://{workdir / 'blobs'}",
             "SIEVE_API_KEYS": f"acme:{KEYS['acme']}",

@@ -137,3 +137,15 @@ def test_text_files_split_on_the_separator():
     assert verdict.status == "validated" and valid["text"].to_list() == ["one", "two"]
     empty, _ = run(b"one\n\ntwo\n", "txt")
     assert empty.error == "row 2 of the train file: field 'text' is empty"
+
+
+def test_csv_fast_and_exact_paths_agree_on_empty_and_short_rows():
+    from validators.parsing.common import ParseOptions as Options
+    from validators.parsing.csvfile import _parse_csv_exact, _parse_csv_fast
+
+    document = b'text,other\n"a, b",1\n,2\nc\nd,\n'
+    options = Options("csv", ("text", "other"), SPEC.field_kinds)
+    fast, exact = _parse_csv_fast(document, options), _parse_csv_exact(document, options)
+    assert fast is not None, "the polars path must accept plain CSV"
+    assert fast.frame.to_dicts() == exact.frame.to_dicts()
+    assert fast.frame["text"].to_list() == ["a, b", "", "c", "d"]

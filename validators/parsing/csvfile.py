@@ -37,10 +37,10 @@ def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | Non
             has_header=True,
             quote_char='"',
             raise_if_empty=False,
-            missing_utf8_is_empty_string=True,
         )
     except Exception:  # noqa: BLE001 - any polars failure means: read it row by row
         return None
+    frame = frame.with_columns(pl.col(pl.String).fill_null(""))  # an empty cell is "", not absent
     return ParsedChunk(with_row_numbers(frame, options), frame.height, columns=tuple(frame.columns))
 
 
@@ -88,7 +88,8 @@ def _csv_record(header: list[str], values: list[str], options: ParseOptions) -> 
     if len(values) > len(header):
         reason = f"has {len(values)} fields but the header has {len(header)}"
         return None, (None, reason, "row|field_count")
-    record = dict(zip(header, values, strict=False))
+    padded = values + [""] * (len(header) - len(values))  # a short row's missing cells are empty
+    record = dict(zip(header, padded, strict=True))
     for name, kind in options.field_kinds:
         if kind != FieldKind.STRING and record.get(name) is not None:
             record[name], problem = from_csv_cell(kind, record[name])

@@ -1,0 +1,82 @@
+"""The benchmark's table (text, also pasted into README) and chart (PNG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def table(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        f"Machine: {m['cores']} cores, {m['memory_gb']} GB, {m['system']}, Python {m['python']}; "
+        f"chunk {results['chunk_mb']} MiB; {results['when']}",
+        "",
+        "| file | rows | Sieve validation | polars floor | Sieve / floor | Python loop | Python / Sieve "
+        "| end-to-end | upload MB/s | loopback MB/s | web peak RSS | worker peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in results["files"]:
+        python = f"{f['python_loop_s']:.2f} s" + (
+            " (extrap.)" if f["python_loop_extrapolated"] else ""
+        )
+        lines.append(
+            f"| {f['kind']} {f['size_mb']} MB | {f['rows']:,} | {f['validation_s']:.2f} s "
+            f"| {f['polars_floor_s']:.2f} s | {_ratio(f['validation_s'], f['polars_floor_s'])} "
+            f"| {python} | {_ratio(f['python_loop_s'], f['validation_s'])} | {f['end_to_end_s']:.2f} s "
+            f"| {f['upload_mb_s']} | {f['loopback_copy_mb_s']} | {f['web_peak_rss_mb']:.0f} MB "
+            f"| {f['worker_peak_rss_mb']:.0f} MB |"
+        )
+    lines += [
+        "",
+        f"Scaling ({results['scaling_file_mb']} MB embed-input JSONL): "
+        + ", ".join(
+            f"{p['workers']} worker{'s' if p['workers'] > 1 else ''}: "
+            f"{p['validation_s']:.2f} s ({p['speedup']}x, efficiency {p['efficiency']})"
+            for p in results["scaling"]
+        ),
+    ]
+    api = results["api"]
+    lines += [
+        "",
+        f"API latency, {api['datasets']:,} datasets in one org, {api['clients']} clients:",
+        "",
+        "| endpoint | Sieve p50 | Sieve p99 | bare Flask p50 | bare Flask p99 | p99 ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for endpoint in ("list", "get"):
+        s, b = api[endpoint]["sieve"], api[endpoint]["bare_flask"]
+        lines.append(
+            f"| {endpoint} | {s['p50_ms']} ms | {s['p99_ms']} ms | {b['p50_ms']} ms "
+            f"| {b['p99_ms']} ms | {_ratio(s['p99_ms'], b['p99_ms'])} |"
+        )
+    return "\n".join(lines)
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = [f for f in results["files"] if f["kind"] == "embed-jsonl"]
+    sizes = [f["size_mb"] for f in files]
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    for key, label in (
+        ("validation_s", "Sieve validation"),
+        ("polars_floor_s", "polars chunked floor"),
+        ("python_loop_s", "pure-Python loop"),
+    ):
+        axis.plot(sizes, [f[key] for f in files], marker="o", label=label)
+    axis.set_xscale("log")
+    axis.set_yscale("log")
+    axis.set_xlabel("embed-input JSONL file size (MB)")
+    axis.set_ylabel("seconds")
+    axis.set_title(f"Validation time vs size ({results['machine']['cores']} cores)")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
