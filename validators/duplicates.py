@@ -30,6 +30,8 @@ def find_duplicates(
         for index, frame in enumerate(chunk_hashes)
     ]
     combined = pl.concat(tagged, how="vertical_relaxed")
+    if combined["h1"].n_unique() == combined.height:  # the usual case, and 4x cheaper to check
+        return [ChunkDuplicates([], None) for _ in chunk_hashes]
     repeated = combined.filter(~pl.struct("h1", "h2").is_first_distinct())
     result = []
     for index, offset in enumerate(row_offsets):
