@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup redis-server run test lint bench clean
+.PHONY: setup redis-server run test lint bench bench-full clean
 
 setup: $(VENV)/.installed
 
@@ -33,3 +33,10 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .sieve-data
+
+# The benchmark (not part of the tests): `make bench` (16-256 MB), `make bench-full` (to 1.5 GB).
+bench: setup redis-server
+	$(PY) -m bench.run
+
+bench-full: setup redis-server
+	$(PY) -m bench.run --full

@@ -111,7 +111,7 @@ class BenchStack:
             dataset = response.json()["dataset"]
             if dataset["validation_status"] in ("validated", "failed"):
                 return dataset
-            time.sleep(0.05)
+            time.sleep(0.2)  # timings come from the server's timestamps, not from this poll
         raise TimeoutError(dataset_id)
 
     def delete(self, dataset_id: str) -> None:
