@@ -82,12 +82,13 @@ def dataset(directory: Path, kind: str, size_mb: int, seed: int = 7) -> Path:
         written = 0
         batch: list[str] = []
         for line in _lines(kind, seed):
+            if written + len(line.encode("utf-8")) > target:
+                break  # never over the size asked for (1536 MB must fit the 1.5 GiB limit)
             batch.append(line)
-            written += len(line)
-            if len(batch) >= 10_000 or written >= target:
+            written += len(line.encode("utf-8"))
+            if len(batch) >= 10_000:
                 out.write("".join(batch))
                 batch = []
-            if written >= target:
-                break
+        out.write("".join(batch))
     temp.rename(path)
     return path
