@@ -6,6 +6,7 @@ from flask import g, request
 
 from api.context import sieve
 from api.errors import ApiError
+from store.apikeys import hash_key
 
 
 def require_organization() -> None:
@@ -17,3 +18,4 @@ def require_organization() -> None:
     if org is None:
         raise ApiError(401, "invalid API key")
     g.org = org
+    g.key_hash = hash_key(token.strip())

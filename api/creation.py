@@ -58,6 +58,14 @@ def _boolean_option(values: dict[str, Any], name: str) -> bool:
 
 
 def create_dataset(ctx: SieveContext, org: str, request: Request) -> str:
+    wait = ctx.stores.create_rate.retry_after(g.key_hash)
+    if wait:
+        drain(request.stream, ctx.settings.max_dataset_bytes)
+        raise ApiError(
+            429,
+            f"too many datasets created with this API key; retry in {wait} s",
+            {"Retry-After": str(wait)},
+        )
     query = _option_values(request.args)
     if "type" in query and spec_for(query["type"]) is None:  # fail before storing anything
         drain(request.stream, ctx.settings.max_dataset_bytes)

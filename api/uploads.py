@@ -87,6 +87,7 @@ class UploadSession:
                     if isinstance(event, File):
                         current = self._open_file(event)
                     elif isinstance(event, Field):
+                        _refuse_oversized_headers(event)
                         current, field_buffer = event.name, bytearray()
                     elif isinstance(event, Data):
                         current, field_buffer = self._on_data(current, field_buffer, event)
@@ -94,11 +95,13 @@ class UploadSession:
             except ValueError as exc:
                 raise bad_request(f"malformed multipart body: {exc}") from exc
             finished = isinstance(event, Epilogue)
+            _refuse_oversized_headers(decoder)
         self._finish_writer()
         self._reserve(force=True)
         return self.upload
 
     def _open_file(self, event: File) -> ReceivedFile:
+        _refuse_oversized_headers(event)
         role = FILE_ROLES.get(event.name)
         if role is None:
             raise bad_request(
@@ -187,6 +190,17 @@ class UploadSession:
         for received in self.upload.files.values():
             self._stores.blobs.delete_prefix(received.key)
         self._stores.quota.release(self._org, self.dataset_id)
+
+
+def _refuse_oversized_headers(part: Field | File | MultipartDecoder) -> None:
+    """Cap a part's headers: as decoded, and while the decoder still buffers them."""
+    if isinstance(part, MultipartDecoder):
+        waiting = part.state in (State.PREAMBLE, State.PART)
+        size = len(part.buffer) if waiting else 0
+    else:
+        size = sum(len(name) + len(value) for name, value in part.headers.items())
+    if size > MAX_PART_HEADER_BYTES:
+        raise bad_request("a multipart part header is larger than 16 KiB")
 
 
 def drain(stream: BinaryIO, budget: int) -> None:

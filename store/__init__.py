@@ -12,6 +12,7 @@ from store.blobs import BlobStore, LocalBlobStore
 from store.datasets import DatasetStore
 from store.keys import RedisKeys
 from store.quota import QuotaStore
+from store.ratelimit import RateLimiter
 from store.redis_client import connect
 from store.settings import Settings
 from store.signing import UrlSigner
@@ -27,6 +28,7 @@ class Stores:
     api_keys: ApiKeyStore
     blobs: BlobStore
     signer: UrlSigner
+    create_rate: RateLimiter
 
 
 def signing_secret(settings: Settings, client: redis.Redis, keys: RedisKeys) -> str:
@@ -52,6 +54,7 @@ def open_stores(settings: Settings, client: redis.Redis | None = None) -> Stores
         api_keys=ApiKeyStore(client, keys),
         blobs=blobs,
         signer=signer,
+        create_rate=RateLimiter(client, keys, settings.create_rate_per_minute),
     )
 
 

@@ -59,6 +59,10 @@ class RedisKeys:
         """Sorted set: every dataset id scored by creation time, for retention."""
         return f"{self.prefix}:datasets:by-created"
 
+    def rate_window(self, key_hash: str, window: int) -> str:
+        """Integer: creates made with one API key in one rate-limit window."""
+        return f"{self.prefix}:rate:{key_hash}:{window}"
+
     def shared_secret(self) -> str:
         """String: the generated URL-signing secret when SIEVE_SECRET_KEY is unset."""
         return f"{self.prefix}:secret"

@@ -53,6 +53,7 @@ class Settings:
     visibility_timeout_seconds: int = 3600
     worker_concurrency: int = 0  # 0 = one process per core
     max_chunk_attempts: int = 3
+    create_rate_per_minute: int = 600  # per API key; 0 turns the limit off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +81,9 @@ class Settings:
             ),
             worker_concurrency=_int(env, "SIEVE_WORKER_CONCURRENCY", 0),
             max_chunk_attempts=_int(env, "SIEVE_MAX_CHUNK_ATTEMPTS", defaults.max_chunk_attempts),
+            create_rate_per_minute=_int(
+                env, "SIEVE_CREATE_RATE_PER_MINUTE", defaults.create_rate_per_minute
+            ),
         )
 
     @property

@@ -33,6 +33,7 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
                 notes.append(f"{finding.message(report.role)} (row dropped)")
             else:
                 errors.append(finding.message(report.role))
+    errors = list(dict.fromkeys(errors))  # a file-level problem is seen by every chunk
     if not errors:
         errors = _count_problems(spec, files) + _label_problems(spec, files)
     notes.extend(_duplicate_notes(files))

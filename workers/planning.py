@@ -49,7 +49,9 @@ def plan_file(
         for i, (begin, end) in enumerate(zip(edges, edges[1:], strict=False))
         if end > begin
     ]
-    return chunks, start
+    # A file with no records (a CSV header alone) still gets one, empty, chunk: its header
+    # is checked there, and the chunk set completes so finalize runs.
+    return chunks or [Chunk(first_index, role, start, size)], start
 
 
 def _csv_header_end(blobs: BlobStore, key: str, size: int, role: str) -> int:

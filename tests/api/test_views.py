@@ -80,3 +80,26 @@ def test_errors_are_json_everywhere(app_and_stores):
     ):
         assert response.status_code in (400, 404, 405)
         assert set(response.get_json()) == {"message"}
+
+
+def test_create_is_rate_limited_per_key_with_retry_after(make_stores):
+    import io
+
+    stores = make_stores(create_rate_per_minute=2)
+    stores.api_keys.register("acme", "key-acme")
+    stores.api_keys.register("acme", "key-acme-2")
+    client = create_app(stores.settings, stores, RecordingEnqueuer()).test_client()
+
+    def create(key: str):
+        return client.post(
+            "/v1/datasets?name=r&type=embed-input",
+            headers={"Authorization": f"Bearer {key}"},
+            data={"data": (io.BytesIO(b'{"text": "a"}\n'), "a.jsonl")},
+            content_type="multipart/form-data",
+        )
+
+    assert [create("key-acme").status_code for _ in range(2)] == [200, 200]
+    limited = create("key-acme")
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert "retry in" in limited.get_json()["message"]
+    assert create("key-acme-2").status_code == 200  # the limit is per key

@@ -61,6 +61,11 @@ class Stack:
     def stored_files(self) -> list[Path]:
         return sorted(p for p in self.storage.rglob("*") if p.is_file())
 
+    def uploaded_files(self) -> list[Path]:
+        """Stored uploads and uploads in flight: what a refused create must not leave behind
+        (unlike parts, which other datasets' validation may be writing meanwhile)."""
+        return [p for p in self.stored_files() if p.parent.name in ("upload", ".tmp")]
+
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()

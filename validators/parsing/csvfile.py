@@ -18,8 +18,22 @@ from validators.spec import FieldKind
 
 def parse_csv(data: bytes, options: ParseOptions) -> ParsedChunk:
     document = strip_bom(options.csv_header) + data
+    names = _header_names(document, options.delimiter)
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        reason = f"the csv header names {', '.join(map(repr, repeated))} more than once"
+        finding = Finding(0, None, reason, "file|csv_header")
+        return ParsedChunk(frame_from_rows([], [], options), 0, [finding], tuple(names))
     fast = _parse_csv_fast(document, options)
     return fast if fast is not None else _parse_csv_exact(document, options)
+
+
+def _header_names(document: bytes, delimiter: str) -> list[str]:
+    head = document[: 1 << 20].decode("utf-8", errors="replace")
+    try:
+        return next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return []
 
 
 def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | None:
