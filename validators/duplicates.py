@@ -13,24 +13,36 @@ class ChunkDuplicates:
     first_row: int | None  # the smallest file-wide row number among them
 
 
+def in_bucket(frame: pl.DataFrame, buckets: int, bucket: int) -> pl.DataFrame:
+    """The rows of one of `buckets` hash partitions, with their positions. Equal rows share
+    h1, so they always meet in the same bucket: buckets can be searched one at a time."""
+    indexed = frame.with_row_index("position")
+    return indexed if buckets == 1 else indexed.filter(pl.col("h1") % buckets == bucket)
+
+
 def find_duplicates(
     chunk_hashes: list[pl.DataFrame], row_offsets: list[int]
 ) -> list[ChunkDuplicates]:
     """For each chunk, the valid rows that repeat an earlier row of the file (first one kept).
 
     `chunk_hashes[i]` has columns h1, h2, __row (local row numbers) in the order of the chunk's
-    valid rows; `row_offsets[i]` is the number of rows in the file before chunk i."""
+    valid rows, and optionally `position` (the row's index among them, when the frame is a
+    subset); `row_offsets[i]` is the number of rows in the file before chunk i."""
     if not chunk_hashes:
         return []
     tagged = [
         frame.with_columns(
             pl.lit(index, dtype=pl.UInt32).alias("chunk"),
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("position"),
+            pl.col("position")
+            if "position" in frame.columns
+            else pl.int_range(pl.len(), dtype=pl.UInt32).alias("position"),
         )
         for index, frame in enumerate(chunk_hashes)
     ]
     combined = pl.concat(tagged, how="vertical_relaxed")
-    if combined["h1"].n_unique() == combined.height:  # the usual case, and 4x cheaper to check
+    if (
+        combined.height == 0 or combined["h1"].n_unique() == combined.height
+    ):  # the usual case, and 4x cheaper to check
         return [ChunkDuplicates([], None) for _ in chunk_hashes]
     repeated = combined.filter(~pl.struct("h1", "h2").is_first_distinct())
     result = []

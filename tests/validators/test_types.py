@@ -380,3 +380,31 @@ def test_tallies_count_labels_per_example_and_sum_totals():
     )
     totals = tally(spec_for("reranker-finetune-input"), reranker).totals
     assert totals == {"queries": 2, "relevant_passages": 3, "hard_negatives": 1}
+
+
+def test_duplicates_searched_bucket_by_bucket_match_one_pass():
+    import polars as pl
+
+    from validators.aggregates import row_hashes
+    from validators.duplicates import find_duplicates, in_bucket
+
+    texts = [f"t{i % 37}" for i in range(300)]  # many repeats, spread over chunks
+    frames = [
+        row_hashes(
+            pl.DataFrame({"__row": list(range(1, 101)), "text": texts[c * 100 : (c + 1) * 100]})
+        )
+        for c in range(3)
+    ]
+    offsets = [0, 100, 200]
+    whole = find_duplicates([in_bucket(f, 1, 0) for f in frames], offsets)
+    merged = [set() for _ in frames]
+    firsts = []
+    for bucket in range(4):
+        for index, found in enumerate(
+            find_duplicates([in_bucket(f, 4, bucket) for f in frames], offsets)
+        ):
+            merged[index].update(found.positions)
+            firsts += [found.first_row] if found.first_row else []
+    assert [set(f.positions) for f in whole] == merged
+    assert min(firsts) == min(f.first_row for f in whole if f.first_row) == 38
+    assert sum(len(m) for m in merged) == 300 - 37
