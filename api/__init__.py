@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from api import openapi
 from api.context import SieveContext
 from api.errors import register_error_handlers
 from api.request_log import install_request_logging
@@ -29,6 +30,6 @@ def create_app(
     )
     register_error_handlers(app)
     install_request_logging(app)
-    for blueprint in (datasets.bp, blobs.bp, health.bp):
+    for blueprint in (datasets.bp, blobs.bp, health.bp, openapi.bp):
         app.register_blueprint(blueprint)
     return app

@@ -190,6 +190,10 @@ class DatasetSchema(_OmitNone):
     progress = fields.Nested(ProgressSchema)
 
 
+class ErrorSchema(Schema):
+    message = fields.String(required=True)
+
+
 class CreateResponseSchema(Schema):
     id = fields.String(required=True)
 

@@ -23,6 +23,7 @@ KEYS = {
     "globex": "sk-test-globex-0123456789abcdef",
     "quota": "sk-test-quota-0123456789abcdef",
     "racers": "sk-test-racers-0123456789abcdef",
+    "fuzz": "sk-test-fuzz-0123456789abcdef",
 }
 _databases = itertools.count(1)
 
