@@ -21,6 +21,8 @@ from validators.schema import invalid_field_names
 
 TRUE_VALUES = {"true", "True", "TRUE", "1"}
 FALSE_VALUES = {"false", "False", "FALSE", "0"}
+MAX_LIMIT = 10_000
+MAX_OFFSET = 1_000_000_000
 STATUSES = ("unknown", "queued", "processing", "validated", "skipped", "failed")
 
 
@@ -131,10 +133,12 @@ class ListQuerySchema(Schema):
     before = UtcDateTime(load_default=None)
     after = UtcDateTime(load_default=None)
     limit = FlexibleInteger(
-        load_default=None, validate=validate.Range(min=1, error="limit must be at least 1")
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_LIMIT, error=f"limit must be 1 to {MAX_LIMIT}"),
     )
     offset = FlexibleInteger(
-        load_default=0, validate=validate.Range(min=0, error="offset can't be negative")
+        load_default=0,
+        validate=validate.Range(min=0, max=MAX_OFFSET, error=f"offset must be 0 to {MAX_OFFSET}"),
     )
 
     @pre_load

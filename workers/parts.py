@@ -77,8 +77,8 @@ def rewrite_part(blobs: BlobStore, part: dict[str, Any], drop_positions: list[in
     """Rewrite a part without the rows at `drop_positions`; updates `part` (size, rows, samples)
     in place and returns the dropped rows."""
     frame = read_part(blobs, part["key"])
-    dropping = pl.Series(drop_positions, dtype=pl.UInt32)
-    mask = pl.int_range(frame.height, dtype=pl.UInt32, eager=True).is_in(dropping)
+    mask = pl.Series([False] * frame.height)
+    mask = mask.scatter(drop_positions, True) if drop_positions else mask
     kept, dropped = frame.filter(~mask), frame.filter(mask)
     part["size_bytes"] = _write_frame(blobs, part["key"], kept)
     part["num_rows"] = kept.height

@@ -53,7 +53,15 @@ def test_list_query_accepts_sdk_floats_aliases_and_any_case():
 
 
 @pytest.mark.parametrize(
-    "data", [{"limit": "1.5"}, {"limit": "0"}, {"offset": "-1"}, {"before": "yesterday"}]
+    "data",
+    [
+        {"limit": "1.5"},
+        {"limit": "0"},
+        {"offset": "-1"},
+        {"before": "yesterday"},
+        {"limit": "7908457586803414663168"},
+        {"offset": "1e30"},
+    ],
 )
 def test_bad_list_queries(data):
     with pytest.raises(ValidationError):

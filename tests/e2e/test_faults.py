@@ -43,3 +43,86 @@ def test_kill_9_mid_chunk_redelivers_and_finishes(redis_server, tmp_path):
         assert sum(r["rows_seen"] for r in reports) == 600_000
     finally:
         deployment.stop()
+
+
+def test_delete_while_validating_leaves_nothing_and_releases_once(tiny_chunk_stack):
+    import requests
+
+    stack = tiny_chunk_stack
+    usage = stack.usage()
+    body = b"".join(b'{"text": "row %d"}\n' % i for i in range(20_000))  # hundreds of tiny chunks
+    created = requests.post(
+        f"{stack.url}/v1/datasets",
+        params={"name": "doomed", "type": "embed-input"},
+        files={"data": ("a.jsonl", body)},
+        headers=stack.headers(),
+    ).json()["id"]
+    assert stack.usage() == usage + len(body)
+    assert (
+        requests.delete(f"{stack.url}/v1/datasets/{created}", headers=stack.headers()).json() == {}
+    )
+    time.sleep(3)  # chunks already queued run on and must not bring anything back
+    token = created.rsplit("-", 1)[1]
+    assert (
+        requests.get(f"{stack.url}/v1/datasets/{created}", headers=stack.headers()).status_code
+        == 404
+    )
+    assert [p for p in stack.stored_files() if token in str(p)] == []
+    assert stack.usage() == usage
+    assert (
+        requests.delete(f"{stack.url}/v1/datasets/{created}", headers=stack.headers()).status_code
+        == 404
+    )
+    assert stack.usage() == usage
+
+
+def test_sdk_retry_with_an_idempotency_key_makes_one_dataset(stack):
+    import io
+
+    import cohere
+
+    from tests.e2e.conftest import KEYS
+
+    client = cohere.Client(api_key=KEYS["globex"], base_url=stack.url)
+    options = {"additional_headers": {"Idempotency-Key": "upload-42"}}
+    ids = {
+        client.datasets.create(
+            name="retried",
+            type="embed-input",
+            data=io.BytesIO(b'{"text": "a"}\n'),
+            request_options=options,
+        ).id
+        for _ in range(3)
+    }
+    assert len(ids) == 1
+    listed = [d.id for d in client.datasets.list().datasets if d.name == "retried"]
+    assert listed == list(ids)
+
+
+def test_a_revoked_key_stops_working_at_once(stack):
+    import os
+    import subprocess
+
+    import requests
+
+    from tests.e2e.conftest import BIN, ROOT
+
+    env = {**stack.env, "PATH": os.environ["PATH"]}
+    key = subprocess.run(
+        [str(BIN / "sieve"), "keys", "create", "--org", "temp"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    headers = {"Authorization": f"Bearer {key}"}
+    assert requests.get(f"{stack.url}/v1/datasets/usage", headers=headers).status_code == 200
+    subprocess.run(
+        [str(BIN / "sieve"), "keys", "revoke", key],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    assert requests.get(f"{stack.url}/v1/datasets/usage", headers=headers).status_code == 401

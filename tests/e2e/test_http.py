@@ -172,15 +172,17 @@ def test_org_capacity_is_enforced_while_streaming_and_released_on_delete(stack):
 
 def test_concurrent_uploads_never_overshoot_the_org_cap(stack):
     racers = stack.headers("racers")
-    body = _jsonl_of_size(MIB + 1000)  # 5 MiB cap: at most 4 fit
+    body = _jsonl_of_size(MIB // 4 + 1000)  # 5 MiB cap: at most 19 of the 50 fit
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
         responses = list(
-            pool.map(lambda i: _post(stack, {"data": (f"{i}.jsonl", body)}, org="racers"), range(8))
+            pool.map(
+                lambda i: _post(stack, {"data": (f"{i}.jsonl", body)}, org="racers"), range(50)
+            )
         )
     accepted = [r for r in responses if r.status_code == 200]
     refused = [r for r in responses if r.status_code != 200]
-    assert len(accepted) == 4
+    assert len(accepted) == (5 * MIB) // len(body)
     assert all(r.status_code == 400 and "exceeded capacity" in r.json()["message"] for r in refused)
     usage = stack.usage("racers")
     assert usage == len(accepted) * len(body)

@@ -1,0 +1,81 @@
+"""Chunk tasks and finalize delivered twice change nothing (pipeline over fakeredis + a temp
+storage directory; the same functions the Celery tasks call)."""
+
+from __future__ import annotations
+
+import json
+
+from store.datasets import format_timestamp, utc_now
+from store.removal import upload_key
+from workers import pipeline
+
+
+def _create(stores, dataset_id: str, body: bytes) -> None:
+    writer = stores.blobs.open_writer(upload_key(dataset_id, "train"))
+    writer.write(body)
+    size = writer.commit()
+    stores.quota.reserve("acme", dataset_id, size)
+    now = format_timestamp(utc_now())
+    stores.datasets.create(
+        {
+            "id": dataset_id,
+            "org": "acme",
+            "name": "twice",
+            "dataset_type": "embed-input",
+            "status": "queued",
+            "created_at": now,
+            "updated_at": now,
+            "usage_bytes": size,
+            "options": {"skip_malformed_input": True},
+            "files": {
+                "train": {"key": upload_key(dataset_id, "train"), "size": size, "format": "jsonl"}
+            },
+        },
+        dataset_id,
+        None,
+    )
+
+
+def _outcome(stores, dataset_id: str) -> tuple:
+    record = stores.datasets.get(dataset_id)
+    parts = [(p["name"], p["num_rows"], p["size_bytes"]) for p in record.get("parts") or []]
+    return (
+        record["status"],
+        record.get("validation_error"),
+        record.get("validation_warnings"),
+        json.dumps(record.get("metrics"), sort_keys=True),
+        parts,
+        stores.quota.usage("acme"),
+    )
+
+
+BODY = b"".join(b'{"text": "row %d"}\n' % (i % 40) for i in range(120)) + b'{"text": ""}\n'
+
+
+def test_every_step_twice_gives_the_same_result_as_once(make_stores):
+    once = make_stores(chunk_bytes=200)
+    _create(once, "once-aaaa", BODY)
+    chunks = pipeline.start(once, "once-aaaa")
+    for chunk in chunks:
+        pipeline.validate_chunk(once, "once-aaaa", chunk)
+    pipeline.finalize(once, "once-aaaa")
+
+    twice = make_stores(chunk_bytes=200)
+    _create(twice, "twice-bbbb", BODY)
+    chunks = pipeline.start(twice, "twice-bbbb")
+    assert pipeline.start(twice, "twice-bbbb") == chunks  # a redelivered start re-plans nothing
+    claims = [pipeline.validate_chunk(twice, "twice-bbbb", c) for c in chunks + chunks]
+    assert claims.count(True) == 1  # finalize is triggered exactly once
+    pipeline.finalize(twice, "twice-bbbb")
+    pipeline.finalize(twice, "twice-bbbb")
+    for chunk in chunks:  # late duplicates after the verdict
+        pipeline.validate_chunk(twice, "twice-bbbb", chunk)
+
+    assert len(chunks) > 5
+    assert _outcome(twice, "twice-bbbb") == _outcome(once, "once-aaaa")
+    status, _, warnings, _, parts, _ = _outcome(once, "once-aaaa")
+    assert status == "validated" and sum(p[1] for p in parts) == 40
+    assert (
+        warnings[-1]
+        == "80 exact duplicate rows were dropped from the train file (the first at row 41)"
+    )
