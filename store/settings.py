@@ -51,6 +51,7 @@ class Settings:
     key_prefix: str = "sieve"
     api_keys: tuple[tuple[str, str], ...] = ()
     visibility_timeout_seconds: int = 3600
+    unacked_restore_seconds: int = 10
     worker_concurrency: int = 0  # 0 = one process per core
     max_chunk_attempts: int = 3
     create_rate_per_minute: int = 600  # per API key; 0 turns the limit off
@@ -78,6 +79,9 @@ class Settings:
             api_keys=_parse_api_keys(env.get("SIEVE_API_KEYS", "")),
             visibility_timeout_seconds=_int(
                 env, "SIEVE_VISIBILITY_TIMEOUT", defaults.visibility_timeout_seconds
+            ),
+            unacked_restore_seconds=_int(
+                env, "SIEVE_UNACKED_RESTORE_SECONDS", defaults.unacked_restore_seconds
             ),
             worker_concurrency=_int(env, "SIEVE_WORKER_CONCURRENCY", 0),
             max_chunk_attempts=_int(env, "SIEVE_MAX_CHUNK_ATTEMPTS", defaults.max_chunk_attempts),

@@ -12,7 +12,13 @@ TASKS_MODULE = "workers.tasks"
 
 def create_celery(settings: Settings) -> Celery:
     app = Celery("sieve", broker=settings.redis_url, include=[TASKS_MODULE])
-    transport = {"visibility_timeout": settings.visibility_timeout_seconds}
+    transport = {
+        "visibility_timeout": settings.visibility_timeout_seconds,
+        # How often a worker looks for messages whose worker died without acking them; with
+        # throttle 1 the sweep really runs every interval (kombu's default is ~100 s).
+        "unacked_restore_interval": settings.unacked_restore_seconds,
+        "unacked_restore_throttle": 1,
+    }
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

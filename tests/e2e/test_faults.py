@@ -126,3 +126,43 @@ def test_a_revoked_key_stops_working_at_once(stack):
         capture_output=True,
     )
     assert requests.get(f"{stack.url}/v1/datasets/usage", headers=headers).status_code == 401
+
+
+def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout(
+    redis_server, tmp_path
+):
+    from cli.launcher import free_port
+
+    visibility, sweep = 8, 1
+    deployment = Deployment(
+        f"{redis_server}/10",
+        tmp_path,
+        SIEVE_CHUNK_BYTES=str(4 * 1024 * 1024),
+        SIEVE_VISIBILITY_TIMEOUT=str(visibility),
+        SIEVE_UNACKED_RESTORE_SECONDS=str(sweep),
+    )
+    redis.Redis.from_url(deployment.redis_url).flushdb()
+    try:
+        deployment.start_web("web.1", free_port())
+        worker = deployment.start("worker.1", "worker")
+        dataset_id = _upload(deployment.urls[0], 300_000, "orphaned")
+        client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
+        deadline = time.monotonic() + 30
+        while not client.hlen(f"sieve:ds:{dataset_id}:attempts") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        family = [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(recursive=True)]
+        for process in family:  # the whole worker, main process and pool, with no goodbye
+            process.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        assert client.hlen("unacked") >= 1  # its chunk is held, unacknowledged
+        deployment.start("worker.2", "worker")
+        dataset = _wait(deployment.urls[0], dataset_id, timeout=120)
+        took = time.monotonic() - killed_at
+        assert dataset["validation_status"] == "validated"
+        assert sum(p["num_rows"] for p in dataset["dataset_parts"]) == 300_000
+        print(
+            f"redelivered and finished {took:.1f} s after the kill (visibility {visibility} s, sweep {sweep} s)"
+        )
+        assert took < visibility + sweep + 20
+    finally:
+        deployment.stop()
