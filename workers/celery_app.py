@@ -26,6 +26,15 @@ def create_celery(settings: Settings) -> Celery:
         result_backend=None,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        # A task that fails for want of Redis stays unacknowledged and comes back after the
+        # visibility timeout, instead of being dropped.
+        task_acks_on_failure_or_timeout=False,
+        task_publish_retry_policy={
+            "max_retries": 60,
+            "interval_start": 0.5,
+            "interval_step": 0.5,
+            "interval_max": 2,
+        },
         worker_prefetch_multiplier=1,
         broker_transport_options=transport,
         visibility_timeout=settings.visibility_timeout_seconds,

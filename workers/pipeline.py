@@ -69,18 +69,25 @@ def _plan(stores: Stores, record: dict) -> tuple[list[Chunk], dict[str, int]]:
     return chunks, headers
 
 
+def register_attempt(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
+    """Count one delivery of a chunk; False (and the dataset failed) once a chunk has come back
+    more often than SIEVE_MAX_CHUNK_ATTEMPTS — a poison chunk that kills its process can't loop."""
+    attempts = stores.datasets.count_chunk_attempt(dataset_id, chunk.index)
+    if attempts <= stores.settings.max_chunk_attempts:
+        return True
+    fail(
+        stores,
+        dataset_id,
+        f"the {chunk.role} file could not be validated: a chunk failed {attempts - 1} times",
+    )
+    return False
+
+
 def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     """Validate one chunk and record its report. True when this call completed the set and
     claimed the right to trigger finalize."""
     record = stores.datasets.get(dataset_id)
     if record is None or record["status"] in TERMINAL_STATUSES:
-        return False
-    attempts = stores.datasets.count_chunk_attempt(dataset_id, chunk.index)
-    if attempts > stores.settings.max_chunk_attempts:
-        reason = (
-            f"the {chunk.role} file could not be validated: a chunk failed {attempts - 1} times"
-        )
-        _conclude(stores, record, Verdict("failed", reason), [], {})
         return False
     report = _chunk_report(stores, record, chunk)
     _, count = stores.datasets.save_chunk_report(

@@ -9,7 +9,11 @@ hiccup); when the attempts run out the dataset is failed with a clear message ra
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
+import redis
 from celery import Task, shared_task
 
 from workers import pipeline, retention
@@ -18,9 +22,25 @@ from workers.planning import Chunk
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 2
+REDIS_PATIENCE_SECONDS = 60
+T = TypeVar("T")
+
+
+def _patiently(step: Callable[[], T]) -> T:
+    """Run an (idempotent) step, waiting out a Redis restart rather than failing the dataset."""
+    deadline = time.monotonic() + REDIS_PATIENCE_SECONDS
+    while True:
+        try:
+            return step()
+        except (redis.ConnectionError, redis.TimeoutError):
+            if time.monotonic() > deadline:
+                raise  # left unacknowledged: redelivered after the visibility timeout
+            time.sleep(1)
 
 
 def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> None:
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        raise exc  # no broker to retry through: stay unacknowledged (see celery_app)
     attempts = stores().settings.max_chunk_attempts
     if task.request.retries + 1 < attempts:
         raise task.retry(exc=exc, countdown=RETRY_DELAY_SECONDS, max_retries=attempts)
@@ -31,7 +51,7 @@ def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> No
 @shared_task(name="workers.start_validation", bind=True)
 def start_validation(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
-        chunks = pipeline.start(stores(), dataset_id)
+        chunks = _patiently(lambda: pipeline.start(stores(), dataset_id))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "planning the validation", exc)
         return
@@ -47,7 +67,10 @@ def validate_chunk(
     self: Task, dataset_id: str, index: int, role: str, start: int, end: int, request_id: str = ""
 ) -> None:
     try:
-        completed = pipeline.validate_chunk(stores(), dataset_id, Chunk(index, role, start, end))
+        chunk = Chunk(index, role, start, end)
+        if not _patiently(lambda: pipeline.register_attempt(stores(), dataset_id, chunk)):
+            return
+        completed = _patiently(lambda: pipeline.validate_chunk(stores(), dataset_id, chunk))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, f"validating chunk {index} of the {role} file", exc)
         return
@@ -58,7 +81,7 @@ def validate_chunk(
 @shared_task(name="workers.finalize", bind=True)
 def finalize(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
-        pipeline.finalize(stores(), dataset_id)
+        _patiently(lambda: pipeline.finalize(stores(), dataset_id))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "merging the chunk reports", exc)
 

@@ -9,7 +9,7 @@ import time
 import psutil
 import redis
 
-from tests.e2e.test_production import Deployment, _upload, _wait
+from tests.e2e.test_production import HEADERS, Deployment, _upload, _wait
 
 
 def test_kill_9_mid_chunk_redelivers_and_finishes(redis_server, tmp_path):
@@ -166,3 +166,59 @@ def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout
         assert took < visibility + sweep + 20
     finally:
         deployment.stop()
+
+
+def test_redis_restart_during_validation_loses_nothing(tmp_path):
+    import requests
+
+    from cli.launcher import free_port, spawn_redis_server
+
+    port = free_port()
+    redis_dir = tmp_path / "redis"
+    server = spawn_redis_server(port, redis_dir, durable=True)  # AOF, fsync every second
+    deployment = Deployment(
+        f"redis://127.0.0.1:{port}/0",
+        tmp_path,
+        SIEVE_CHUNK_BYTES=str(256 * 1024),
+        # a message the worker held when its connection dropped is restored after this
+        SIEVE_VISIBILITY_TIMEOUT="10",
+        SIEVE_UNACKED_RESTORE_SECONDS="1",
+    )
+    try:
+        deployment.start_web("web.1", free_port())
+        deployment.start("worker.1", "worker")
+        dataset_id = _upload(deployment.urls[0], 300_000, "restart")  # ~60 chunks
+        client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
+        deadline = time.monotonic() + 30
+        while client.hlen(f"sieve:ds:{dataset_id}:reports") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        usage = requests.get(f"{deployment.urls[0]}/v1/datasets/usage", headers=HEADERS).json()
+        assert client.hget(f"sieve:ds:{dataset_id}", "status") == "processing"
+        server.terminate()  # Redis goes away mid-validation...
+        server.wait(timeout=30)
+        time.sleep(1)
+        server = spawn_redis_server(port, redis_dir, durable=True)  # ...and comes back from its AOF
+        deadline = time.monotonic() + 120
+        dataset = None
+        while time.monotonic() < deadline:
+            try:
+                response = requests.get(
+                    f"{deployment.urls[0]}/v1/datasets/{dataset_id}", headers=HEADERS
+                )
+                if response.status_code == 200 and response.json()["dataset"][
+                    "validation_status"
+                ] in ("validated", "failed"):
+                    dataset = response.json()["dataset"]
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        assert dataset is not None and dataset["validation_status"] == "validated", dataset
+        assert sum(p["num_rows"] for p in dataset["dataset_parts"]) == 300_000
+        assert (
+            requests.get(f"{deployment.urls[0]}/v1/datasets/usage", headers=HEADERS).json() == usage
+        )
+    finally:
+        deployment.stop()
+        server.terminate()
+        server.wait(timeout=30)

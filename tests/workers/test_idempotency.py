@@ -57,6 +57,7 @@ def test_every_step_twice_gives_the_same_result_as_once(make_stores):
     _create(once, "once-aaaa", BODY)
     chunks = pipeline.start(once, "once-aaaa")
     for chunk in chunks:
+        assert pipeline.register_attempt(once, "once-aaaa", chunk)
         pipeline.validate_chunk(once, "once-aaaa", chunk)
     pipeline.finalize(once, "once-aaaa")
 
@@ -78,4 +79,19 @@ def test_every_step_twice_gives_the_same_result_as_once(make_stores):
     assert (
         warnings[-1]
         == "80 exact duplicate rows were dropped from the train file (the first at row 41)"
+    )
+
+
+def test_a_chunk_delivered_too_often_fails_the_dataset_instead_of_looping(make_stores):
+    stores = make_stores(chunk_bytes=200, max_chunk_attempts=3)
+    _create(stores, "poison-cccc", BODY)
+    chunk = pipeline.start(stores, "poison-cccc")[0]
+    assert [pipeline.register_attempt(stores, "poison-cccc", chunk) for _ in range(4)] == [
+        True
+    ] * 3 + [False]
+    record = stores.datasets.get("poison-cccc")
+    assert record["status"] == "failed"
+    assert (
+        record["validation_error"]
+        == "the train file could not be validated: a chunk failed 3 times"
     )
