@@ -100,7 +100,7 @@ def _receive_and_record(
         if options["dry_run"]:
             session.stop_reserving()
         record = _record(ctx, org, dataset_id, options, upload)
-        ctx.stores.datasets.create(record, None if options["dry_run"] else dataset_id, None)
+        ctx.stores.datasets.create(record, None if options["dry_run"] else dataset_id)
     except BaseException as exc:
         session.discard()
         if isinstance(exc, ApiError) and exc.status in (400, 413, 503):

@@ -18,7 +18,6 @@ from store.settings import Settings
 def seed_datasets(env: dict[str, str], org: str, count: int) -> list[str]:
     stores = open_stores(Settings.from_env(env))
     ids = []
-    pipe = stores.redis.pipeline(transaction=False)
     for index in range(count):
         now = format_timestamp(utc_now())
         dataset_id = f"seeded-{index:06d}-x"
@@ -35,9 +34,8 @@ def seed_datasets(env: dict[str, str], org: str, count: int) -> list[str]:
             "parts": [],
             "usage_bytes": 0,
         }
-        stores.datasets.create(record, None, None)
+        stores.datasets.create(record, None)
         ids.append(dataset_id)
-    pipe.execute()
     return ids
 
 

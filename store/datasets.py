@@ -120,9 +120,7 @@ class DatasetStore:
         self._save_report = client.register_script(_SAVE_REPORT)
 
     # -- create / read -------------------------------------------------------------------
-    def create(
-        self, record: dict[str, Any], upload_id: str | None, expire_seconds: int | None
-    ) -> None:
+    def create(self, record: dict[str, Any], upload_id: str | None) -> None:
         """Store the record, index it and hand the upload's quota reservation over to it.
 
         `usage_bytes` in the record is what delete will give back; the reservation entry is

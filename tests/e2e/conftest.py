@@ -77,6 +77,13 @@ class Stack:
                 process.kill()
 
 
+def sieve_cli(env: dict[str, str], *args: str) -> str:
+    """Run the `sieve` command with `env`; its standard output."""
+    return subprocess.run(
+        [str(BIN / "sieve"), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+
 def start_stack(redis_url: str, workdir: Path, **settings: str) -> Stack:
     port = free_port()
     storage = workdir / "blobs"

@@ -10,7 +10,7 @@ import time
 import requests
 
 from cli.launcher import free_port
-from tests.e2e.conftest import BIN, ROOT
+from tests.e2e.conftest import BIN, ROOT, sieve_cli
 
 
 def test_sieve_up_serves_with_its_first_key_and_keys_create_adds_more(redis_server, tmp_path):
@@ -46,14 +46,7 @@ def test_sieve_up_serves_with_its_first_key_and_keys_create_adds_more(redis_serv
         )
         assert created.status_code == 200, created.text
 
-        other = subprocess.run(
-            [str(BIN / "sieve"), "keys", "create", "--org", "acme"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        other = sieve_cli(env, "keys", "create", "--org", "acme")
         assert len(other.splitlines()) == 1 and other.startswith("sk-sieve-")
         headers = {"Authorization": f"Bearer {other.strip()}"}
         response = requests.get(

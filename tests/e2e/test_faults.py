@@ -101,30 +101,16 @@ def test_sdk_retry_with_an_idempotency_key_makes_one_dataset(stack):
 
 def test_a_revoked_key_stops_working_at_once(stack):
     import os
-    import subprocess
 
     import requests
 
-    from tests.e2e.conftest import BIN, ROOT
+    from tests.e2e.conftest import sieve_cli
 
     env = {**stack.env, "PATH": os.environ["PATH"]}
-    key = subprocess.run(
-        [str(BIN / "sieve"), "keys", "create", "--org", "temp"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    key = sieve_cli(env, "keys", "create", "--org", "temp").strip()
     headers = {"Authorization": f"Bearer {key}"}
     assert requests.get(f"{stack.url}/v1/datasets/usage", headers=headers).status_code == 200
-    subprocess.run(
-        [str(BIN / "sieve"), "keys", "revoke", key],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    sieve_cli(env, "keys", "revoke", key)
     assert requests.get(f"{stack.url}/v1/datasets/usage", headers=headers).status_code == 401
 
 
