@@ -44,7 +44,6 @@ def test_progress_is_shown_while_processing(app_and_stores):
             "files": {},
         },
         None,
-        None,
     )
     stores.datasets.transition("p-1", "processing", chunks_total=4)
     stores.datasets.save_chunk_report("p-1", 0, {"x": 1}, 1000)

@@ -90,9 +90,7 @@ def test_list_filters_newest_first(stores):
     start = utc_now()
     for i in range(5):
         extra = {"status": "failed"} if i == 2 else {}
-        stores.datasets.create(
-            _record(f"ds-{i}", at=start + timedelta(seconds=i), **extra), None, None
-        )
+        stores.datasets.create(_record(f"ds-{i}", at=start + timedelta(seconds=i), **extra), None)
     stores.datasets.create(_record("other", org="globex"), None)
     ids = lambda **q: [r["id"] for r in stores.datasets.list("acme", ListQuery(**q))]  # noqa: E731
     assert ids() == ["ds-4", "ds-3", "ds-2", "ds-1", "ds-0"]

@@ -32,7 +32,6 @@ def _create(stores, dataset_id: str, body: bytes) -> None:
             },
         },
         dataset_id,
-        None,
     )
 
 
