@@ -208,3 +208,56 @@ def test_redis_restart_during_validation_loses_nothing(tmp_path):
         deployment.stop()
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_storage_full_answers_503_leaves_nothing_and_recovers(redis_server, tmp_path):
+    import subprocess
+
+    import pytest
+    import requests
+
+    from cli.launcher import free_port
+
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    deployment = Deployment(
+        f"{redis_server}/9",
+        tmp_path,
+        SIEVE_STORAGE_URL=f"file://{disk}",
+        SIEVE_MAX_DATASET_BYTES=str(100 * 1024 * 1024),
+    )
+    redis.Redis.from_url(deployment.redis_url).flushdb()
+    try:
+        deployment.start_web("web.1", free_port())
+        deployment.start("worker.1", "worker")
+        url = deployment.urls[0]
+        filler = disk / "filler.bin"  # someone else filled the disk
+        filler.write_bytes(b"\0" * (3584 * 1024))
+        body = b"".join(b'{"text": "row %d"}\n' % i for i in range(60_000))  # ~1 MB
+        response = requests.post(
+            f"{url}/v1/datasets",
+            params={"name": "full", "type": "embed-input"},
+            files={"data": ("a.jsonl", body)},
+            headers=HEADERS,
+        )
+        assert response.status_code == 503
+        assert response.json() == {"message": "storage is full; try again later"}
+        assert [p for p in disk.rglob("*") if p.is_file()] == [filler]  # nothing half-written
+        assert requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json() == {
+            "organization_usage": 0
+        }
+        assert requests.get(f"{url}/v1/datasets", headers=HEADERS).json() == {"datasets": []}
+
+        filler.unlink()  # space comes back: the service carries on without a restart
+        dataset_id = _upload(url, 60_000, "fits")
+        assert _wait(url, dataset_id)["validation_status"] == "validated"
+    finally:
+        deployment.stop()
+        subprocess.run(["umount", str(disk)], check=False)
