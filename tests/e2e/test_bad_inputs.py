@@ -468,3 +468,26 @@ def test_broken_multipart_is_a_clear_400(stack, headers, body, message):
 def test_workers_survived_the_corpus(stack):
     log = (stack.storage.parent / "stack.log").read_text(errors="replace")
     assert "Worker exited prematurely" not in log and "WorkerLostError" not in log
+
+
+@pytest.mark.parametrize(
+    ("closing", "status", "error"),
+    [(b'"}\n', "validated", None), (b"\n", "failed", "row 1 of the train file: is not valid JSON")],
+    ids=["valid", "unterminated"],
+)
+def test_a_100_mb_single_line(tiny_chunk_stack, closing, status, error):
+    body = b'{"text": "' + b"y" * (100 * 1024 * 1024) + closing
+    response = requests.post(
+        f"{tiny_chunk_stack.url}/v1/datasets",
+        params={"name": "one-line", "type": EMBED},
+        files={"data": ("big.jsonl", body)},
+        headers=tiny_chunk_stack.headers(),
+        timeout=300,
+    )
+    assert response.status_code == 200, response.text
+    dataset = tiny_chunk_stack.wait_final(response.json()["id"], timeout=120)
+    assert dataset["validation_status"] == status
+    assert (dataset.get("validation_error") or "").startswith(error or "")
+    requests.delete(
+        f"{tiny_chunk_stack.url}/v1/datasets/{dataset['id']}", headers=tiny_chunk_stack.headers()
+    )
