@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from cli.procfile import start_process
 from store import open_stores
 from store.settings import Settings
 
@@ -86,40 +87,6 @@ def start_embedded_redis(data_dir: Path) -> tuple[str, subprocess.Popen | object
     return f"redis://127.0.0.1:{port}/0", server
 
 
-def process_commands(port: int, workers: int, data_dir: Path) -> dict[str, list[str]]:
-    python_bin = Path(sys.executable).parent
-    concurrency = ["--concurrency", str(workers)] if workers else []
-    return {
-        "web": [
-            str(python_bin / "gunicorn"),
-            "--config",
-            "deploy/gunicorn.conf.py",
-            "--bind",
-            f"0.0.0.0:{port}",
-            "api:create_app()",
-        ],
-        "worker": [
-            str(python_bin / "celery"),
-            "-A",
-            "workers.celery_app",
-            "worker",
-            "--loglevel",
-            "INFO",
-            *concurrency,
-        ],
-        "beat": [
-            str(python_bin / "celery"),
-            "-A",
-            "workers.celery_app",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(data_dir / "celerybeat-schedule"),
-        ],
-    }
-
-
 def run_everything(port: int, workers: int, data_dir: str) -> int:
     if not port_is_free(port):
         print(f"port {port} is already in use; pick another with --port", file=sys.stderr)
@@ -136,11 +103,11 @@ def run_everything(port: int, workers: int, data_dir: str) -> int:
     first_key = None
     if not stores.api_keys.any_key_exists() and not env.get("SIEVE_API_KEYS"):
         first_key = stores.api_keys.create(DEFAULT_ORG)
-    project_root = Path(__file__).resolve().parent.parent
-    children = {
-        name: subprocess.Popen(command, env=env, cwd=project_root)
-        for name, command in process_commands(port, workers, root).items()
-    }
+    env["PORT"] = str(port)
+    env.setdefault("SIEVE_BEAT_SCHEDULE", str(root / "celerybeat-schedule"))
+    if workers:
+        env["SIEVE_WORKER_CONCURRENCY"] = str(workers)
+    children = {kind: start_process(kind, env, None) for kind in ("web", "worker", "beat")}
     wait_for_port(port, timeout=60)
     print(f"Sieve is running at http://127.0.0.1:{port}  (Ctrl-C stops it)", flush=True)
     if first_key:

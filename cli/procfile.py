@@ -17,10 +17,11 @@ def procfile_commands(root: Path = PROJECT_ROOT) -> dict[str, str]:
 
 
 def start_process(
-    kind: str, env: dict[str, str], log: IO[bytes] | int, app: str | None = None
+    kind: str, env: dict[str, str], log: IO[bytes] | int | None, app: str | None = None
 ) -> subprocess.Popen:
     """One process of the Procfile's type `kind` (web, worker, beat), through the shell so that
-    the Procfile's ${VAR:-default} forms expand. `app` swaps the web app, same server settings."""
+    the Procfile's ${VAR:-default} forms expand. `app` swaps the web app, same server settings.
+    `log` takes stdout and stderr; None leaves both to the caller's."""
     command = procfile_commands()[kind]
     if app is not None:
         command = command.replace("'api:create_app()'", f"'{app}'")
@@ -31,5 +32,5 @@ def start_process(
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
-        stderr=subprocess.STDOUT,
+        stderr=None if log is None else subprocess.STDOUT,
     )
