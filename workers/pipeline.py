@@ -93,8 +93,8 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     _, count = stores.datasets.save_chunk_report(
         dataset_id, chunk.index, report, report["rows_seen"]
     )
-    if count < 0 and report.get("part"):
-        stores.blobs.delete_prefix(report["part"]["key"])  # deleted while we worked
+    if count < 0:
+        _delete_parts(stores, _parts_of([report]))  # deleted while we worked
     total = int(record.get("chunks_total") or len(record["plan"]["chunks"]))
     return count == total and stores.datasets.claim_finalize(dataset_id, FINALIZE_CLAIM_SECONDS)
 
@@ -103,7 +103,7 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
     spec = spec_for(record["dataset_type"])
     options = record["options"]
     file = record["files"][chunk.role]
-    fields = kept_fields(spec, options.get("keep_fields", []), options.get("optional_fields", []))
+    fields = _kept_fields(spec, options)
     header_end = record["plan"]["csv_headers"].get(chunk.role, 0)
     parse_options = ParseOptions(
         format=file["format"],
@@ -134,6 +134,19 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
     return result
 
 
+def _kept_fields(spec: DatasetSpec, options: dict) -> list[str]:
+    return kept_fields(spec, options.get("keep_fields", []), options.get("optional_fields", []))
+
+
+def _parts_of(chunk_reports: list[dict]) -> list[dict]:
+    return [report["part"] for report in chunk_reports if report.get("part")]
+
+
+def _delete_parts(stores: Stores, parts: list[dict]) -> None:
+    for part in parts:
+        stores.blobs.delete_prefix(part["key"])
+
+
 def worker_identity() -> str:
     """host/pid of the worker's main process (a pool child's parent), recorded per chunk."""
     return f"{socket.gethostname()}/{os.getppid()}"
@@ -158,7 +171,7 @@ def finalize(stores: Stores, dataset_id: str) -> None:
             drop_duplicates(stores.blobs, spec, merged, role_chunks)
             files.append(merged)
     verdict = judge(spec, files, bool(record["options"].get("skip_malformed_input")))
-    parts = [reports[c.index]["part"] for c in chunks if reports[c.index].get("part")]
+    parts = _parts_of([reports[c.index] for c in chunks])
     _conclude(stores, record, verdict, parts, dataset_metrics(spec, files, parts))
 
 
@@ -166,9 +179,7 @@ def fail(stores: Stores, dataset_id: str, reason: str) -> None:
     """End a dataset as failed for a reason outside its data (e.g. repeated crashes). Kept
     minimal on purpose: it must work even when the code that crashed would crash again."""
     if stores.datasets.transition(dataset_id, "failed", validation_error=reason):
-        for report in stores.datasets.chunk_reports(dataset_id).values():
-            if report.get("part"):
-                stores.blobs.delete_prefix(report["part"]["key"])
+        _delete_parts(stores, _parts_of(list(stores.datasets.chunk_reports(dataset_id).values())))
 
 
 def _dataset_schema(stores: Stores, spec: DatasetSpec, fields: list[str], parts: list[dict]) -> str:
@@ -185,11 +196,9 @@ def _conclude(
     spec = spec_for(record["dataset_type"])
     dry_run = record.get("dry_run") == "true"
     if verdict.status != "validated" or dry_run:
-        for part in parts:
-            stores.blobs.delete_prefix(part["key"])
+        _delete_parts(stores, parts)
         parts = []
-    options = record["options"]
-    fields = kept_fields(spec, options.get("keep_fields", []), options.get("optional_fields", []))
+    fields = _kept_fields(spec, record["options"])
     moved = stores.datasets.transition(
         dataset_id,
         verdict.status,
@@ -200,8 +209,7 @@ def _conclude(
         schema=_dataset_schema(stores, spec, fields, parts),
     )
     if not moved and not stores.datasets.exists(dataset_id):
-        for part in parts:  # deleted while finalizing: leave nothing behind
-            stores.blobs.delete_prefix(part["key"])
+        _delete_parts(stores, parts)  # deleted while finalizing
     if dry_run:  # the verdict stays readable for a while; nothing else is kept
         stores.datasets.expire(dataset_id, DRY_RUN_KEEP_SECONDS)
         stores.blobs.delete_prefix(dataset_prefix(dataset_id))
