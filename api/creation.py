@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import Request, g
 from marshmallow import ValidationError
@@ -20,6 +20,7 @@ from api.context import SieveContext
 from api.errors import ApiError, bad_request
 from api.request_log import current_request_id
 from api.schemas import CreateOptionsSchema, first_error, unknown_type_message
+from api.upload_timeouts import guarded_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.datasets import format_timestamp, utc_now
 from validators.formats import detect_format
@@ -58,9 +59,20 @@ def _boolean_option(values: dict[str, Any], name: str) -> bool:
 
 
 def create_dataset(ctx: SieveContext, org: str, request: Request) -> str:
+    settings = ctx.settings
+    with guarded_body(
+        request.stream,
+        request.environ,
+        settings.upload_idle_seconds,
+        settings.upload_min_bytes_per_second,
+    ) as body:
+        return _create(ctx, org, request, body)
+
+
+def _create(ctx: SieveContext, org: str, request: Request, body: BinaryIO) -> str:
     wait = ctx.stores.create_rate.retry_after(g.key_hash)
     if wait:
-        drain(request.stream, ctx.settings.max_dataset_bytes)
+        drain(body, ctx.settings.max_dataset_bytes)
         raise ApiError(
             429,
             f"too many datasets created with this API key; retry in {wait} s",
@@ -68,7 +80,7 @@ def create_dataset(ctx: SieveContext, org: str, request: Request) -> str:
         )
     query = _option_values(request.args)
     if "type" in query and spec_for(query["type"]) is None:  # fail before storing anything
-        drain(request.stream, ctx.settings.max_dataset_bytes)
+        drain(body, ctx.settings.max_dataset_bytes)
         raise bad_request(unknown_type_message(query["type"]))
     idempotency_key = request.headers.get("Idempotency-Key", "").strip()[:200]
     dataset_id = new_dataset_id(str(query.get("name") or "dataset"))
@@ -77,10 +89,10 @@ def create_dataset(ctx: SieveContext, org: str, request: Request) -> str:
             org, idempotency_key, dataset_id, IDEMPOTENCY_SECONDS
         )
         if bound != dataset_id:
-            drain(request.stream, ctx.settings.max_dataset_bytes)
+            drain(body, ctx.settings.max_dataset_bytes)
             return bound
     try:
-        return _receive_and_record(ctx, org, request, query, dataset_id)
+        return _receive_and_record(ctx, org, request, body, query, dataset_id)
     except BaseException:
         if idempotency_key:
             ctx.stores.datasets.forget_idempotent_id(org, idempotency_key, dataset_id)
@@ -88,14 +100,19 @@ def create_dataset(ctx: SieveContext, org: str, request: Request) -> str:
 
 
 def _receive_and_record(
-    ctx: SieveContext, org: str, request: Request, query: dict[str, Any], dataset_id: str
+    ctx: SieveContext,
+    org: str,
+    request: Request,
+    body: BinaryIO,
+    query: dict[str, Any],
+    dataset_id: str,
 ) -> str:
     boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
     if request.mimetype != "multipart/form-data" or not boundary:
         raise bad_request("send the dataset as multipart/form-data with a 'data' file part")
     session = UploadSession(ctx.stores, org, dataset_id, not _boolean_option(query, "dry_run"))
     try:
-        upload = session.receive(request.stream, boundary)
+        upload = session.receive(body, boundary)
         options = _parse_options(query, _option_values(upload.fields))
         if options["dry_run"]:
             session.stop_reserving()
@@ -104,7 +121,7 @@ def _receive_and_record(
     except BaseException as exc:
         session.discard()
         if isinstance(exc, ApiError) and exc.status in (400, 413, 503):
-            drain(request.stream, ctx.settings.max_dataset_bytes)
+            drain(body, ctx.settings.max_dataset_bytes)
         raise
     g.dataset_id = dataset_id
     ctx.enqueuer.start_validation(dataset_id, current_request_id())

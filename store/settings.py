@@ -55,6 +55,8 @@ class Settings:
     worker_concurrency: int = 0  # 0 = one process per core
     max_chunk_attempts: int = 3
     create_rate_per_minute: int = 600  # per API key; 0 turns the limit off
+    upload_idle_seconds: float = 60.0  # a read from an uploading client must bring something
+    upload_min_bytes_per_second: int = 64 * 1024  # after the first upload_idle_seconds
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +89,12 @@ class Settings:
             max_chunk_attempts=_int(env, "SIEVE_MAX_CHUNK_ATTEMPTS", defaults.max_chunk_attempts),
             create_rate_per_minute=_int(
                 env, "SIEVE_CREATE_RATE_PER_MINUTE", defaults.create_rate_per_minute
+            ),
+            upload_idle_seconds=_float(
+                env, "SIEVE_UPLOAD_IDLE_SECONDS", defaults.upload_idle_seconds
+            ),
+            upload_min_bytes_per_second=_int(
+                env, "SIEVE_UPLOAD_MIN_BYTES_PER_SECOND", defaults.upload_min_bytes_per_second
             ),
         )
 
