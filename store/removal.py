@@ -19,8 +19,13 @@ def part_key(dataset_id: str, part_name: str) -> str:
     return f"{dataset_prefix(dataset_id)}/parts/{part_name}.avro"
 
 
+def hashes_prefix(dataset_id: str) -> str:
+    """Per-chunk row hashes: needed only until finalize has searched them for duplicates."""
+    return f"{dataset_prefix(dataset_id)}/hashes"
+
+
 def hashes_key(dataset_id: str, chunk_index: int) -> str:
-    return f"{dataset_prefix(dataset_id)}/hashes/{chunk_index:05d}.arrow"
+    return f"{hashes_prefix(dataset_id)}/{chunk_index:05d}.arrow"
 
 
 def remove_dataset(stores: Stores, dataset_id: str) -> bool:

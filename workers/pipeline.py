@@ -16,7 +16,7 @@ from typing import Any
 
 from store import Stores
 from store.datasets import TERMINAL_STATUSES
-from store.removal import dataset_prefix, hashes_key, part_key
+from store.removal import dataset_prefix, hashes_key, hashes_prefix, part_key
 from validators.aggregates import row_hashes
 from validators.engine import RuleOptions, evaluate_chunk
 from validators.parsing import ParseOptions, parse_chunk
@@ -78,7 +78,8 @@ def register_attempt(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     fail(
         stores,
         dataset_id,
-        f"the {chunk.role} file could not be validated: a chunk failed {attempts - 1} times",
+        f"the {chunk.role} file could not be validated: its bytes {chunk.start}-{chunk.end} "
+        f"crashed the validator {attempts - 1} times; please check that part of the file",
     )
     return False
 
@@ -180,6 +181,7 @@ def fail(stores: Stores, dataset_id: str, reason: str) -> None:
     minimal on purpose: it must work even when the code that crashed would crash again."""
     if stores.datasets.transition(dataset_id, "failed", validation_error=reason):
         _delete_parts(stores, _parts_of(list(stores.datasets.chunk_reports(dataset_id).values())))
+        stores.blobs.delete_prefix(hashes_prefix(dataset_id))
 
 
 def _dataset_schema(stores: Stores, spec: DatasetSpec, fields: list[str], parts: list[dict]) -> str:
@@ -208,7 +210,9 @@ def _conclude(
         metrics=metrics,
         schema=_dataset_schema(stores, spec, fields, parts),
     )
-    if not moved and not stores.datasets.exists(dataset_id):
+    if moved:  # only now: a finalize retried after a failed transition still needs them
+        stores.blobs.delete_prefix(hashes_prefix(dataset_id))
+    elif not stores.datasets.exists(dataset_id):
         _delete_parts(stores, parts)  # deleted while finalizing
     if dry_run:  # the verdict stays readable for a while; nothing else is kept
         stores.datasets.expire(dataset_id, DRY_RUN_KEEP_SECONDS)

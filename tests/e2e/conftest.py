@@ -84,7 +84,9 @@ def sieve_cli(env: dict[str, str], *args: str) -> str:
     ).stdout
 
 
-def start_stack(redis_url: str, workdir: Path, **settings: str) -> Stack:
+def start_stack(
+    redis_url: str, workdir: Path, celery_app: str = "workers.celery_app", **settings: str
+) -> Stack:
     port = free_port()
     storage = workdir / "blobs"
     env = {
@@ -112,7 +114,7 @@ def start_stack(redis_url: str, workdir: Path, **settings: str) -> Stack:
         [
             str(BIN / "celery"),
             "-A",
-            "workers.celery_app",
+            celery_app,
             "worker",
             "--concurrency",
             "2",

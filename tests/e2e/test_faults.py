@@ -261,3 +261,60 @@ def test_storage_full_answers_503_leaves_nothing_and_recovers(redis_server, tmp_
     finally:
         deployment.stop()
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_poison_chunk_that_kills_its_process_fails_after_bounded_attempts(redis_server, tmp_path):
+    import re
+
+    import requests
+
+    from tests.e2e.conftest import start_stack
+
+    stack = start_stack(
+        redis_server,
+        tmp_path,
+        celery_app="tests.e2e.poisoned_worker",  # SIGKILLs itself on chunks holding "POISON"
+        SIEVE_CHUNK_BYTES="4096",
+        SIEVE_MAX_CHUNK_ATTEMPTS="3",
+    )
+    try:
+        lines = [b'{"text": "row %d"}\n' % i for i in range(1000)]
+        lines[500] = b'{"text": "POISON"}\n'
+        poison_at = len(b"".join(lines[:500]))
+        response = requests.post(
+            f"{stack.url}/v1/datasets",
+            params={"name": "poisoned", "type": "embed-input"},
+            files={"data": ("a.jsonl", b"".join(lines))},
+            headers=stack.headers(),
+            timeout=30,
+        )
+        dataset_id = response.json()["id"]
+        dataset = stack.wait_final(dataset_id, timeout=120)
+        assert dataset["validation_status"] == "failed"
+        error = dataset["validation_error"]
+        assert "crashed the validator 3 times; please check that part of the file" in error
+        start, end = map(int, re.search(r"its bytes (\d+)-(\d+)", error).groups())
+        assert start <= poison_at < end  # it names where the poison is
+
+        client = redis.Redis.from_url(stack.env["REDIS_URL"], decode_responses=True)
+        attempts_key = f"sieve:ds:{dataset_id}:attempts"
+        attempts = sorted(int(v) for v in client.hvals(attempts_key))
+        assert attempts[-1] == 4, attempts  # 3 deaths, then the 4th delivery gave up
+        time.sleep(3)  # and it never loops
+        assert sorted(int(v) for v in client.hvals(attempts_key)) == attempts
+        assert client.llen("celery") == 0 and client.hlen("unacked") == 0
+        token = dataset_id.rsplit("-", 1)[1]
+        assert [p for p in stack.stored_files() if token in str(p) and "/parts/" in str(p)] == []
+
+        log = (tmp_path / "stack.log").read_text(errors="replace")
+        assert log.count("WorkerLostError") >= 3  # real process deaths, not exceptions
+        good = requests.post(
+            f"{stack.url}/v1/datasets",
+            params={"name": "after", "type": "embed-input"},
+            files={"data": ("a.jsonl", b'{"text": "fine"}\n' * 300)},
+            headers=stack.headers(),
+            timeout=30,
+        )
+        assert stack.wait_final(good.json()["id"])["validation_status"] == "validated"
+    finally:
+        stack.stop()
