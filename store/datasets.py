@@ -68,6 +68,12 @@ end
 return {stored, redis.call('HLEN', KEYS[2])}
 """
 
+# Counted only while the record exists, so a chunk redelivered after a delete leaves no key.
+_COUNT_ATTEMPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+"""
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -118,6 +124,7 @@ class DatasetStore:
         self._transition = client.register_script(_TRANSITION)
         self._delete = client.register_script(_DELETE)
         self._save_report = client.register_script(_SAVE_REPORT)
+        self._count_attempt = client.register_script(_COUNT_ATTEMPT)
 
     # -- create / read -------------------------------------------------------------------
     def create(self, record: dict[str, Any], upload_id: str | None) -> None:
@@ -233,7 +240,9 @@ class DatasetStore:
 
     # -- chunk bookkeeping ---------------------------------------------------------------
     def count_chunk_attempt(self, dataset_id: str, chunk_index: int) -> int:
-        return int(self._redis.hincrby(self._keys.chunk_attempts(dataset_id), str(chunk_index), 1))
+        """This delivery's number for the chunk; -1 if the dataset is gone."""
+        keys = [self._keys.dataset(dataset_id), self._keys.chunk_attempts(dataset_id)]
+        return int(self._count_attempt(keys=keys, args=[str(chunk_index)]))
 
     def save_chunk_report(
         self, dataset_id: str, chunk_index: int, report: dict[str, Any], rows_seen: int

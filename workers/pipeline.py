@@ -73,6 +73,8 @@ def register_attempt(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     """Count one delivery of a chunk; False (and the dataset failed) once a chunk has come back
     more often than SIEVE_MAX_CHUNK_ATTEMPTS — a poison chunk that kills its process can't loop."""
     attempts = stores.datasets.count_chunk_attempt(dataset_id, chunk.index)
+    if attempts < 0:  # deleted meanwhile
+        return False
     if attempts <= stores.settings.max_chunk_attempts:
         return True
     fail(

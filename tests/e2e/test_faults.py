@@ -1,10 +1,13 @@
-"""Fault drills on real processes: a worker's pool process killed with SIGKILL mid-chunk."""
+"""Fault drills on real processes (gunicorn, Celery workers, beat, redis-server): processes
+killed mid-chunk, Redis restarted, deletes and retention racing validation, a poison chunk, a
+full disk. Each ends with the dataset in its right final state, usage exact, nothing orphaned."""
 
 from __future__ import annotations
 
 import json
 import signal
 import time
+from pathlib import Path
 
 import psutil
 import redis
@@ -68,6 +71,8 @@ def test_delete_while_validating_leaves_nothing_and_releases_once(tiny_chunk_sta
         == 404
     )
     assert [p for p in stack.stored_files() if token in str(p)] == []
+    bookkeeping = redis.Redis.from_url(stack.env["REDIS_URL"]).keys(f"sieve:ds:{created}*")
+    assert bookkeeping == []  # late chunks recreated no key
     assert stack.usage() == usage
     assert (
         requests.delete(f"{stack.url}/v1/datasets/{created}", headers=stack.headers()).status_code
@@ -318,3 +323,62 @@ def test_a_poison_chunk_that_kills_its_process_fails_after_bounded_attempts(redi
         assert stack.wait_final(good.json()["id"])["validation_status"] == "validated"
     finally:
         stack.stop()
+
+
+def test_retention_while_validating_leaves_nothing_and_releases_once(redis_server, tmp_path):
+    import requests
+
+    from cli.launcher import free_port
+
+    deployment = Deployment(
+        f"{redis_server}/8",
+        tmp_path,
+        SIEVE_CHUNK_BYTES="300",  # hundreds of chunks: validation outlives the retention
+        SIEVE_RETENTION_DAYS=str(3 / 86400),
+        SIEVE_RETENTION_SWEEP_SECONDS="1",
+    )
+    client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
+    client.flushdb()
+    try:
+        deployment.start_web("web.1", free_port())
+        deployment.start("worker.1", "worker")
+        deployment.start("beat.1", "beat")
+        url = deployment.urls[0]
+        dataset_id = _upload(url, 20_000, "expiring")
+        token = dataset_id.rsplit("-", 1)[1]
+        blobs = Path(deployment.env["SIEVE_STORAGE_URL"].removeprefix("file://"))
+        assert requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json()[
+            "organization_usage"
+        ]
+        deadline = time.monotonic() + 60
+        seen = None
+        while time.monotonic() < deadline:
+            response = requests.get(f"{url}/v1/datasets/{dataset_id}", headers=HEADERS)
+            if response.status_code == 404:
+                break
+            seen = response.json()["dataset"]["validation_status"]
+            time.sleep(0.2)
+        assert seen == "processing"  # it expired mid-validation
+        deadline = time.monotonic() + 120  # the queued chunks run on, finding it gone
+        while (client.llen("celery") or client.hlen("unacked")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(2)
+        assert requests.get(f"{url}/v1/datasets/{dataset_id}", headers=HEADERS).status_code == 404
+        assert requests.get(f"{url}/v1/datasets", headers=HEADERS).json() == {"datasets": []}
+        assert [p for p in blobs.rglob("*") if p.is_file() and token in str(p)] == []
+        assert client.keys(f"sieve:ds:{dataset_id}*") == []
+        assert requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json() == {
+            "organization_usage": 0
+        }
+        body = b'{"text": "next"}\n' * 10  # released once: the next upload counts from zero
+        requests.post(
+            f"{url}/v1/datasets",
+            params={"name": "next", "type": "embed-input"},
+            files={"data": ("a.jsonl", body)},
+            headers=HEADERS,
+        ).raise_for_status()
+        assert requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json() == {
+            "organization_usage": len(body)
+        }
+    finally:
+        deployment.stop()
