@@ -23,7 +23,7 @@ def create_app(
     settings = settings or Settings.from_env()
     stores = stores or open_stores(settings)
     seed_api_keys(stores)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # nothing is served from disk but signed blobs
     app.json.sort_keys = False
     app.extensions["sieve"] = SieveContext(
         settings, stores, enqueuer or Enqueuer(create_celery(settings))

@@ -118,7 +118,11 @@ class LocalBlobStore:
         return self._path(key).stat().st_size
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        """False for a key outside the storage root too: there is no such blob here."""
+        try:
+            return self._path(key).is_file()
+        except ValueError:
+            return False
 
     def delete_prefix(self, prefix: str) -> None:
         target = self._path(prefix)

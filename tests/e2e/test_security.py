@@ -1,0 +1,255 @@
+"""Security over real HTTP: tenant isolation on every endpoint the app routes, download URLs
+bound to dataset, part and expiry, keys hashed at rest, storage names chosen by the server."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, quote, urlparse
+
+import pytest
+import redis
+import requests
+
+from tests.e2e.conftest import KEYS
+
+ROWS = b"".join(b'{"text": "secret of acme %d"}\n' % i for i in range(50))
+OTHER = "globex"
+FOREIGN_ID = "not-a-dataset-aaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+
+def _create(stack, org: str, name: str, **params: str) -> str:
+    response = requests.post(
+        f"{stack.url}/v1/datasets",
+        params={"name": name, "type": "embed-input", **params},
+        files={"data": ("a.jsonl", ROWS)},
+        headers=stack.headers(org),
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["id"]
+
+
+@pytest.fixture(scope="module")
+def acme_dataset(stack) -> dict:
+    dataset_id = _create(stack, "acme", "acme-private", keep_original_file="true")
+    dataset = stack.wait_final(dataset_id)
+    assert dataset["validation_status"] == "validated"
+    return dataset
+
+
+def _routes(stack) -> set[tuple[str, str]]:
+    """Every (method, rule) the Flask app routes, read from the app itself."""
+    from api import create_app
+    from store.settings import Settings
+
+    app = create_app(Settings.from_env(stack.env))
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def _blob_key(url: str) -> str:
+    return urlparse(url).path.removeprefix("/v1/blobs/")
+
+
+# Each check: what org B can do with org A's dataset through that endpoint.
+def _get_is_404(stack, dataset):
+    response = requests.get(
+        f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers(OTHER)
+    )
+    assert response.status_code == 404
+    assert response.json() == {"message": "dataset not found"}
+    assert (
+        response.json()
+        == requests.get(
+            f"{stack.url}/v1/datasets/{FOREIGN_ID}", headers=stack.headers(OTHER)
+        ).json()
+    )  # indistinguishable from an id that does not exist
+
+
+def _delete_is_404_and_deletes_nothing(stack, dataset):
+    response = requests.delete(
+        f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers(OTHER)
+    )
+    assert response.status_code == 404
+    assert response.json() == {"message": "dataset not found"}
+    still = requests.get(f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers())
+    assert still.status_code == 200
+    assert requests.get(dataset["dataset_parts"][0]["url"]).status_code == 200
+
+
+def _list_never_shows_it(stack, dataset):
+    queries = [
+        {},
+        {"limit": "1000"},
+        {"datasetType": "embed-input"},
+        {"validationStatus": "validated"},
+        {"before": "2999-01-01T00:00:00Z"},
+        {"after": "2000-01-01T00:00:00Z"},
+        {"offset": "0", "limit": "1"},
+    ]
+    for query in queries:
+        listed = stack.list(OTHER, **query)
+        assert dataset["id"] not in [d["id"] for d in listed], query
+
+
+def _usage_is_its_own(stack, dataset):
+    before = stack.usage(OTHER)
+    own = _create(stack, OTHER, "globex-own")
+    assert stack.usage(OTHER) == before + len(ROWS)
+    requests.delete(f"{stack.url}/v1/datasets/{own}", headers=stack.headers(OTHER))
+    assert stack.usage(OTHER) == before
+    assert stack.usage("acme") >= len(ROWS)  # the dataset counts where it belongs
+
+
+def _create_never_hands_out_its_id(stack, dataset):
+    key = {"Idempotency-Key": "same-key-both-orgs"}
+    mine = requests.post(
+        f"{stack.url}/v1/datasets",
+        params={"name": "idem", "type": "embed-input"},
+        files={"data": ("a.jsonl", ROWS)},
+        headers={**stack.headers(), **key},
+    ).json()["id"]
+    theirs = requests.post(
+        f"{stack.url}/v1/datasets",
+        params={"name": "idem", "type": "embed-input"},
+        files={"data": ("a.jsonl", ROWS)},
+        headers={**stack.headers(OTHER), **key},
+    ).json()["id"]
+    assert mine != theirs
+    for org, dataset_id in (("acme", mine), (OTHER, theirs)):
+        requests.delete(f"{stack.url}/v1/datasets/{dataset_id}", headers=stack.headers(org))
+
+
+def _blob_urls_are_bound_to_dataset_part_and_expiry(stack, dataset):
+    from store.signing import UrlSigner
+
+    part = dataset["dataset_parts"][0]
+    url, original = part["url"], part["original_url"]
+    assert requests.get(url).status_code == 200
+    query = parse_qs(urlparse(url).query)
+    expires, signature = query["expires"][0], query["signature"][0]
+    key = _blob_key(url)
+    other_dataset = key.replace(key.split("/")[1], "a" * 26)
+    forged = {
+        "other dataset": f"{stack.url}/v1/blobs/{other_dataset}?{urlparse(url).query}",
+        "other part": url.replace("train-00000", "train-00001"),
+        "the original file": f"{stack.url}/v1/blobs/{_blob_key(original)}?{urlparse(url).query}",
+        "later expiry": url.replace(f"expires={expires}", f"expires={int(expires) + 3600}"),
+        "no signature": url.split("?")[0],
+        "bad signature": url.replace(signature, "0" * len(signature)),
+    }
+    for what, forged_url in forged.items():
+        response = requests.get(forged_url)
+        assert response.status_code == 403, what
+        assert "invalid or has expired" in response.json()["message"], what
+    signer = UrlSigner(stack.env["SIEVE_SECRET_KEY"])  # a genuine signature, but expired
+    expired = f"{stack.url}/v1/blobs/{key}?{signer.sign(key, ttl_seconds=-5)}"
+    assert requests.get(expired).status_code == 403
+
+
+def _carries_no_tenant_data(path: str):
+    def check(stack, dataset):
+        response = requests.get(f"{stack.url}{path}", headers=stack.headers(OTHER))
+        assert response.status_code < 500
+        assert dataset["id"] not in response.text
+        assert "secret of acme" not in response.text
+
+    return check
+
+
+MATRIX = {
+    ("GET", "/v1/datasets/<dataset_id>"): _get_is_404,
+    ("DELETE", "/v1/datasets/<dataset_id>"): _delete_is_404_and_deletes_nothing,
+    ("GET", "/v1/datasets"): _list_never_shows_it,
+    ("GET", "/v1/datasets/usage"): _usage_is_its_own,
+    ("POST", "/v1/datasets"): _create_never_hands_out_its_id,
+    ("GET", "/v1/blobs/<path:key>"): _blob_urls_are_bound_to_dataset_part_and_expiry,
+    ("GET", "/healthz"): _carries_no_tenant_data("/healthz"),
+    ("GET", "/readyz"): _carries_no_tenant_data("/readyz"),
+    ("GET", "/openapi.json"): _carries_no_tenant_data("/openapi.json"),
+}
+
+
+def test_the_matrix_covers_every_route(stack):
+    assert _routes(stack) == set(MATRIX), "a route without a tenant-isolation check"
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_another_organization_cannot_reach_the_dataset(stack, acme_dataset, route):
+    MATRIX[route](stack, acme_dataset)
+
+
+def test_every_authenticated_route_refuses_a_missing_or_wrong_key(stack, acme_dataset):
+    authenticated = [
+        ("GET", "/v1/datasets"),
+        ("POST", "/v1/datasets"),
+        ("GET", "/v1/datasets/usage"),
+        ("GET", f"/v1/datasets/{acme_dataset['id']}"),
+        ("DELETE", f"/v1/datasets/{acme_dataset['id']}"),
+    ]
+    for method, path in authenticated:
+        for headers in ({}, {"Authorization": "Bearer sk-wrong"}, {"Authorization": "Basic x"}):
+            response = requests.request(method, f"{stack.url}{path}", headers=headers)
+            assert response.status_code == 401, (method, path, headers)
+            assert set(response.json()) == {"message"}
+
+
+def test_a_signed_key_outside_the_storage_root_is_not_served(stack):
+    from store.signing import UrlSigner
+
+    signer = UrlSigner(stack.env["SIEVE_SECRET_KEY"])  # even with the secret itself
+    for key in ("../stack.log", "datasets/../../stack.log", "/etc/passwd"):
+        url = f"{stack.url}/v1/blobs/{quote(key, safe='')}?{signer.sign(key, 60)}"
+        response = requests.get(url)
+        assert response.status_code in (403, 404), (key, response.status_code)
+        assert set(response.json()) == {"message"}  # an error, not the file
+
+
+def test_keys_are_hashed_at_rest(stack, acme_dataset):
+    from store.apikeys import hash_key
+
+    client = redis.Redis.from_url(stack.env["REDIS_URL"])
+    dumped = []
+    for key in client.scan_iter(count=1000):
+        dumped.append(key)
+        dumped.append(client.dump(key) or b"")
+    everything = b"\n".join(dumped)
+    for org, api_key in KEYS.items():
+        assert api_key.encode() not in everything, org
+        assert hash_key(api_key).encode() in everything, org
+    log = (stack.storage.parent / "stack.log").read_bytes()
+    assert not any(api_key.encode() in log for api_key in KEYS.values())
+
+
+STORED_NAME = re.compile(
+    r"datasets/[a-z2-7]{26}/(upload/(train|eval)|parts/(train|eval)-\d{5}\.avro)"
+)
+
+
+def test_stored_file_names_never_derive_from_user_input(stack):
+    hostile = "../../../evil\x00name"
+    response = requests.post(
+        f"{stack.url}/v1/datasets",
+        params={"name": hostile, "type": "embed-input", "keep_original_file": "true"},
+        files={
+            "data": ("../../etc/passwd\x00.jsonl", ROWS),
+            "eval_data": ("/tmp/../../root/.ssh/id_rsa.jsonl", ROWS),
+        },
+        headers=stack.headers(),
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    dataset = stack.wait_final(response.json()["id"])
+    assert dataset["validation_status"] == "validated"
+    token = dataset["id"].rsplit("-", 1)[1]
+    mine = [p.relative_to(stack.storage).as_posix() for p in stack.stored_files()]
+    mine = [p for p in mine if token in p]
+    assert mine and all(STORED_NAME.fullmatch(p) for p in mine), mine
+    assert {p.split("/")[2] for p in mine} == {"upload", "parts"}  # row hashes are gone
+    outside = [p for p in stack.storage.parent.rglob("*") if stack.storage not in p.parents]
+    assert not [p for p in outside if "evil" in p.name or "passwd" in p.name or "id_rsa" in p.name]
+    requests.delete(f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers())
+    assert not [p for p in stack.stored_files() if token in str(p)]
