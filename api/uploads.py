@@ -8,6 +8,7 @@ every blob written and releases every byte reserved — nothing is left half-wri
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -67,6 +68,8 @@ class UploadSession:
         self.dataset_id = dataset_id
         self._reserve_quota = reserve_quota
         self._reserved = 0
+        self._last_reserved = time.monotonic()
+        self._heartbeat_seconds = stores.settings.abandoned_upload_seconds / 10
         self._writer: BlobWriter | None = None
         self.upload = ReceivedUpload()
 
@@ -164,11 +167,16 @@ class UploadSession:
             self._writer = None
 
     def _reserve(self, force: bool = False) -> None:
+        """Reserve quota for the bytes received, every RESERVE_EVERY bytes — and at least every
+        tenth of SIEVE_ABANDONED_UPLOAD_SECONDS, the heartbeat that tells beat's sweep this
+        upload is alive (a dead web process's reservation is given back, see workers/retention)."""
         if not self._reserve_quota:
             return
         total = self.upload.total_bytes
-        if not force and total - self._reserved < RESERVE_EVERY:
+        beat_due = time.monotonic() - self._last_reserved > self._heartbeat_seconds
+        if not force and not beat_due and total - self._reserved < RESERVE_EVERY:
             return
+        self._last_reserved = time.monotonic()
         if not self._stores.quota.reserve(self._org, self.dataset_id, total):
             limit = _human(self._stores.settings.max_org_bytes)
             raise bad_request(

@@ -142,6 +142,9 @@ class DatasetStore:
         pipe.zadd(self._keys.all_datasets(), {dataset_id: score})
         if upload_id is not None:
             pipe.hdel(self._keys.org_reservations(org), upload_id)
+            pipe.zrem(
+                self._keys.reservation_heartbeats(), self._keys.reservation_member(org, upload_id)
+            )
         pipe.execute()
 
     def get(self, dataset_id: str, org: str | None = None) -> dict[str, Any] | None:

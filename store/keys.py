@@ -44,6 +44,21 @@ class RedisKeys:
         """Hash: upload id -> bytes reserved so far by that in-flight upload."""
         return f"{self.prefix}:org:{org}:reservations"
 
+    def reservation_heartbeats(self) -> str:
+        """Sorted set: `reservation_member` -> epoch seconds its upload last reserved. An
+        upload whose web process died stops beating; the sweep gives its bytes back."""
+        return f"{self.prefix}:reservations:heartbeats"
+
+    @staticmethod
+    def reservation_member(org: str, upload_id: str) -> str:
+        return f"{upload_id}\t{org}"
+
+    @staticmethod
+    def parse_reservation_member(member: str) -> tuple[str, str]:
+        """(org, upload_id) of a `reservation_member`."""
+        upload_id, _, org = member.partition("\t")
+        return org, upload_id
+
     def idempotency(self, org: str, key: str) -> str:
         return f"{self.prefix}:org:{org}:idem:{key}"
 

@@ -8,11 +8,14 @@ over to the dataset record (see DatasetStore.create); when it fails, `release` g
 
 from __future__ import annotations
 
+import time
+
 import redis
 
 from store.keys import RedisKeys
 
 _RESERVE = """
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 local previous = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 local wanted = tonumber(ARGV[2])
 local delta = wanted - previous
@@ -28,6 +31,7 @@ _RELEASE = """
 local reserved = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if reserved > 0 then redis.call('DECRBY', KEYS[1], reserved) end
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[2])
 return reserved
 """
 
@@ -40,15 +44,33 @@ class QuotaStore:
         self._reserve = client.register_script(_RESERVE)
         self._release = client.register_script(_RELEASE)
 
+    def _script_keys(self, org: str) -> list[str]:
+        return [
+            self._keys.org_usage(org),
+            self._keys.org_reservations(org),
+            self._keys.reservation_heartbeats(),
+        ]
+
     def reserve(self, org: str, upload_id: str, total_bytes: int) -> bool:
-        """Raise this upload's reservation to `total_bytes`; False when the org cap forbids it."""
-        keys = [self._keys.org_usage(org), self._keys.org_reservations(org)]
-        return bool(self._reserve(keys=keys, args=[upload_id, total_bytes, self._cap]))
+        """Raise this upload's reservation to `total_bytes` (also a heartbeat, see
+        `release_abandoned`); False when the org cap forbids it."""
+        member = self._keys.reservation_member(org, upload_id)
+        args = [upload_id, total_bytes, self._cap, time.time(), member]
+        return bool(self._reserve(keys=self._script_keys(org), args=args))
 
     def release(self, org: str, upload_id: str) -> int:
         """Give back everything `upload_id` reserved (idempotent). Returns the bytes released."""
-        keys = [self._keys.org_usage(org), self._keys.org_reservations(org)]
-        return int(self._release(keys=keys, args=[upload_id]))
+        member = self._keys.reservation_member(org, upload_id)
+        return int(self._release(keys=self._script_keys(org), args=[upload_id, member]))
+
+    def release_abandoned(self, silent_seconds: float) -> int:
+        """Release the reservations of uploads that have not reserved (beaten) for
+        `silent_seconds` — their web process died mid-upload. Returns how many."""
+        cutoff = time.time() - silent_seconds
+        members = self._redis.zrangebyscore(self._keys.reservation_heartbeats(), "-inf", cutoff)
+        for member in members:
+            self.release(*self._keys.parse_reservation_member(member))
+        return len(members)
 
     def usage(self, org: str) -> int:
         return int(self._redis.get(self._keys.org_usage(org)) or 0)

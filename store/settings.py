@@ -57,6 +57,7 @@ class Settings:
     create_rate_per_minute: int = 600  # per API key; 0 turns the limit off
     upload_idle_seconds: float = 60.0  # a read from an uploading client must bring something
     upload_min_bytes_per_second: int = 64 * 1024  # after the first upload_idle_seconds
+    abandoned_upload_seconds: int = 3600  # an upload silent this long is reclaimed by beat
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -95,6 +96,9 @@ class Settings:
             ),
             upload_min_bytes_per_second=_int(
                 env, "SIEVE_UPLOAD_MIN_BYTES_PER_SECOND", defaults.upload_min_bytes_per_second
+            ),
+            abandoned_upload_seconds=_int(
+                env, "SIEVE_ABANDONED_UPLOAD_SECONDS", defaults.abandoned_upload_seconds
             ),
         )
 

@@ -1,4 +1,5 @@
-"""Automatic deletion of datasets older than the retention period."""
+"""What beat sweeps away: datasets older than the retention period, and what uploads cut short
+by a dead web process left behind (their quota reservation and temp file)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,11 @@ def purge_expired(stores: Stores) -> int:
             removed += remove_dataset(stores, dataset_id)
             stores.datasets.forget(dataset_id)
     return removed
+
+
+def reclaim_abandoned_uploads(stores: Stores) -> tuple[int, int]:
+    """Release the quota and delete the temp files of uploads silent for longer than
+    SIEVE_ABANDONED_UPLOAD_SECONDS (a live upload beats far more often, see api/uploads.py).
+    Returns (reservations released, temp files removed)."""
+    silent = stores.settings.abandoned_upload_seconds
+    return stores.quota.release_abandoned(silent), stores.blobs.remove_abandoned_writes(silent)

@@ -88,4 +88,5 @@ def finalize(self: Task, dataset_id: str, request_id: str = "") -> None:
 
 @shared_task(name="workers.purge_expired")
 def purge_expired() -> int:
+    retention.reclaim_abandoned_uploads(stores())
     return retention.purge_expired(stores())

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -82,6 +84,25 @@ def sieve_cli(env: dict[str, str], *args: str) -> str:
     return subprocess.run(
         [str(BIN / "sieve"), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
+
+
+def open_raw_upload(url: str, authorization: str, declared_bytes: int) -> socket.socket:
+    """A create request over a bare socket: the request head and the file part's head are sent,
+    the caller sends (or withholds) the `declared_bytes` of file content."""
+    target = urlparse(url)
+    part_head = (
+        b'--xyzzy\r\nContent-Disposition: form-data; name="data"; filename="a.jsonl"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n"
+    )
+    request_head = (
+        f"POST /v1/datasets?name=raw&type=embed-input HTTP/1.1\r\nHost: {target.netloc}\r\n"
+        f"Authorization: {authorization}\r\n"
+        "Content-Type: multipart/form-data; boundary=xyzzy\r\n"
+        f"Content-Length: {len(part_head) + declared_bytes}\r\n\r\n"
+    ).encode()
+    sock = socket.create_connection((target.hostname, target.port))
+    sock.sendall(request_head + part_head)
+    return sock
 
 
 def start_stack(

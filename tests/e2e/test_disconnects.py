@@ -9,16 +9,14 @@ import select
 import socket
 import struct
 import time
-from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.conftest import Stack, start_stack
+from tests.e2e.conftest import Stack, open_raw_upload, start_stack
 
 MIB = 1024 * 1024
 IDLE_SECONDS = 2
 MIN_RATE = 256 * 1024
-BOUNDARY = "xyzzy"
 LINE = b'{"text": "' + b"x" * 90 + b'"}\n'
 
 
@@ -36,21 +34,7 @@ def impatient(redis_server, tmp_path_factory):
 
 
 def _open_upload(stack: Stack, declared_bytes: int) -> socket.socket:
-    """Connect and send the request head and the file part's head; the caller sends the rest."""
-    target = urlparse(stack.url)
-    part_head = (
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="data"; filename="a.jsonl"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode()
-    request_head = (
-        f"POST /v1/datasets?name=cut&type=embed-input HTTP/1.1\r\nHost: {target.netloc}\r\n"
-        f"Authorization: {stack.headers()['Authorization']}\r\n"
-        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-        f"Content-Length: {len(part_head) + declared_bytes}\r\n\r\n"
-    ).encode()
-    sock = socket.create_connection((target.hostname, target.port))
-    sock.sendall(request_head + part_head)
-    return sock
+    return open_raw_upload(stack.url, stack.headers()["Authorization"], declared_bytes)
 
 
 def _answer(sock: socket.socket, timeout: float = 30) -> bytes:

@@ -382,3 +382,60 @@ def test_retention_while_validating_leaves_nothing_and_releases_once(redis_serve
         }
     finally:
         deployment.stop()
+
+
+def test_a_web_process_killed_mid_upload_has_its_quota_and_temp_file_reclaimed(
+    redis_server, tmp_path
+):
+    import requests
+
+    from cli.launcher import free_port
+    from tests.e2e.conftest import open_raw_upload
+
+    deployment = Deployment(
+        f"{redis_server}/7",
+        tmp_path,
+        SIEVE_ABANDONED_UPLOAD_SECONDS="4",
+        SIEVE_RETENTION_SWEEP_SECONDS="1",
+    )
+    redis.Redis.from_url(deployment.redis_url).flushdb()
+    blobs = Path(deployment.env["SIEVE_STORAGE_URL"].removeprefix("file://"))
+
+    def usage(url: str) -> int:
+        return requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json()[
+            "organization_usage"
+        ]
+
+    def in_flight() -> list[Path]:
+        return list(blobs.glob(".tmp/*.part"))
+
+    try:
+        deployment.start_web("web.1", free_port())
+        deployment.start("worker.1", "worker")
+        deployment.start("beat.1", "beat")
+        url = deployment.urls[0]
+        sock = open_raw_upload(url, HEADERS["Authorization"], 50 * 1024 * 1024)
+        sock.sendall(b"x" * (20 * 1024 * 1024))  # 20 of 50 MB, then the web process dies
+        deadline = time.monotonic() + 30
+        while usage(url) < 16 * 1024 * 1024 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert usage(url) >= 16 * 1024 * 1024 and in_flight()
+        web = psutil.Process(deployment.processes["web.1"].pid)
+        for process in [web, *web.children(recursive=True)]:  # no goodbye, no cleanup
+            process.send_signal(signal.SIGKILL)
+        sock.close()
+        killed_at = time.monotonic()
+        deployment.start_web("web.2", free_port())
+        url = deployment.urls[1]
+        assert usage(url) >= 16 * 1024 * 1024  # held by an upload that will never finish...
+        deadline = time.monotonic() + 60
+        while (usage(url) or in_flight()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        took = time.monotonic() - killed_at
+        assert usage(url) == 0 and in_flight() == []  # ...until beat gave it back
+        print(f"reclaimed {took:.1f} s after the kill (silent 4 s, swept every 1 s)")
+        dataset_id = _upload(url, 100, "after")
+        assert _wait(url, dataset_id)["validation_status"] == "validated"
+        assert usage(url) > 0
+    finally:
+        deployment.stop()

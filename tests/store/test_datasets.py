@@ -124,3 +124,33 @@ def test_retention_removes_old_datasets_once_even_when_run_twice(make_stores):
     assert purge_expired(stores) == 0
     assert stores.quota.usage("acme") == 10
     assert stores.datasets.get("old-1") is None and stores.datasets.get("new-1") is not None
+
+
+def test_a_silent_upload_is_reclaimed_and_a_live_or_finished_one_is_not(make_stores):
+    import os
+    import time
+
+    from workers.retention import reclaim_abandoned_uploads
+
+    stores = make_stores(abandoned_upload_seconds=60)
+    stores.quota.reserve("acme", "dead-upload", 100)  # its web process died
+    stores.quota.reserve("acme", "live-upload", 30)
+    stores.quota.reserve("acme", "finished", 7)
+    stores.datasets.create(_record("finished"), "finished")  # handed over to its record
+    heartbeats = stores.keys.reservation_heartbeats()
+    stores.redis.zadd(heartbeats, {stores.keys.reservation_member("acme", "dead-upload"): 1.0})
+    dead = stores.blobs.open_writer("datasets/dead/upload/train")
+    dead.write(b"half")
+    live = stores.blobs.open_writer("datasets/live/upload/train")
+    live.write(b"going")
+    assert stores.quota.usage("acme") == 137
+
+    old = time.time() - 3600
+    os.utime(dead._temp, (old, old))  # nobody has written to it for an hour
+    assert reclaim_abandoned_uploads(stores) == (1, 1)
+    assert stores.quota.usage("acme") == 37  # live 30 + finished 7
+    assert not dead._temp.exists() and live._temp.exists()
+    assert reclaim_abandoned_uploads(stores) == (0, 0)  # once
+    stores.quota.release("acme", "live-upload")
+    assert stores.redis.zcard(heartbeats) == 0
+    live.abort()
