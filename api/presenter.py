@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.blobs import BlobStore
+from store.signing import DownloadLinks
 from validators.registry import spec_for
 
 
-def dataset_view(record: dict[str, Any], blobs: BlobStore, url_ttl: int) -> dict[str, Any]:
+def dataset_view(record: dict[str, Any], links: DownloadLinks, url_ttl: int) -> dict[str, Any]:
     options = record.get("options", {})
     files = record.get("files", {})
     spec = spec_for(record["dataset_type"])
@@ -31,7 +31,7 @@ def dataset_view(record: dict[str, Any], blobs: BlobStore, url_ttl: int) -> dict
         "metrics": record.get("metrics"),
     }
     if record["status"] == "validated":
-        view["dataset_parts"] = _parts(record, files, blobs, url_ttl, options)
+        view["dataset_parts"] = _parts(record, files, links, url_ttl, options)
     if record["status"] in ("queued", "processing"):
         view["progress"] = {
             "chunks_done": int(record.get("chunks_done") or 0),
@@ -41,7 +41,7 @@ def dataset_view(record: dict[str, Any], blobs: BlobStore, url_ttl: int) -> dict
     return view
 
 
-def _parts(record: dict, files: dict, blobs: BlobStore, ttl: int, options: dict) -> list[dict]:
+def _parts(record: dict, files: dict, links: DownloadLinks, ttl: int, options: dict) -> list[dict]:
     parts = []
     for index, part in enumerate(record.get("parts") or []):
         role = part["name"].split("-", 1)[0]
@@ -49,12 +49,12 @@ def _parts(record: dict, files: dict, blobs: BlobStore, ttl: int, options: dict)
             "id": f"{record['id']}-{part['name']}",
             "name": part["name"],
             "index": index,
-            "url": blobs.signed_url(part["key"], ttl),
+            "url": links.url(part["key"], ttl),
             "size_bytes": part["size_bytes"],
             "num_rows": part["num_rows"],
             "samples": part["samples"],
         }
         if options.get("keep_original_file") and role in files:
-            view["original_url"] = blobs.signed_url(files[role]["key"], ttl)
+            view["original_url"] = links.url(files[role]["key"], ttl)
         parts.append(view)
     return parts

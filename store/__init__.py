@@ -8,14 +8,14 @@ from dataclasses import dataclass
 import redis
 
 from store.apikeys import ApiKeyStore
-from store.blobs import BlobStore, LocalBlobStore
+from store.blobs import BlobStore, open_blob_store
 from store.datasets import DatasetStore
 from store.keys import RedisKeys
 from store.quota import QuotaStore
 from store.ratelimit import RateLimiter
 from store.redis_client import connect
 from store.settings import Settings
-from store.signing import UrlSigner
+from store.signing import DownloadLinks, UrlSigner
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Stores:
     api_keys: ApiKeyStore
     blobs: BlobStore
     signer: UrlSigner
+    links: DownloadLinks
     create_rate: RateLimiter
 
 
@@ -44,7 +45,6 @@ def open_stores(settings: Settings, client: redis.Redis | None = None) -> Stores
     client = client if client is not None else connect(settings)
     keys = RedisKeys(settings.key_prefix)
     signer = UrlSigner(signing_secret(settings, client, keys))
-    blobs = LocalBlobStore(settings.storage_root, signer, settings.public_url)
     return Stores(
         settings=settings,
         redis=client,
@@ -52,8 +52,9 @@ def open_stores(settings: Settings, client: redis.Redis | None = None) -> Stores
         datasets=DatasetStore(client, keys),
         quota=QuotaStore(client, keys, settings.max_org_bytes),
         api_keys=ApiKeyStore(client, keys),
-        blobs=blobs,
+        blobs=open_blob_store(settings),
         signer=signer,
+        links=DownloadLinks(signer, settings.public_url),
         create_rate=RateLimiter(client, keys, settings.create_rate_per_minute),
     )
 

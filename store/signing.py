@@ -31,3 +31,15 @@ class UrlSigner:
         if expiry < (time.time() if now is None else now):
             return False
         return hmac.compare_digest(self._signature(key, expiry), signature or "")
+
+
+class DownloadLinks:
+    """Absolute, signed, expiring download URLs of blobs, answered by GET /v1/blobs/<key>
+    whatever the storage behind it."""
+
+    def __init__(self, signer: UrlSigner, public_url: str) -> None:
+        self._signer = signer
+        self._public_url = public_url.rstrip("/")
+
+    def url(self, key: str, ttl_seconds: int) -> str:
+        return f"{self._public_url}/v1/blobs/{key}?{self._signer.sign(key, ttl_seconds)}"

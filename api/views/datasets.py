@@ -27,7 +27,7 @@ bp.before_request(require_organization)
 
 def _view(record: dict) -> dict:
     ctx = sieve()
-    return dataset_view(record, ctx.stores.blobs, ctx.settings.download_url_ttl_seconds)
+    return dataset_view(record, ctx.stores.links, ctx.settings.download_url_ttl_seconds)
 
 
 @bp.post("")
