@@ -22,6 +22,7 @@ from api.request_log import current_request_id
 from api.schemas import CreateOptionsSchema, first_error, unknown_type_message
 from api.upload_timeouts import guarded_body
 from api.uploads import ReceivedUpload, UploadSession, drain
+from store.blobs import StorageFullError, StorageUnavailableError
 from store.datasets import format_timestamp, utc_now
 from validators.formats import detect_format
 from validators.registry import spec_for
@@ -120,8 +121,9 @@ def _receive_and_record(
         ctx.stores.datasets.create(record, None if options["dry_run"] else dataset_id)
     except BaseException as exc:
         session.discard()
-        if isinstance(exc, ApiError) and exc.status in (400, 413, 503):
-            drain(body, ctx.settings.max_dataset_bytes)
+        refused = isinstance(exc, ApiError) and exc.status in (400, 413, 503)
+        if refused or isinstance(exc, StorageFullError | StorageUnavailableError):
+            drain(body, ctx.settings.max_dataset_bytes)  # so the client reads our answer
         raise
     g.dataset_id = dataset_id
     ctx.enqueuer.start_validation(dataset_id, current_request_id())

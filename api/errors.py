@@ -7,6 +7,8 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from store.blobs import StorageFullError, StorageUnavailableError
+
 log = logging.getLogger(__name__)
 
 
@@ -37,6 +39,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
         return error_response(error.status, error.message, error.headers)
+
+    @app.errorhandler(StorageFullError)
+    def _storage_full(_: StorageFullError) -> Response:
+        return error_response(503, "storage is full; try again later")
+
+    @app.errorhandler(StorageUnavailableError)
+    def _storage_unavailable(error: StorageUnavailableError) -> Response:
+        log.warning("storage unavailable: %s", error)
+        return error_response(503, "storage is unavailable; try again later")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

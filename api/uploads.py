@@ -9,6 +9,7 @@ every blob written and releases every byte reserved — nothing is left half-wri
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -24,7 +25,7 @@ from werkzeug.sansio.multipart import (
 
 from api.errors import ApiError, bad_request
 from store import Stores
-from store.blobs import BlobWriter, StorageFullError
+from store.blobs import BlobWriter, StorageUnavailableError
 from store.removal import upload_key
 from validators.formats import compression_of
 
@@ -148,11 +149,7 @@ class UploadSession:
                 f"the dataset is larger than the {_human(limit)} limit "
                 "(data and eval_data together)",
             )
-        try:
-            self._writer.write(data)
-        except StorageFullError as exc:
-            self._writer = None
-            raise ApiError(503, "storage is full; try again later") from exc
+        self._writer.write(data)  # storage errors: 503, see api/errors.py
         self._reserve()
 
     def _refuse_compressed(self, received: ReceivedFile) -> None:
@@ -191,13 +188,17 @@ class UploadSession:
         self._stores.quota.release(self._org, self.dataset_id)
 
     def discard(self) -> None:
-        """Remove every blob written and release every byte reserved (idempotent)."""
-        if self._writer is not None:
-            self._writer.abort()
-            self._writer = None
-        for received in self.upload.files.values():
-            self._stores.blobs.delete_prefix(received.key)
-        self._stores.quota.release(self._org, self.dataset_id)
+        """Remove every blob written and release every byte reserved (idempotent). The quota
+        is released even when the storage is unreachable; beat's sweep aborts what's left."""
+        writer, self._writer = self._writer, None
+        try:
+            with suppress(StorageUnavailableError):
+                if writer is not None:
+                    writer.abort()
+                for received in self.upload.files.values():
+                    self._stores.blobs.delete_prefix(received.key)
+        finally:
+            self._stores.quota.release(self._org, self.dataset_id)
 
 
 def _refuse_oversized_headers(part: Field | File | MultipartDecoder) -> None:

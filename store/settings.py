@@ -39,7 +39,9 @@ def _parse_api_keys(raw: str) -> tuple[tuple[str, str], ...]:
 @dataclass(frozen=True)
 class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
-    storage_url: str = "file://./.sieve-data/blobs"
+    storage_url: str = "file://./.sieve-data/blobs"  # or s3://bucket/prefix
+    s3_endpoint_url: str = ""  # empty: AWS itself; set for MinIO, R2, Ceph...
+    s3_region: str = ""  # empty: boto3's default chain
     secret_key: str = ""  # empty: a random secret is generated once and shared through Redis
     public_url: str = "http://127.0.0.1:8000"
     max_dataset_bytes: int = int(1.5 * GIB)
@@ -66,6 +68,8 @@ class Settings:
         return cls(
             redis_url=env.get("REDIS_URL", defaults.redis_url),
             storage_url=env.get("SIEVE_STORAGE_URL", defaults.storage_url),
+            s3_endpoint_url=env.get("SIEVE_S3_ENDPOINT_URL", ""),
+            s3_region=env.get("SIEVE_S3_REGION", ""),
             secret_key=env.get("SIEVE_SECRET_KEY", ""),
             public_url=env.get("SIEVE_PUBLIC_URL", defaults.public_url).rstrip("/"),
             max_dataset_bytes=_int(env, "SIEVE_MAX_DATASET_BYTES", defaults.max_dataset_bytes),
@@ -108,3 +112,13 @@ class Settings:
         if not self.storage_url.startswith("file://"):
             raise ValueError(f"unsupported SIEVE_STORAGE_URL {self.storage_url!r}")
         return Path(self.storage_url.removeprefix("file://")).resolve()
+
+    @property
+    def s3_location(self) -> tuple[str, str]:
+        """(bucket, key prefix) of an `s3://bucket/prefix` storage URL."""
+        if not self.storage_url.startswith("s3://"):
+            raise ValueError(f"not an s3:// storage URL: {self.storage_url!r}")
+        bucket, _, prefix = self.storage_url.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise ValueError(f"SIEVE_STORAGE_URL names no bucket: {self.storage_url!r}")
+        return bucket, prefix.strip("/")
