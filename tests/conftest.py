@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import fakeredis
 import pytest
 
-from cli.launcher import free_port, spawn_redis_server
+from cli.launcher import free_port, spawn_redis_server, wait_for_port
 from store import open_stores
 from store.settings import Settings
 
@@ -23,6 +25,29 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory):
     yield f"redis://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real S3 endpoint over HTTP (moto's server), for the S3 storage tests; yields the
+    environment a Sieve process needs to reach it."""
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("s3") / "moto.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    wait_for_port(port, timeout=30)
+    yield {
+        "SIEVE_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "SIEVE_S3_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "sieve-test",
+        "AWS_SECRET_ACCESS_KEY": "sieve-test-secret",
+    }
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture

@@ -1,0 +1,132 @@
+"""The whole stack on S3-compatible storage (moto's S3 server over HTTP): web and workers share
+nothing but Redis and the bucket, as on separate machines."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import boto3
+import cohere
+import fastavro
+import pytest
+import requests
+
+from tests.e2e.conftest import KEYS, start_stack
+
+BUCKET = "sieve-e2e"
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def s3_stack(redis_server, s3_server, tmp_path_factory):
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server["SIEVE_S3_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id=s3_server["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=s3_server["AWS_SECRET_ACCESS_KEY"],
+    )
+    client.create_bucket(Bucket=BUCKET)
+    started = start_stack(
+        redis_server,
+        tmp_path_factory.mktemp("s3-stack"),
+        SIEVE_STORAGE_URL=f"s3://{BUCKET}/tenant-data",
+        SIEVE_CHUNK_BYTES=str(2 * MIB),
+        SIEVE_MAX_DATASET_BYTES=str(40 * MIB),
+        **s3_server,
+    )
+    yield started, client
+    started.stop()
+
+
+def _objects(client) -> list[str]:
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix="tenant-data/")
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+def _pending(client) -> list[dict]:
+    return client.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+
+
+def test_sdk_round_trip_on_s3(s3_stack, tmp_path):
+    stack, client = s3_stack
+    assert requests.get(f"{stack.url}/readyz").status_code == 200
+    lines = [json.dumps({"text": f"row {i} " + "x" * 200}) for i in range(60_000)]
+    body = ("\n".join(lines) + "\n").encode()  # ~13 MB: multipart upload, 7 chunks
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(body)
+    sdk = cohere.Client(api_key=KEYS["acme"], base_url=stack.url)
+    with open(path, "rb") as data:
+        created = sdk.datasets.create(
+            name="on-s3", type="embed-input", data=data, keep_original_file=True
+        )
+    dataset = sdk.wait(sdk.datasets.get(created.id), timeout=120).dataset
+    assert dataset.validation_status == "validated", dataset.validation_error
+    assert len(dataset.dataset_parts) == 7
+    rows = [
+        record["text"]
+        for part in dataset.dataset_parts
+        for record in fastavro.reader(io.BytesIO(requests.get(part.url).content))
+    ]
+    assert rows == [json.loads(line)["text"] for line in lines]
+    original = dataset.dataset_parts[0].original_url
+    assert requests.get(original).content == body
+    token = created.id.rsplit("-", 1)[1]
+    stored = [key for key in _objects(client) if token in key]
+    assert f"tenant-data/datasets/{token}/upload/train" in stored
+    assert not [key for key in stored if "/hashes/" in key]  # dropped after the verdict
+    assert _pending(client) == []
+    assert stack.usage() == len(body)
+
+    sdk.datasets.delete(created.id)
+    assert [key for key in _objects(client) if token in key] == []
+    assert stack.usage() == 0
+
+
+def test_refused_uploads_leave_nothing_in_the_bucket(s3_stack):
+    stack, client = s3_stack
+    before = _objects(client)
+    too_big = b'{"text": "' + b"x" * (41 * MIB) + b'"}\n'  # over the 40 MiB dataset limit
+    response = requests.post(
+        f"{stack.url}/v1/datasets",
+        params={"name": "too-big", "type": "embed-input"},
+        files={"data": ("a.jsonl", too_big)},
+        headers=stack.headers(),
+        timeout=60,
+    )
+    assert response.status_code == 413, response.text
+    bad_eval = requests.post(  # the train file is stored before the eval file is refused
+        f"{stack.url}/v1/datasets",
+        params={"name": "bad-eval", "type": "embed-input"},
+        files={
+            "data": ("a.jsonl", b'{"text": "fine"}\n' * 1000),
+            "eval_data": ("b.csv", b"\x1f\x8b\x08\x00" + b"\x00" * 100),
+        },
+        headers=stack.headers(),
+        timeout=60,
+    )
+    assert bad_eval.status_code == 400, bad_eval.text
+    assert _objects(client) == before
+    assert _pending(client) == []
+    assert stack.usage() == 0
+
+
+def test_a_failed_dataset_keeps_no_parts_in_the_bucket(s3_stack):
+    stack, client = s3_stack
+    body = b'{"text": "ok"}\n' * 10 + b'{"text": 5}\n'
+    response = requests.post(
+        f"{stack.url}/v1/datasets",
+        params={"name": "fails", "type": "embed-input"},
+        files={"data": ("a.jsonl", body)},
+        headers=stack.headers(),
+        timeout=60,
+    )
+    dataset = stack.wait_final(response.json()["id"])
+    assert dataset["validation_status"] == "failed"
+    token = dataset["id"].rsplit("-", 1)[1]
+    assert [key for key in _objects(client) if token in key] == [
+        f"tenant-data/datasets/{token}/upload/train"
+    ]
+    requests.delete(f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers())
+    assert [key for key in _objects(client) if token in key] == []
