@@ -40,6 +40,19 @@ class Stack:
     def headers(self, org: str = "acme") -> dict[str, str]:
         return {"Authorization": f"Bearer {KEYS[org]}"}
 
+    def create(
+        self, files: dict, name: str = "t", org: str = "acme", **params: str
+    ) -> requests.Response:
+        """POST /v1/datasets with `files` ({"data": (filename, bytes), ...}), an embed-input
+        dataset unless `type` says otherwise."""
+        return requests.post(
+            f"{self.url}/v1/datasets",
+            params={"name": name, "type": "embed-input", **params},
+            files=files,
+            headers=self.headers(org),
+            timeout=60,
+        )
+
     def usage(self, org: str = "acme") -> int:
         response = requests.get(f"{self.url}/v1/datasets/usage", headers=self.headers(org))
         return response.json()["organization_usage"]

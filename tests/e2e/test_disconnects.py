@@ -137,14 +137,6 @@ def test_a_trickled_upload_is_cut_off_at_the_minimum_rate(impatient):
 
 
 def test_the_web_tier_still_serves_after_the_slow_clients(impatient):
-    import requests
-
-    response = requests.post(
-        f"{impatient.url}/v1/datasets",
-        params={"name": "after", "type": "embed-input"},
-        files={"data": ("a.jsonl", LINE * 100)},
-        headers=impatient.headers(),
-        timeout=30,
-    )
+    response = impatient.create({"data": ("a.jsonl", LINE * 100)}, "after")
     assert response.status_code == 200, response.text
     assert impatient.wait_final(response.json()["id"])["validation_status"] == "validated"

@@ -88,23 +88,14 @@ def test_refused_uploads_leave_nothing_in_the_bucket(s3_stack):
     stack, client = s3_stack
     before = _objects(client)
     too_big = b'{"text": "' + b"x" * (41 * MIB) + b'"}\n'  # over the 40 MiB dataset limit
-    response = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": "too-big", "type": "embed-input"},
-        files={"data": ("a.jsonl", too_big)},
-        headers=stack.headers(),
-        timeout=60,
-    )
+    response = stack.create({"data": ("a.jsonl", too_big)}, "too-big")
     assert response.status_code == 413, response.text
-    bad_eval = requests.post(  # the train file is stored before the eval file is refused
-        f"{stack.url}/v1/datasets",
-        params={"name": "bad-eval", "type": "embed-input"},
-        files={
+    bad_eval = stack.create(  # the train file is stored before the eval file is refused
+        {
             "data": ("a.jsonl", b'{"text": "fine"}\n' * 1000),
             "eval_data": ("b.csv", b"\x1f\x8b\x08\x00" + b"\x00" * 100),
         },
-        headers=stack.headers(),
-        timeout=60,
+        "bad-eval",
     )
     assert bad_eval.status_code == 400, bad_eval.text
     assert _objects(client) == before
@@ -115,13 +106,7 @@ def test_refused_uploads_leave_nothing_in_the_bucket(s3_stack):
 def test_a_failed_dataset_keeps_no_parts_in_the_bucket(s3_stack):
     stack, client = s3_stack
     body = b'{"text": "ok"}\n' * 10 + b'{"text": 5}\n'
-    response = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": "fails", "type": "embed-input"},
-        files={"data": ("a.jsonl", body)},
-        headers=stack.headers(),
-        timeout=60,
-    )
+    response = stack.create({"data": ("a.jsonl", body)}, "fails")
     dataset = stack.wait_final(response.json()["id"])
     assert dataset["validation_status"] == "failed"
     token = dataset["id"].rsplit("-", 1)[1]

@@ -18,13 +18,7 @@ FOREIGN_ID = "not-a-dataset-aaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 
 def _create(stack, org: str, name: str, **params: str) -> str:
-    response = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": name, "type": "embed-input", **params},
-        files={"data": ("a.jsonl", ROWS)},
-        headers=stack.headers(org),
-        timeout=30,
-    )
+    response = stack.create({"data": ("a.jsonl", ROWS)}, name, org, **params)
     assert response.status_code == 200, response.text
     return response.json()["id"]
 
@@ -231,15 +225,13 @@ STORED_NAME = re.compile(
 
 def test_stored_file_names_never_derive_from_user_input(stack):
     hostile = "../../../evil\x00name"
-    response = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": hostile, "type": "embed-input", "keep_original_file": "true"},
-        files={
+    response = stack.create(
+        {
             "data": ("../../etc/passwd\x00.jsonl", ROWS),
             "eval_data": ("/tmp/../../root/.ssh/id_rsa.jsonl", ROWS),
         },
-        headers=stack.headers(),
-        timeout=30,
+        hostile,
+        keep_original_file="true",
     )
     assert response.status_code == 200, response.text
     dataset = stack.wait_final(response.json()["id"])
