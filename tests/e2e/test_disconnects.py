@@ -102,7 +102,7 @@ def test_a_stalled_upload_is_answered_408_and_leaves_nothing(impatient):
     stack = impatient
     usage, listed = stack.usage(), [d["id"] for d in stack.list()]
     sock = _open_upload(stack, 10 * MIB)
-    sock.sendall(LINE * 4000)  # 390 KB: ahead of the minimum rate; then silence, held open
+    sock.sendall(LINE * 26_000)  # 2.5 MB, well ahead of the minimum rate; then silence
     started = time.monotonic()
     answer = _answer(sock)
     waited = time.monotonic() - started
