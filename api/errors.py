@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -48,6 +49,14 @@ def register_error_handlers(app: Flask) -> None:
     def _storage_unavailable(error: StorageUnavailableError) -> Response:
         log.warning("storage unavailable: %s", error)
         return error_response(503, "storage is unavailable; try again later")
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def _redis_unavailable(error: redis.RedisError) -> Response:
+        log.warning("redis unavailable: %s", error)
+        return error_response(
+            503, "the service is briefly unavailable; try again shortly", {"Retry-After": "5"}
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -177,7 +177,7 @@ def test_two_webs_two_workers_and_beat(deployment):
     assert KEYS["acme"] not in "\n".join(log_lines) and "row 7" not in "\n".join(log_lines)
 
 
-def test_readyz_answers_503_with_a_reason_when_redis_is_gone(redis_server, tmp_path):
+def test_without_redis_readyz_and_the_api_answer_503_with_a_reason(redis_server, tmp_path):
     port = free_port()
     deployment = Deployment("redis://127.0.0.1:1/0", tmp_path)
     try:
@@ -194,6 +194,22 @@ def test_readyz_answers_503_with_a_reason_when_redis_is_gone(redis_server, tmp_p
         response = requests.get(f"{url}/readyz")
         assert response.status_code == 503 and "redis is unreachable" in response.json()["message"]
         assert requests.get(f"{url}/healthz").status_code == 200
+        headers = {"Authorization": "Bearer sk-anything"}
+        for method, path in (
+            ("GET", "/v1/datasets"),
+            ("GET", "/v1/datasets/usage"),
+            ("GET", "/v1/datasets/some-id"),
+            ("DELETE", "/v1/datasets/some-id"),
+            ("POST", "/v1/datasets?name=x&type=embed-input"),
+        ):
+            response = requests.request(
+                method, f"{url}{path}", headers=headers, files={"data": ("a.jsonl", b"{}\n")}
+            )
+            assert response.status_code == 503, (method, path, response.text)
+            assert response.json() == {
+                "message": "the service is briefly unavailable; try again shortly"
+            }
+            assert response.headers["Retry-After"] == "5"
     finally:
         deployment.stop()
 
