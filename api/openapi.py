@@ -24,8 +24,10 @@ _ERRORS = {
     "400": "Bad parameter or bad file",
     "401": "Missing or unknown API key",
     "404": "No such dataset for this organization",
+    "408": "The upload stalled or was slower than the minimum rate",
     "413": "Larger than the dataset limit",
     "429": "Too many creates with this key",
+    "503": "Redis or the storage is briefly unavailable (or the storage is full)",
 }
 
 
@@ -35,7 +37,7 @@ def _json(schema: str | dict) -> dict[str, Any]:
 
 def _responses(ok: str | dict, *errors: str) -> dict[str, Any]:
     responses = {"200": {"description": "OK", **_json(ok)}}
-    for code in errors:
+    for code in (*errors, "503"):
         responses[code] = {"description": _ERRORS[code], **_json("Error")}
     return responses
 
@@ -71,7 +73,7 @@ def _create_operation() -> dict[str, Any]:
         "summary": "Create a dataset",
         "parameters": query,
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": body}}},
-        "responses": _responses("CreateResponse", "400", "401", "413", "429"),
+        "responses": _responses("CreateResponse", "400", "401", "408", "413", "429"),
     }
 
 
