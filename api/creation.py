@@ -8,6 +8,7 @@ enqueued last. Any failure before the record exists discards the files and the r
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import secrets
 from typing import Any, BinaryIO
@@ -17,16 +18,18 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from api.context import SieveContext
-from api.errors import ApiError, bad_request
+from api.errors import ApiError, bad_request, unavailable
 from api.request_log import current_request_id
 from api.schemas import CreateOptionsSchema, first_error, unknown_type_message
 from api.upload_timeouts import guarded_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.blobs import StorageFullError, StorageUnavailableError
 from store.datasets import format_timestamp, utc_now
+from store.removal import remove_dataset
 from validators.formats import detect_format
 from validators.registry import spec_for
 
+log = logging.getLogger(__name__)
 LIST_OPTIONS = ("keep_fields", "optional_fields")
 IDEMPOTENCY_SECONDS = 24 * 3600
 
@@ -126,7 +129,12 @@ def _receive_and_record(
             drain(body, ctx.settings.max_dataset_bytes)  # so the client reads our answer
         raise
     g.dataset_id = dataset_id
-    ctx.enqueuer.start_validation(dataset_id, current_request_id())
+    try:
+        ctx.enqueuer.start_validation(dataset_id, current_request_id())
+    except Exception as exc:  # the queue is unreachable (after Celery's publish retries)
+        log.warning("dataset %s could not be enqueued: %s", dataset_id, exc)
+        remove_dataset(ctx.stores, dataset_id)  # never a stored dataset behind a 5xx
+        raise unavailable() from exc
     return dataset_id
 
 

@@ -29,6 +29,13 @@ def not_found(message: str = "dataset not found") -> ApiError:
     return ApiError(404, message)
 
 
+def unavailable() -> ApiError:
+    """Redis (records, quota, the task queue) could not be reached: retryable."""
+    return ApiError(
+        503, "the service is briefly unavailable; try again shortly", {"Retry-After": "5"}
+    )
+
+
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     response = jsonify({"message": message})
     response.status_code = status
@@ -54,9 +61,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(redis.TimeoutError)
     def _redis_unavailable(error: redis.RedisError) -> Response:
         log.warning("redis unavailable: %s", error)
-        return error_response(
-            503, "the service is briefly unavailable; try again shortly", {"Retry-After": "5"}
-        )
+        return _api_error(unavailable())
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

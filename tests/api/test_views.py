@@ -102,3 +102,31 @@ def test_create_is_rate_limited_per_key_with_retry_after(make_stores):
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert "retry in" in limited.get_json()["message"]
     assert create("key-acme-2").status_code == 200  # the limit is per key
+
+
+def test_a_create_that_cannot_be_enqueued_is_503_and_leaves_nothing(make_stores):
+    import io
+
+    from kombu.exceptions import OperationalError
+
+    class BrokenQueue:
+        def start_validation(self, dataset_id: str, request_id: str = "") -> None:
+            raise OperationalError("Error 111 connecting to the broker")
+
+    stores = make_stores()
+    stores.api_keys.register("acme", "key-acme")
+    client = create_app(stores.settings, stores, BrokenQueue()).test_client()
+    response = client.post(
+        "/v1/datasets?name=lost&type=embed-input",
+        headers=AUTH,
+        data={"data": (io.BytesIO(b'{"text": "a"}\n'), "a.jsonl")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "message": "the service is briefly unavailable; try again shortly"
+    }
+    assert response.headers["Retry-After"] == "5"
+    assert client.get("/v1/datasets", headers=AUTH).get_json() == {"datasets": []}
+    assert stores.quota.usage("acme") == 0
+    assert [p for p in stores.settings.storage_root.rglob("*") if p.is_file()] == []
