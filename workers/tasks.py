@@ -16,23 +16,25 @@ from typing import TypeVar
 import redis
 from celery import Task, shared_task
 
+from store.blobs import StorageUnavailableError
 from workers import pipeline, retention
 from workers.context import stores
 from workers.planning import Chunk
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 2
-REDIS_PATIENCE_SECONDS = 60
+PATIENCE_SECONDS = 60
 T = TypeVar("T")
 
 
 def _patiently(step: Callable[[], T]) -> T:
-    """Run an (idempotent) step, waiting out a Redis restart rather than failing the dataset."""
-    deadline = time.monotonic() + REDIS_PATIENCE_SECONDS
+    """Run an (idempotent) step, waiting out a Redis restart or a storage outage rather than
+    failing the dataset."""
+    deadline = time.monotonic() + PATIENCE_SECONDS
     while True:
         try:
             return step()
-        except (redis.ConnectionError, redis.TimeoutError):
+        except (redis.ConnectionError, redis.TimeoutError, StorageUnavailableError):
             if time.monotonic() > deadline:
                 raise  # left unacknowledged: redelivered after the visibility timeout
             time.sleep(1)
