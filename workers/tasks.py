@@ -90,5 +90,7 @@ def finalize(self: Task, dataset_id: str, request_id: str = "") -> None:
 
 @shared_task(name="workers.purge_expired")
 def purge_expired() -> int:
+    """Beat's sweep: datasets past retention, then what dead uploads left (workers/retention)."""
+    removed = retention.purge_expired(stores())
     retention.reclaim_abandoned_uploads(stores())
-    return retention.purge_expired(stores())
+    return removed
