@@ -55,10 +55,10 @@ class _Watchdog:
         while True:
             time.sleep(WATCHDOG_TICK_SECONDS)
             now = time.monotonic()
-            with self._lock:
-                late = [body for body in self._watched.values() if body.deadline() < now]
-            for body in late:
-                body.cut_off()
+            with self._lock:  # held while cutting: once forget() returns, the socket is safe
+                for body in self._watched.values():
+                    if body.deadline() < now:
+                        body.cut_off()
 
 
 _watchdog = _Watchdog()
@@ -89,7 +89,9 @@ class GuardedBody:
         return self._started + self._idle_seconds + self._received / self._min_rate
 
     def cut_off(self) -> None:
-        """Called by the watchdog: wake the blocked read with end-of-stream."""
+        """Called by the watchdog: wake the blocked read with end-of-stream (once)."""
+        if self._too_slow:
+            return
         self._too_slow = True
         if self._client is not None:
             with suppress(OSError):  # already closed by the client
