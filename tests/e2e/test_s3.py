@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import boto3
 import cohere
@@ -115,3 +116,79 @@ def test_a_failed_dataset_keeps_no_parts_in_the_bucket(s3_stack):
     ]
     requests.delete(f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers())
     assert [key for key in _objects(client) if token in key] == []
+
+
+def test_the_bucket_going_away_mid_upload_is_a_503_and_the_service_recovers(redis_server, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from cli.launcher import free_port, wait_for_port
+    from tests.e2e.conftest import open_raw_upload
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    command = [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+
+    def start_s3() -> subprocess.Popen:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(port, timeout=30)
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+        ).create_bucket(Bucket="flaky")
+        return process
+
+    s3 = start_s3()
+    stack = start_stack(
+        redis_server,
+        tmp_path,
+        SIEVE_STORAGE_URL="s3://flaky/data",
+        SIEVE_S3_ENDPOINT_URL=endpoint,
+        SIEVE_S3_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="k",
+        AWS_SECRET_ACCESS_KEY="s",
+    )
+    try:
+        tail = b"\r\n--xyzzy--\r\n"
+        sock = open_raw_upload(stack.url, stack.headers()["Authorization"], 30 * MIB)
+        sock.sendall(b"x" * (12 * MIB + 1))
+        raw = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and stack.usage() < 8 * MIB:
+            time.sleep(0.05)
+        assert stack.usage() >= 8 * MIB  # received and reserved (in 4 MiB steps)...
+        assert raw.list_multipart_uploads(Bucket="flaky")["Uploads"]  # ...and a part in the bucket
+        s3.terminate()  # the bucket goes away mid-upload
+        s3.wait(timeout=10)
+        sock.sendall(b"x" * (18 * MIB - len(tail)) + tail)
+        sock.settimeout(120)
+        answer = b""
+        while not answer.endswith(b"}\n"):
+            received = sock.recv(65536)
+            if not received:
+                break
+            answer += received
+        sock.close()
+        assert answer.startswith(b"HTTP/1.1 503"), answer[:300]
+        assert b'{"message":"storage is unavailable; try again later"}' in answer
+        assert stack.usage() == 0 and stack.list() == []
+        assert requests.get(f"{stack.url}/readyz").status_code == 503
+
+        s3 = start_s3()  # it comes back (empty: moto keeps nothing): no restart of Sieve needed
+        assert requests.get(f"{stack.url}/readyz").status_code == 200
+        response = stack.create({"data": ("a.jsonl", b'{"text": "back"}\n' * 10)}, "back")
+        assert stack.wait_final(response.json()["id"])["validation_status"] == "validated"
+    finally:
+        stack.stop()
+        s3.terminate()
+        s3.wait(timeout=10)
