@@ -41,7 +41,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack, tmp_p
             "--report-ndjson-path",
             str(report),
             "--request-timeout",
-            "30",
+            "60",  # generous: this 2-core machine also runs the workers
         ],
         capture_output=True,
         text=True,
