@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -90,6 +91,17 @@ class Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 30) -> bool:
+    """Poll `condition` until it is truthy (True) or `timeout` seconds pass (False): for what
+    the service finishes just after it answers, like cleanup after a verdict."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return bool(condition())
 
 
 def sieve_cli(env: dict[str, str], *args: str) -> str:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Stack, open_raw_upload, start_stack
+from tests.e2e.conftest import Stack, open_raw_upload, start_stack, wait_until
 
 MIB = 1024 * 1024
 IDLE_SECONDS = 2
@@ -56,18 +56,9 @@ def _in_flight_bytes(stack: Stack) -> int:
     return sum(p.stat().st_size for p in stack.storage.glob(".tmp/*.part"))
 
 
-def _wait_until(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _assert_nothing_left(stack: Stack, usage: int, listed: list[str]) -> None:
-    assert _wait_until(lambda: stack.uploaded_files() == []), stack.uploaded_files()
-    assert _wait_until(lambda: stack.usage() == usage), (stack.usage(), usage)
+    assert wait_until(lambda: stack.uploaded_files() == []), stack.uploaded_files()
+    assert wait_until(lambda: stack.usage() == usage), (stack.usage(), usage)
     assert [d["id"] for d in stack.list()] == listed
 
 
@@ -83,7 +74,7 @@ def test_a_200_mb_upload_cut_off_halfway_leaves_nothing(impatient, how):
     half = LINE * (100 * MIB // len(LINE))
     sock.sendall(half)
     # the server is storing it and holding quota for it...
-    assert _wait_until(lambda: _in_flight_bytes(stack) >= 90 * MIB), _in_flight_bytes(stack)
+    assert wait_until(lambda: _in_flight_bytes(stack) >= 90 * MIB), _in_flight_bytes(stack)
     assert stack.usage() >= usage + 80 * MIB  # reserved in 4 MiB steps
     if how == "closed":  # ...when the client stops sending and waits for an answer
         sock.shutdown(socket.SHUT_WR)

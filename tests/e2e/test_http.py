@@ -11,6 +11,8 @@ import fastavro
 import pytest
 import requests
 
+from tests.e2e.conftest import wait_until
+
 MIB = 1024 * 1024
 SUPPORTED = [
     "chat-finetune-input",
@@ -214,7 +216,7 @@ def test_dry_run_validates_but_keeps_and_counts_nothing(stack):
     assert stack.usage() == usage
     listed = stack.list()
     assert response.json()["id"] not in {d["id"] for d in listed}
-    assert _files_of(stack, response.json()["id"]) == []
+    assert wait_until(lambda: _files_of(stack, response.json()["id"]) == [])  # just after
 
 
 def test_part_urls_need_no_auth_and_refuse_tampering(stack):

@@ -13,7 +13,7 @@ import fastavro
 import pytest
 import requests
 
-from tests.e2e.conftest import KEYS, start_stack
+from tests.e2e.conftest import KEYS, start_stack, wait_until
 
 BUCKET = "sieve-e2e"
 MIB = 1024 * 1024
@@ -74,9 +74,10 @@ def test_sdk_round_trip_on_s3(s3_stack, tmp_path):
     original = dataset.dataset_parts[0].original_url
     assert requests.get(original).content == body
     token = created.id.rsplit("-", 1)[1]
-    stored = [key for key in _objects(client) if token in key]
-    assert f"tenant-data/datasets/{token}/upload/train" in stored
-    assert not [key for key in stored if "/hashes/" in key]  # dropped after the verdict
+    assert wait_until(  # row hashes are dropped just after the verdict
+        lambda: not [key for key in _objects(client) if token in key and "/hashes/" in key]
+    )
+    assert f"tenant-data/datasets/{token}/upload/train" in _objects(client)
     assert _pending(client) == []
     assert stack.usage() == len(body)
 
@@ -111,9 +112,8 @@ def test_a_failed_dataset_keeps_no_parts_in_the_bucket(s3_stack):
     dataset = stack.wait_final(response.json()["id"])
     assert dataset["validation_status"] == "failed"
     token = dataset["id"].rsplit("-", 1)[1]
-    assert [key for key in _objects(client) if token in key] == [
-        f"tenant-data/datasets/{token}/upload/train"
-    ]
+    kept = [f"tenant-data/datasets/{token}/upload/train"]  # the upload only: no parts, no hashes
+    assert wait_until(lambda: [key for key in _objects(client) if token in key] == kept)
     requests.delete(f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers())
     assert [key for key in _objects(client) if token in key] == []
 

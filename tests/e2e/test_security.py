@@ -10,7 +10,7 @@ import pytest
 import redis
 import requests
 
-from tests.e2e.conftest import KEYS
+from tests.e2e.conftest import KEYS, wait_until
 
 ROWS = b"".join(b'{"text": "secret of acme %d"}\n' % i for i in range(50))
 OTHER = "globex"
@@ -237,10 +237,13 @@ def test_stored_file_names_never_derive_from_user_input(stack):
     dataset = stack.wait_final(response.json()["id"])
     assert dataset["validation_status"] == "validated"
     token = dataset["id"].rsplit("-", 1)[1]
-    mine = [p.relative_to(stack.storage).as_posix() for p in stack.stored_files()]
-    mine = [p for p in mine if token in p]
-    assert mine and all(STORED_NAME.fullmatch(p) for p in mine), mine
-    assert {p.split("/")[2] for p in mine} == {"upload", "parts"}  # row hashes are gone
+
+    def mine() -> list[str]:
+        stored = [p.relative_to(stack.storage).as_posix() for p in stack.stored_files()]
+        return [p for p in stored if token in p]
+
+    assert wait_until(lambda: {p.split("/")[2] for p in mine()} == {"upload", "parts"}), mine()
+    assert all(STORED_NAME.fullmatch(p) for p in mine()), mine()  # row hashes gone, too
     outside = [p for p in stack.storage.parent.rglob("*") if stack.storage not in p.parents]
     assert not [p for p in outside if "evil" in p.name or "passwd" in p.name or "id_rsa" in p.name]
     requests.delete(f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers())
