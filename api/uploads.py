@@ -169,11 +169,11 @@ class UploadSession:
         upload is alive (a dead web process's reservation is given back, see workers/retention)."""
         if not self._reserve_quota:
             return
-        total = self.upload.total_bytes
-        beat_due = time.monotonic() - self._last_reserved > self._heartbeat_seconds
+        total, now = self.upload.total_bytes, time.monotonic()
+        beat_due = now - self._last_reserved > self._heartbeat_seconds
         if not force and not beat_due and total - self._reserved < RESERVE_EVERY:
             return
-        self._last_reserved = time.monotonic()
+        self._last_reserved = now
         if not self._stores.quota.reserve(self._org, self.dataset_id, total):
             limit = _human(self._stores.settings.max_org_bytes)
             raise bad_request(

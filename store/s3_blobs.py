@@ -177,14 +177,16 @@ class S3BlobStore:
             raise
         return True
 
+    def _pages(self, operation: str, **params: str) -> list[dict[str, Any]]:
+        """Every page of a paginated listing of the bucket (fetched as one storage call)."""
+        pages = self._client.get_paginator(operation).paginate(Bucket=self._bucket, **params)
+        return _storage_call(lambda: list(pages))
+
     def delete_prefix(self, prefix: str) -> None:
         """Delete the object `prefix` and every object under `prefix/`."""
         base = self._object_key(prefix)
         doomed = [base]
-        pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=f"{base}/"
-        )
-        for page in _storage_call(lambda: list(pages)):
+        for page in self._pages("list_objects_v2", Prefix=f"{base}/"):
             doomed.extend(item["Key"] for item in page.get("Contents", []))
         for start in range(0, len(doomed), DELETE_BATCH):
             batch = [{"Key": key} for key in doomed[start : start + DELETE_BATCH]]
@@ -198,11 +200,8 @@ class S3BlobStore:
         """Abort multipart uploads with no new part for `silent_seconds` (their writer's process
         died). A live writer sends a part at least every PART_BYTES it receives."""
         cutoff = time.time() - silent_seconds
-        pages = self._client.get_paginator("list_multipart_uploads").paginate(
-            Bucket=self._bucket, Prefix=self._prefix
-        )
         removed = 0
-        for page in _storage_call(lambda: list(pages)):
+        for page in self._pages("list_multipart_uploads", Prefix=self._prefix):
             for upload in page.get("Uploads", []):
                 if self._last_activity(upload) < cutoff:
                     target = {"Bucket": self._bucket, "Key": upload["Key"]}

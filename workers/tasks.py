@@ -36,7 +36,7 @@ def _patiently(step: Callable[[], T]) -> T:
             return step()
         except (redis.ConnectionError, redis.TimeoutError, StorageUnavailableError):
             if time.monotonic() > deadline:
-                raise  # left unacknowledged: redelivered after the visibility timeout
+                raise  # to _retry_or_fail: Redis stays unacked, storage retries then fails
             time.sleep(1)
 
 
