@@ -8,8 +8,9 @@ from api import openapi
 from api.context import SieveContext
 from api.errors import register_error_handlers
 from api.request_log import install_request_logging
-from api.views import blobs, datasets, health
+from api.views import blobs, datasets, docs, health
 from store import Stores, open_stores, seed_api_keys
+from store.patience import patiently
 from store.settings import Settings
 from workers.celery_app import create_celery
 from workers.enqueue import Enqueuer
@@ -21,8 +22,9 @@ def create_app(
     enqueuer: Enqueuer | None = None,
 ) -> Flask:
     settings = settings or Settings.from_env()
-    stores = stores or open_stores(settings)
-    seed_api_keys(stores)
+    # A web process may (re)start while Redis restarts: wait for it rather than fail to boot.
+    stores = stores or patiently(lambda: open_stores(settings))
+    patiently(lambda: seed_api_keys(stores))
     app = Flask(__name__, static_folder=None)  # nothing is served from disk but signed blobs
     app.json.sort_keys = False
     app.extensions["sieve"] = SieveContext(
@@ -30,6 +32,6 @@ def create_app(
     )
     register_error_handlers(app)
     install_request_logging(app)
-    for blueprint in (datasets.bp, blobs.bp, health.bp, openapi.bp):
+    for blueprint in (datasets.bp, blobs.bp, health.bp, openapi.bp, docs.bp):
         app.register_blueprint(blueprint)
     return app

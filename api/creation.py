@@ -20,13 +20,19 @@ from werkzeug.datastructures import MultiDict
 from api.context import SieveContext
 from api.errors import ApiError, bad_request, unavailable
 from api.request_log import current_request_id
-from api.schemas import CreateOptionsSchema, first_error, unknown_type_message
+from api.schemas import (
+    RECORD_OPTIONS,
+    CreateHeadersSchema,
+    CreateOptionsSchema,
+    first_error,
+    unknown_type_message,
+)
 from api.upload_timeouts import guarded_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.blobs import StorageFullError, StorageUnavailableError
 from store.datasets import format_timestamp, utc_now
 from store.removal import remove_dataset
-from validators.formats import detect_format
+from validators.formats import FileRefused, accepted_format
 from validators.registry import spec_for
 
 log = logging.getLogger(__name__)
@@ -58,6 +64,15 @@ def _parse_options(query: dict[str, Any], form: dict[str, Any]) -> dict[str, Any
         raise bad_request(first_error(exc)) from exc
 
 
+def _idempotency_key(request: Request, body: BinaryIO, max_bytes: int) -> str:
+    try:
+        headers = CreateHeadersSchema().load(dict(request.headers))
+    except ValidationError as exc:
+        drain(body, max_bytes)
+        raise bad_request(first_error(exc)) from exc
+    return headers["idempotency_key"].strip()
+
+
 def _boolean_option(values: dict[str, Any], name: str) -> bool:
     return str(values.get(name, "")).lower() in ("true", "1")
 
@@ -86,7 +101,7 @@ def _create(ctx: SieveContext, org: str, request: Request, body: BinaryIO) -> st
     if "type" in query and spec_for(query["type"]) is None:  # fail before storing anything
         drain(body, ctx.settings.max_dataset_bytes)
         raise bad_request(unknown_type_message(query["type"]))
-    idempotency_key = request.headers.get("Idempotency-Key", "").strip()[:200]
+    idempotency_key = _idempotency_key(request, body, ctx.settings.max_dataset_bytes)
     dataset_id = new_dataset_id(str(query.get("name") or "dataset"))
     if idempotency_key:
         bound = ctx.stores.datasets.remember_idempotent_id(
@@ -145,26 +160,20 @@ def _record(
     files = {}
     for role, received in upload.files.items():
         part = "eval_data" if role == "eval" else "data"
-        if received.size == 0:
-            raise bad_request(f"the {part} file is empty")
-        file_format = detect_format(received.filename, received.head, options["text_separator"])
-        if file_format not in spec.formats:
-            raise bad_request(
-                f"{spec.name} accepts {', '.join(sorted(spec.formats))} files; "
-                f"the {part} file is {file_format}"
+        try:
+            file_format = accepted_format(
+                spec.name,
+                spec.formats,
+                part,
+                (received.filename, received.head, received.size),
+                options["text_separator"],
             )
+        except FileRefused as exc:
+            raise bad_request(str(exc)) from exc
         files[role] = {"key": received.key, "size": received.size, "format": file_format}
     if "train" not in files:
         raise bad_request("missing the 'data' file part")
     now = format_timestamp(utc_now())
-    kept = (
-        "keep_original_file",
-        "skip_malformed_input",
-        "keep_fields",
-        "optional_fields",
-        "text_separator",
-        "csv_delimiter",
-    )
     return {
         "id": dataset_id,
         "org": org,
@@ -175,6 +184,6 @@ def _record(
         "updated_at": now,
         "dry_run": options["dry_run"],
         "usage_bytes": 0 if options["dry_run"] else upload.total_bytes,
-        "options": {name: options[name] for name in kept},
+        "options": {name: options[name] for name in RECORD_OPTIONS},
         "files": files,
     }

@@ -1,139 +1,143 @@
-"""The API's OpenAPI document, generated from the same marshmallow schemas the views use."""
+"""The API's OpenAPI document, generated from the app's own route table and the marshmallow
+schemas the views load and dump with — nothing about a parameter is restated here.
+
+Each view declares its operation with `@documented(...)`: the schemas of its query, form
+fields, headers and response. `build_spec` walks every route of the app; a route without a
+declaration is an error (tests fail on it), so the document can't drift from the code.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Response, jsonify
-
-from api.schemas import (
-    CreateResponseSchema,
-    ErrorSchema,
-    GetResponseSchema,
-    ListQuerySchema,
-    ListResponseSchema,
-    UsageResponseSchema,
-)
-from validators.registry import supported_types
+from flask import Blueprint, Flask, Response, current_app, jsonify
+from marshmallow import Schema
 
 bp = Blueprint("openapi", __name__)
-
-_ERRORS = {
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+ERRORS = {
     "400": "Bad parameter or bad file",
     "401": "Missing or unknown API key",
+    "403": "The download link is invalid or has expired",
     "404": "No such dataset for this organization",
     "408": "The upload stalled or was slower than the minimum rate",
     "413": "Larger than the dataset limit",
+    "416": "The requested range is outside the file",
     "429": "Too many creates with this key",
     "503": "Redis or the storage is briefly unavailable (or the storage is full)",
 }
+CONTENT = {
+    "binary": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    "html": {"text/html": {"schema": {"type": "string"}}},
+    "json": {"application/json": {"schema": {"type": "object"}}},
+}
 
 
-def _json(schema: str | dict) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    query: type[Schema] | None = None
+    form: type[Schema] | None = None  # multipart/form-data fields, files included
+    headers: type[Schema] | None = None
+    response: type[Schema] | None = None  # the JSON body of a 200
+    responses: dict[str, str] | None = None  # other bodies by status: a CONTENT kind
+    errors: tuple[str, ...] = ()
+    secured: bool = True
+    listed: bool = True  # False only for what is not API (the docs page's static assets)
 
 
-def _responses(ok: str | dict, *errors: str) -> dict[str, Any]:
-    responses = {"200": {"description": "OK", **_json(ok)}}
-    for code in (*errors, "503"):
-        responses[code] = {"description": _ERRORS[code], **_json("Error")}
+def documented(summary: str, **details: Any) -> Callable[[Callable], Callable]:
+    """Declare a view's operation for the OpenAPI document (see `Operation`)."""
+    operation = Operation(summary, **details)
+
+    def mark(view: Callable) -> Callable:
+        view.openapi_operation = operation  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+class UndocumentedRouteError(LookupError):
+    """A route has no `@documented` declaration."""
+
+
+def _success(operation: Operation) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    if operation.response is not None:
+        content = {"application/json": {"schema": operation.response}}
+        responses["200"] = {"description": "OK", "content": content}
+    for code, kind in (operation.responses or {}).items():
+        description = "Partial content" if code == "206" else "OK"
+        responses[code] = {"description": description, "content": CONTENT[kind]}
+    if not responses:
+        empty = {"type": "object", "maxProperties": 0}
+        responses["200"] = {"description": "OK", "content": {"application/json": {"schema": empty}}}
     return responses
 
 
-def _create_operation() -> dict[str, Any]:
-    query = [
-        {
-            "in": "query",
-            "name": "name",
-            "required": True,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 50},
-        },
-        {
-            "in": "query",
-            "name": "type",
-            "required": True,
-            "schema": {"type": "string", "enum": supported_types()},
-        },
-        *[
-            {"in": "query", "name": flag, "schema": {"type": "boolean"}}
-            for flag in ("keep_original_file", "skip_malformed_input", "dry_run")
-        ],
+def _operation(operation: Operation, path_arguments: list[str]) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in path_arguments
     ]
-    body = {
-        "type": "object",
-        "required": ["data"],
-        "properties": {
-            "data": {"type": "string", "format": "binary"},
-            "eval_data": {"type": "string", "format": "binary"},
-        },
+    for location, schema in (("query", operation.query), ("header", operation.headers)):
+        if schema is not None:
+            parameters.append({"in": location, "schema": schema})
+    responses = _success(operation)
+    codes = (*operation.errors, *(("401",) if operation.secured else ()), "503")
+    for code in dict.fromkeys(codes):
+        responses[code] = {
+            "description": ERRORS[code],
+            "content": {"application/json": {"schema": "Error"}},
+        }
+    document: dict[str, Any] = {
+        "summary": operation.summary,
+        "parameters": parameters,
+        "responses": responses,
     }
-    return {
-        "summary": "Create a dataset",
-        "parameters": query,
-        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": body}}},
-        "responses": _responses("CreateResponse", "400", "401", "408", "413", "429"),
-    }
+    if operation.form is not None:
+        content = {"multipart/form-data": {"schema": operation.form}}
+        document["requestBody"] = {"required": True, "content": content}
+    if not operation.secured:
+        document["security"] = []
+    return document
 
 
-def build_spec() -> dict[str, Any]:
+def build_spec(app: Flask) -> dict[str, Any]:
+    from api.schemas import ErrorSchema
+
     spec = APISpec("Sieve", "1.0.0", "3.0.3", plugins=[MarshmallowPlugin()])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name, schema in (
-        ("Error", ErrorSchema),
-        ("CreateResponse", CreateResponseSchema),
-        ("GetResponse", GetResponseSchema),
-        ("ListResponse", ListResponseSchema),
-        ("UsageResponse", UsageResponseSchema),
-    ):
-        spec.components.schema(name, schema=schema)
-    dataset_id = {
-        "in": "path",
-        "name": "dataset_id",
-        "required": True,
-        "schema": {"type": "string"},
-    }
-    spec.path(
-        "/v1/datasets",
-        operations={
-            "get": {
-                "summary": "List datasets",
-                "parameters": [{"in": "query", "schema": ListQuerySchema}],
-                "responses": _responses("ListResponse", "400", "401"),
-            },
-            "post": _create_operation(),
-        },
-    )
-    spec.path(
-        "/v1/datasets/usage",
-        operations={
-            "get": {
-                "summary": "Bytes stored by the organization",
-                "responses": _responses("UsageResponse", "401"),
-            },
-        },
-    )
-    spec.path(
-        "/v1/datasets/{dataset_id}",
-        operations={
-            "get": {
-                "summary": "Get a dataset",
-                "parameters": [dataset_id],
-                "responses": _responses("GetResponse", "401", "404"),
-            },
-            "delete": {
-                "summary": "Delete a dataset",
-                "parameters": [dataset_id],
-                "responses": _responses({"type": "object", "maxProperties": 0}, "401", "404"),
-            },
-        },
-    )
+    spec.components.schema("Error", schema=ErrorSchema)
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        operation = getattr(view, "openapi_operation", None)
+        if operation is None:
+            raise UndocumentedRouteError(f"route {rule.rule} ({rule.endpoint}) is not documented")
+        if not operation.listed:
+            continue
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<path:{argument}>", f"{{{argument}}}").replace(
+                f"<{argument}>", f"{{{argument}}}"
+            )
+        for method in sorted((rule.methods or set()) - SKIPPED_METHODS):
+            paths.setdefault(path, {})[method.lower()] = _operation(
+                operation, sorted(rule.arguments)
+            )
+    for path, operations in sorted(paths.items()):
+        spec.path(path, operations=operations)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document
 
 
 @bp.get("/openapi.json")
+@documented("This OpenAPI document", responses={"200": "json"}, secured=False)
 def openapi() -> Response:
-    return jsonify(build_spec())
+    return jsonify(build_spec(current_app))

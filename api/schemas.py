@@ -23,6 +23,7 @@ TRUE_VALUES = {"true", "True", "TRUE", "1"}
 FALSE_VALUES = {"false", "False", "FALSE", "0"}
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000
+MAX_IDEMPOTENCY_KEY = 200
 STATUSES = ("unknown", "queued", "processing", "validated", "skipped", "failed")
 
 
@@ -39,6 +40,9 @@ def _boolean() -> fields.Boolean:
     return fields.Boolean(truthy=TRUE_VALUES, falsy=FALSE_VALUES, load_default=False)
 
 
+_FIELD_NAMES = {"type": "array", "items": {"type": "string"}}
+
+
 class FieldList(fields.Field):
     """Repeated keys (`a=x&a=y`) or one comma-separated value (`a=x,y`)."""
 
@@ -51,6 +55,16 @@ class FieldList(fields.Field):
         if bad:
             raise ValidationError(f"invalid field names {bad}: use letters, digits and underscores")
         return list(dict.fromkeys(names))
+
+
+RECORD_OPTIONS = (  # the create options a dataset's record keeps (validation reads them)
+    "keep_original_file",
+    "skip_malformed_input",
+    "keep_fields",
+    "optional_fields",
+    "text_separator",
+    "csv_delimiter",
+)
 
 
 class CreateOptionsSchema(Schema):
@@ -67,13 +81,14 @@ class CreateOptionsSchema(Schema):
     type = fields.String(
         required=True,
         validate=_known_type,
+        metadata={"enum": supported_types()},
         error_messages={"required": "missing required parameter 'type'"},
     )
     keep_original_file = _boolean()
     skip_malformed_input = _boolean()
     dry_run = _boolean()
-    keep_fields = FieldList(load_default=list)
-    optional_fields = FieldList(load_default=list)
+    keep_fields = FieldList(load_default=list, metadata=_FIELD_NAMES)
+    optional_fields = FieldList(load_default=list, metadata=_FIELD_NAMES)
     text_separator = fields.String(
         load_default=None, validate=validate.Length(min=1, error="text_separator can't be empty")
     )
@@ -81,6 +96,7 @@ class CreateOptionsSchema(Schema):
         load_default=None,
         validate=validate.Length(equal=1, error="csv_delimiter must be exactly one character"),
     )
+    delimiter = fields.String(load_only=True, metadata={"description": "alias of csv_delimiter"})
 
     @pre_load
     def _aliases(self, data: dict, **_: Any) -> dict:
@@ -94,6 +110,57 @@ class CreateOptionsSchema(Schema):
         if data.get("csv_delimiter") in {'"', "\n", "\r"}:
             raise ValidationError("csv_delimiter can't be a quote or a line break", "csv_delimiter")
         return data
+
+
+class CreateUploadSchema(CreateOptionsSchema):
+    """The multipart body of POST /v1/datasets: the files, and the options as text fields."""
+
+    data = fields.Raw(
+        required=True, metadata={"type": "string", "format": "binary", "description": "the file"}
+    )
+    eval_data = fields.Raw(
+        metadata={"type": "string", "format": "binary", "description": "an evaluation file"}
+    )
+    file = fields.Raw(
+        metadata={"type": "string", "format": "binary", "description": "alias of data"}
+    )
+
+
+class CreateHeadersSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        load_default="",
+        validate=validate.Length(
+            max=MAX_IDEMPOTENCY_KEY,
+            error=f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters",
+        ),
+        metadata={"description": "the same key (same organization, 24 h) returns the same dataset"},
+    )
+
+
+class DownloadQuerySchema(Schema):
+    """The signature of a download link (made by the server, checked by the blob route)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    expires = fields.String(load_default="")
+    signature = fields.String(load_default="")
+
+
+class RangeHeadersSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    range = fields.String(
+        data_key="Range", metadata={"description": "one byte range: bytes=A-B, bytes=A-, bytes=-N"}
+    )
+    if_range = fields.String(
+        data_key="If-Range", metadata={"description": "the ETag the range was taken from"}
+    )
 
 
 class FlexibleInteger(fields.Integer):
@@ -192,6 +259,10 @@ class DatasetSchema(_OmitNone):
     parse_info = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
     metrics = fields.Dict()
     progress = fields.Nested(ProgressSchema)
+
+
+class HealthSchema(Schema):
+    ok = fields.Boolean(required=True)
 
 
 class ErrorSchema(Schema):

@@ -27,7 +27,7 @@ from api.errors import ApiError, bad_request
 from store import Stores
 from store.blobs import BlobWriter, StorageUnavailableError
 from store.removal import upload_key
-from validators.formats import compression_of
+from validators.formats import FileRefused, refuse_compressed
 
 READ_BYTES = 1024 * 1024
 RESERVE_EVERY = 4 * 1024 * 1024
@@ -153,10 +153,11 @@ class UploadSession:
         self._reserve()
 
     def _refuse_compressed(self, received: ReceivedFile) -> None:
-        kind = compression_of(received.head)
-        if kind is not None and len(received.head) >= 4:
-            part = "eval_data" if received.role == "eval" else "data"
-            raise bad_request(f"the {part} file is {kind}-compressed; upload it uncompressed")
+        part = "eval_data" if received.role == "eval" else "data"
+        try:
+            refuse_compressed(part, received.head)
+        except FileRefused as exc:
+            raise bad_request(str(exc)) from exc
 
     def _finish_writer(self) -> None:
         if self._writer is not None:

@@ -20,8 +20,8 @@ import psutil
 
 from bench import api_latency, baselines, datagen, report
 from bench.stack import HEADERS, BenchStack, peak_rss_mb
-from cli.launcher import free_port, wait_for_port
-from cli.procfile import start_process
+from cli.embedded_redis import free_port, wait_for_port
+from cli.processes import start_process
 from validators.registry import spec_for
 
 RESULTS = Path(__file__).parent / "results"
@@ -101,7 +101,8 @@ def measure_api(stack: BenchStack, workdir: Path, datasets: int) -> dict:
         "web",
         {**os.environ, "PORT": str(port)},
         subprocess.DEVNULL,
-        app="bench.bare_app:create_app()",
+        "--app",
+        "bench.bare_app:create_app()",
     )
     try:
         wait_for_port(port, timeout=60)

@@ -12,9 +12,9 @@ from pathlib import Path
 import psutil
 import requests
 
-from bench.upload import MultipartFile
-from cli.launcher import free_port, spawn_redis_server, wait_for_port
-from cli.procfile import start_process
+from cli.embedded_redis import free_port, spawn_redis_server, wait_for_port
+from cli.multipart import MultipartFiles
+from cli.processes import start_process
 
 API_KEY = "sk-bench-0123456789abcdef0123456789"
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
@@ -93,7 +93,7 @@ class BenchStack:
 
     def upload(self, path: Path, dataset_type: str) -> str:
         """Stream the file from disk as a multipart upload; returns the dataset id."""
-        body = MultipartFile(path)
+        body = MultipartFiles([("data", path)])
         response = requests.post(
             f"{self.url}/v1/datasets",
             params={"name": path.stem, "type": dataset_type},

@@ -1,82 +1,66 @@
-"""`sieve up`, `sieve keys create|revoke`."""
+"""The `sieve` command. Every expected failure is one line on stderr, never a traceback:
+exit 1 for a failed validation, 2 for usage, settings or connection problems."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from store import open_stores
-from store.settings import Settings
+import click
+import redis
 
-
-def _keys_create(args: argparse.Namespace) -> int:
-    stores = open_stores(Settings.from_env())
-    print(stores.api_keys.create(args.org))
-    return 0
-
-
-def _keys_revoke(args: argparse.Namespace) -> int:
-    stores = open_stores(Settings.from_env())
-    if not stores.api_keys.revoke(args.key):
-        print("no such key", file=sys.stderr)
-        return 1
-    print("revoked", file=sys.stderr)
-    return 0
+from cli import admin, datasets, serve
+from cli.client import CliError
+from cli.instance import NoInstanceError
+from store.settings import SettingError
 
 
-def _status(args: argparse.Namespace) -> int:
-    from workers.celery_app import create_celery
-    from workers.status import system_status
-
-    settings = Settings.from_env()
-    status = system_status(open_stores(settings), create_celery(settings))
-    if args.json:
-        print(json.dumps(status))
-        return 0
-    print(f"queue depth:        {status['queue_depth']}")
-    print(f"tasks in progress:  {status['tasks_in_progress']}")
-    print(f"workers alive:      {len(status['workers_alive'])} {' '.join(status['workers_alive'])}")
-    by_status = ", ".join(f"{k} {v}" for k, v in status["datasets_by_status"].items()) or "none"
-    print(f"datasets:           {by_status}")
-    return 0
+def _version() -> str:
+    try:
+        return version("sieve")
+    except PackageNotFoundError:
+        return "unknown"
 
 
-def _up(args: argparse.Namespace) -> int:
-    from cli.launcher import run_everything
+class SieveGroup(click.Group):
+    """Turns the errors a person can act on into one line each."""
 
-    return run_everything(port=args.port, workers=args.workers, data_dir=args.data_dir)
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (SettingError, NoInstanceError) as exc:
+            raise CliError(str(exc)) from exc
+        except redis.RedisError as exc:
+            raise CliError(
+                f"Redis is unreachable ({type(exc).__name__}): is `sieve up` running, "
+                "or is REDIS_URL right?"
+            ) from exc
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sieve", description="Sieve datasets service")
-    commands = parser.add_subparsers(dest="command", required=True)
+@click.group(cls=SieveGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", prog_name="sieve")
+def cli() -> None:
+    """Sieve: a self-hosted Datasets service that speaks Cohere's Datasets API."""
 
-    up = commands.add_parser("up", help="run web, worker and beat (and Redis if none is set)")
-    up.add_argument("--port", type=int, default=8000)
-    up.add_argument("--workers", type=int, default=0, help="worker processes (0: one per core)")
-    up.add_argument("--data-dir", default=".sieve-data", help="where local state lives")
-    up.set_defaults(handler=_up)
 
-    status = commands.add_parser("status", help="queue depth, workers alive, datasets by status")
-    status.add_argument("--json", action="store_true", help="print one JSON object")
-    status.set_defaults(handler=_status)
-
-    keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
-        dest="action", required=True
-    )
-    create = keys.add_parser("create", help="print a new API key for an organization")
-    create.add_argument("--org", required=True)
-    create.set_defaults(handler=_keys_create)
-    revoke = keys.add_parser("revoke", help="revoke an API key immediately")
-    revoke.add_argument("key")
-    revoke.set_defaults(handler=_keys_revoke)
-    return parser
+for module in (serve, datasets, admin):
+    for command in module.COMMANDS:
+        cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        cli.main(args=argv, prog_name="sieve", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":

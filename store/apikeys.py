@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 import redis
 
 from store.keys import RedisKeys
 
 KEY_PREFIX = "sk-sieve-"
+FINGERPRINT_CHARS = 12
+
+
+@dataclass(frozen=True, order=True)
+class ApiKeyInfo:
+    """What can be shown of a stored key: its organization and the start of its hash."""
+
+    org: str
+    fingerprint: str
 
 
 def hash_key(api_key: str) -> str:
@@ -35,8 +45,26 @@ class ApiKeyStore:
         pipe.sadd(self._keys.org_api_keys(org), digest)
         pipe.execute()
 
+    def list(self) -> list[ApiKeyInfo]:
+        """Every stored key, by organization (the keys themselves are not stored)."""
+        prefix = self._keys.api_key("")
+        digests = [
+            key.removeprefix(prefix) for key in self._redis.scan_iter(match=prefix + "*", count=500)
+        ]
+        orgs = self._redis.mget([self._keys.api_key(d) for d in digests]) if digests else []
+        return sorted(
+            ApiKeyInfo(org, digest[:FINGERPRINT_CHARS])
+            for digest, org in zip(digests, orgs, strict=True)
+            if org is not None
+        )
+
     def revoke(self, api_key: str) -> bool:
+        """Revoke a key, given whole or by the fingerprint `list` shows."""
         digest = hash_key(api_key)
+        if not api_key.startswith(KEY_PREFIX) and len(api_key) == FINGERPRINT_CHARS:
+            prefix = self._keys.api_key(api_key)
+            found = [k for k in self._redis.scan_iter(match=prefix + "*", count=500)]
+            digest = found[0].removeprefix(self._keys.api_key("")) if len(found) == 1 else digest
         org = self._redis.get(self._keys.api_key(digest))
         if org is None:
             return False

@@ -1,110 +1,197 @@
-"""The one typed settings object. Read once at each entry point; nothing else reads os.environ."""
+"""The one typed settings object. Read once at each entry point; nothing else reads os.environ.
+
+Each field names its environment variable and its parser in the field's metadata, so reading,
+checking and documenting the settings (README's table is checked against `ENVIRONMENT`) all
+come from this one declaration. A bad value is one `SettingError` line naming the variable, the
+value and what is expected.
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 GIB = 1024**3
 MIB = 1024**2
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "tb": 1000**4,
+    "k": 1024,
+    "kib": 1024,
+    "m": MIB,
+    "mib": MIB,
+    "g": GIB,
+    "gib": GIB,
+    "tib": 1024**4,
+}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$")
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"setting {name} must be a number, got {raw!r}") from exc
+class SettingError(ValueError):
+    """A setting's value can't be used; the message is one line meant for a person."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        super().__init__(f"{variable}={value!r} is not valid: expected {expected}")
+        self.variable = variable
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    return int(_float(env, name, default))
+def parse_size(text: str) -> int:
+    """`1610612736`, `1.5GiB`, `10GB`, `500MB`, `64 MiB` -> bytes (GB = 1000³, GiB = 1024³)."""
+    match = _SIZE.match(text)
+    unit = match.group(2).lower() if match else None
+    if match is None or unit not in _UNITS:
+        raise ValueError(text)
+    return int(float(match.group(1)) * _UNITS[unit])
 
 
-def _parse_api_keys(raw: str) -> tuple[tuple[str, str], ...]:
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _whole(text: str) -> int:
+    value = _number(text)
+    if not value.is_integer():
+        raise ValueError(text)
+    return int(value)
+
+
+def _text(text: str) -> str:
+    return text
+
+
+def _url(text: str) -> str:
+    return text.rstrip("/")
+
+
+def _storage_url(text: str) -> str:
+    if not text.startswith(("file://", "s3://")) or text in ("file://", "s3://"):
+        raise ValueError(text)
+    return text
+
+
+def _api_keys(raw: str) -> tuple[tuple[str, str], ...]:
     """`acme:KEY1,globex:KEY2` -> (("acme", "KEY1"), ("globex", "KEY2"))."""
     pairs = []
     for item in filter(None, (part.strip() for part in raw.split(","))):
         org, sep, key = item.partition(":")
         if not sep or not org or not key:
-            raise ValueError(f"SIEVE_API_KEYS entries look like org:key, got {item!r}")
+            raise ValueError(item)
         pairs.append((org, key))
     return tuple(pairs)
 
 
+_EXPECTED: dict[Callable[[str], Any], str] = {
+    parse_size: "a size: bytes, or a number with a unit (10GB, 1.5GiB, 500MB)",
+    _number: "a number of 0 or more",
+    _whole: "a whole number of 0 or more",
+    _storage_url: "file://DIRECTORY or s3://BUCKET/PREFIX",
+    _api_keys: "org:key pairs separated by commas (acme:KEY1,globex:KEY2)",
+}
+
+
+def _env(name: str, parse: Callable[[str], Any] = _text) -> dict[str, Any]:
+    return {"env": name, "parse": parse}
+
+
+def _default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
+    return os.path.join(base, "sieve")
+
+
 @dataclass(frozen=True)
 class Settings:
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    storage_url: str = "file://./.sieve-data/blobs"  # or s3://bucket/prefix
-    s3_endpoint_url: str = ""  # empty: AWS itself; set for MinIO, R2, Ceph...
-    s3_region: str = ""  # empty: boto3's default chain
-    secret_key: str = ""  # empty: a random secret is generated once and shared through Redis
-    public_url: str = "http://127.0.0.1:8000"
-    max_dataset_bytes: int = int(1.5 * GIB)
-    max_org_bytes: int = 10 * GIB
-    retention_days: float = 30.0
-    retention_sweep_seconds: int = 3600
-    chunk_bytes: int = 64 * MIB
-    download_url_ttl_seconds: int = 24 * 3600
-    key_prefix: str = "sieve"
-    api_keys: tuple[tuple[str, str], ...] = ()
-    visibility_timeout_seconds: int = 3600
-    unacked_restore_seconds: int = 10
-    worker_concurrency: int = 0  # 0 = one process per core
-    max_chunk_attempts: int = 3
-    create_rate_per_minute: int = 600  # per API key; 0 turns the limit off
-    upload_idle_seconds: float = 60.0  # a read from an uploading client must bring something
-    upload_min_bytes_per_second: int = 64 * 1024  # after the first upload_idle_seconds
-    abandoned_upload_seconds: int = 3600  # an upload silent this long is reclaimed by beat
+    redis_url: str = field(default="redis://127.0.0.1:6379/0", metadata=_env("REDIS_URL"))
+    storage_url: str = field(
+        default="file://./.sieve-data/blobs", metadata=_env("SIEVE_STORAGE_URL", _storage_url)
+    )
+    s3_endpoint_url: str = field(default="", metadata=_env("SIEVE_S3_ENDPOINT_URL"))
+    s3_region: str = field(default="", metadata=_env("SIEVE_S3_REGION"))
+    secret_key: str = field(default="", metadata=_env("SIEVE_SECRET_KEY"))
+    public_url: str = field(
+        default="http://127.0.0.1:8000", metadata=_env("SIEVE_PUBLIC_URL", _url)
+    )
+    max_dataset_bytes: int = field(
+        default=int(1.5 * GIB), metadata=_env("SIEVE_MAX_DATASET_BYTES", parse_size)
+    )
+    max_org_bytes: int = field(default=10 * GIB, metadata=_env("SIEVE_MAX_ORG_BYTES", parse_size))
+    retention_days: float = field(default=30.0, metadata=_env("SIEVE_RETENTION_DAYS", _number))
+    retention_sweep_seconds: int = field(
+        default=3600, metadata=_env("SIEVE_RETENTION_SWEEP_SECONDS", _whole)
+    )
+    chunk_bytes: int = field(default=64 * MIB, metadata=_env("SIEVE_CHUNK_BYTES", parse_size))
+    download_url_ttl_seconds: int = field(
+        default=24 * 3600, metadata=_env("SIEVE_DOWNLOAD_URL_TTL", _whole)
+    )
+    key_prefix: str = field(default="sieve", metadata=_env("SIEVE_KEY_PREFIX"))
+    api_keys: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=_env("SIEVE_API_KEYS", _api_keys)
+    )
+    visibility_timeout_seconds: int = field(
+        default=3600, metadata=_env("SIEVE_VISIBILITY_TIMEOUT", _whole)
+    )
+    unacked_restore_seconds: int = field(
+        default=10, metadata=_env("SIEVE_UNACKED_RESTORE_SECONDS", _whole)
+    )
+    worker_concurrency: int = field(  # 0 = one process per core
+        default=0, metadata=_env("SIEVE_WORKER_CONCURRENCY", _whole)
+    )
+    max_chunk_attempts: int = field(default=3, metadata=_env("SIEVE_MAX_CHUNK_ATTEMPTS", _whole))
+    create_rate_per_minute: int = field(  # per API key; 0 turns the limit off
+        default=600, metadata=_env("SIEVE_CREATE_RATE_PER_MINUTE", _whole)
+    )
+    upload_idle_seconds: float = field(  # a read from an uploading client must bring something
+        default=60.0, metadata=_env("SIEVE_UPLOAD_IDLE_SECONDS", _number)
+    )
+    upload_min_bytes_per_second: int = field(  # after the first upload_idle_seconds
+        default=64 * 1024, metadata=_env("SIEVE_UPLOAD_MIN_BYTES_PER_SECOND", parse_size)
+    )
+    abandoned_upload_seconds: int = field(  # an upload silent this long is reclaimed by beat
+        default=3600, metadata=_env("SIEVE_ABANDONED_UPLOAD_SECONDS", _whole)
+    )
+    # The processes (`sieve web`, `sieve worker`, `sieve beat`, `sieve up`).
+    host: str = field(default="0.0.0.0", metadata=_env("HOST"))  # sieve up: 127.0.0.1
+    port: int = field(default=8000, metadata=_env("PORT", _whole))
+    web_concurrency: int = field(  # 0 = min(4, cores)
+        default=0, metadata=_env("WEB_CONCURRENCY", _whole)
+    )
+    web_threads: int = field(default=8, metadata=_env("WEB_THREADS", _whole))
+    web_timeout: int = field(default=600, metadata=_env("WEB_TIMEOUT", _whole))
+    web_graceful_timeout: int = field(default=60, metadata=_env("WEB_GRACEFUL_TIMEOUT", _whole))
+    worker_max_memory_kb: int = field(
+        default=2_000_000, metadata=_env("WORKER_MAX_MEMORY_KB", _whole)
+    )
+    beat_schedule: str = field(
+        default="/tmp/sieve-celerybeat-schedule", metadata=_env("SIEVE_BEAT_SCHEDULE")
+    )
+    data_dir: str = field(default_factory=_default_data_dir, metadata=_env("SIEVE_DATA_DIR"))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `env` (default: os.environ); unset or blank variables keep defaults."""
         env = os.environ if env is None else env
-        defaults = cls()
-        return cls(
-            redis_url=env.get("REDIS_URL", defaults.redis_url),
-            storage_url=env.get("SIEVE_STORAGE_URL", defaults.storage_url),
-            s3_endpoint_url=env.get("SIEVE_S3_ENDPOINT_URL", ""),
-            s3_region=env.get("SIEVE_S3_REGION", ""),
-            secret_key=env.get("SIEVE_SECRET_KEY", ""),
-            public_url=env.get("SIEVE_PUBLIC_URL", defaults.public_url).rstrip("/"),
-            max_dataset_bytes=_int(env, "SIEVE_MAX_DATASET_BYTES", defaults.max_dataset_bytes),
-            max_org_bytes=_int(env, "SIEVE_MAX_ORG_BYTES", defaults.max_org_bytes),
-            retention_days=_float(env, "SIEVE_RETENTION_DAYS", defaults.retention_days),
-            retention_sweep_seconds=_int(
-                env, "SIEVE_RETENTION_SWEEP_SECONDS", defaults.retention_sweep_seconds
-            ),
-            chunk_bytes=_int(env, "SIEVE_CHUNK_BYTES", defaults.chunk_bytes),
-            download_url_ttl_seconds=_int(
-                env, "SIEVE_DOWNLOAD_URL_TTL", defaults.download_url_ttl_seconds
-            ),
-            key_prefix=env.get("SIEVE_KEY_PREFIX", defaults.key_prefix),
-            api_keys=_parse_api_keys(env.get("SIEVE_API_KEYS", "")),
-            visibility_timeout_seconds=_int(
-                env, "SIEVE_VISIBILITY_TIMEOUT", defaults.visibility_timeout_seconds
-            ),
-            unacked_restore_seconds=_int(
-                env, "SIEVE_UNACKED_RESTORE_SECONDS", defaults.unacked_restore_seconds
-            ),
-            worker_concurrency=_int(env, "SIEVE_WORKER_CONCURRENCY", 0),
-            max_chunk_attempts=_int(env, "SIEVE_MAX_CHUNK_ATTEMPTS", defaults.max_chunk_attempts),
-            create_rate_per_minute=_int(
-                env, "SIEVE_CREATE_RATE_PER_MINUTE", defaults.create_rate_per_minute
-            ),
-            upload_idle_seconds=_float(
-                env, "SIEVE_UPLOAD_IDLE_SECONDS", defaults.upload_idle_seconds
-            ),
-            upload_min_bytes_per_second=_int(
-                env, "SIEVE_UPLOAD_MIN_BYTES_PER_SECOND", defaults.upload_min_bytes_per_second
-            ),
-            abandoned_upload_seconds=_int(
-                env, "SIEVE_ABANDONED_UPLOAD_SECONDS", defaults.abandoned_upload_seconds
-            ),
-        )
+        values: dict[str, Any] = {}
+        for setting in fields(cls):
+            name, parse = setting.metadata["env"], setting.metadata["parse"]
+            raw = env.get(name)
+            if raw is None or (raw.strip() == "" and parse is not _text):
+                continue
+            try:
+                values[setting.name] = parse(raw.strip() if parse is not _text else raw)
+            except ValueError as exc:
+                raise SettingError(name, raw, _EXPECTED.get(parse, "a valid value")) from exc
+        return cls(**values)
 
     @property
     def storage_root(self) -> Path:
@@ -122,3 +209,6 @@ class Settings:
         if not bucket:
             raise ValueError(f"SIEVE_STORAGE_URL names no bucket: {self.storage_url!r}")
         return bucket, prefix.strip("/")
+
+
+ENVIRONMENT = tuple(setting.metadata["env"] for setting in fields(Settings))

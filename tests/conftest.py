@@ -1,8 +1,8 @@
-"""Shared fixtures: a real redis-server for integration tests, fakeredis for unit tests."""
+"""Shared fixtures: a real Redis-protocol server (the valkey-server `sieve up` runs) for
+integration tests, fakeredis for unit tests."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,16 +10,14 @@ from pathlib import Path
 import fakeredis
 import pytest
 
-from cli.launcher import free_port, spawn_redis_server, wait_for_port
+from cli.embedded_redis import free_port, spawn_redis_server, wait_for_port
 from store import open_stores
 from store.settings import Settings
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory):
-    """A real redis-server on a free port, for the whole test session."""
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is required for integration tests (make test installs it)")
+    """A real valkey-server on a free port, for the whole test session."""
     port = free_port()
     process = spawn_redis_server(port, tmp_path_factory.mktemp("redis"), durable=False)
     yield f"redis://127.0.0.1:{port}"

@@ -52,5 +52,38 @@ def detect_format(filename: str | None, head: bytes, text_separator: str | None 
     return "jsonl" if first.startswith((b"{", b"[")) else "csv"
 
 
+class FileRefused(ValueError):
+    """A file that can't be validated at all (empty, compressed, a format the type refuses)."""
+
+
+def refuse_compressed(part: str, head: bytes) -> None:
+    """Raise FileRefused if `head`, the first bytes of the `part` file, are compressed."""
+    kind = compression_of(head)
+    if kind is not None and len(head) >= 4:
+        raise FileRefused(f"the {part} file is {kind}-compressed; upload it uncompressed")
+
+
+def accepted_format(
+    dataset_type: str,
+    formats: frozenset[str] | set[str] | tuple[str, ...],
+    part: str,
+    file: tuple[str | None, bytes, int],
+    text_separator: str | None,
+) -> str:
+    """The format of the `part` file (its name, first bytes and size) if `dataset_type`
+    accepts it; FileRefused otherwise. The API and `sieve check` both ask this."""
+    filename, head, size = file
+    if size == 0:
+        raise FileRefused(f"the {part} file is empty")
+    refuse_compressed(part, head)
+    file_format = detect_format(filename, head, text_separator)
+    if file_format not in formats:
+        raise FileRefused(
+            f"{dataset_type} accepts {', '.join(sorted(formats))} files; "
+            f"the {part} file is {file_format}"
+        )
+    return file_format
+
+
 def strip_bom(data: bytes) -> bytes:
     return data.removeprefix(UTF8_BOM)

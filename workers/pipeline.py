@@ -15,6 +15,7 @@ import socket
 from typing import Any
 
 from store import Stores
+from store.blobs import BlobStore
 from store.datasets import TERMINAL_STATUSES
 from store.removal import dataset_prefix, hashes_key, hashes_prefix, part_key
 from validators.aggregates import row_hashes
@@ -54,6 +55,13 @@ def start(stores: Stores, dataset_id: str) -> list[Chunk]:
 
 
 def _plan(stores: Stores, record: dict) -> tuple[list[Chunk], dict[str, int]]:
+    return plan_chunks(stores.blobs, record, stores.settings.chunk_bytes)
+
+
+def plan_chunks(
+    blobs: BlobStore, record: dict, chunk_bytes: int
+) -> tuple[list[Chunk], dict[str, int]]:
+    """The chunks of every file of `record`, and where each CSV file's header ends."""
     chunks: list[Chunk] = []
     headers: dict[str, int] = {}
     separator = record["options"].get("text_separator") or "\n"
@@ -61,9 +69,7 @@ def _plan(stores: Stores, record: dict) -> tuple[list[Chunk], dict[str, int]]:
         file = record["files"].get(role)
         if file is None:
             continue
-        file_chunks, header_end = plan_file(
-            stores.blobs, role, file, stores.settings.chunk_bytes, separator, len(chunks)
-        )
+        file_chunks, header_end = plan_file(blobs, role, file, chunk_bytes, separator, len(chunks))
         chunks.extend(file_chunks)
         headers[role] = header_end
     return chunks, headers
@@ -92,7 +98,7 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     record = stores.datasets.get(dataset_id)
     if record is None or record["status"] in TERMINAL_STATUSES:
         return False
-    report = _chunk_report(stores, record, chunk)
+    report = chunk_report(stores.blobs, record, chunk)
     _, count = stores.datasets.save_chunk_report(
         dataset_id, chunk.index, report, report["rows_seen"]
     )
@@ -102,7 +108,10 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     return count == total and stores.datasets.claim_finalize(dataset_id, FINALIZE_CLAIM_SECONDS)
 
 
-def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
+def chunk_report(blobs: BlobStore, record: dict, chunk: Chunk) -> dict[str, Any]:
+    """Validate one chunk of `record`'s files: its report, with the row-hash file (for
+    file-wide duplicates) and the Avro part of its valid rows written. Knows only the blobs,
+    so `sieve check` runs it too, with no Redis."""
     spec = spec_for(record["dataset_type"])
     options = record["options"]
     file = record["files"][chunk.role]
@@ -114,9 +123,9 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
         field_kinds=spec.field_kinds,
         delimiter=options.get("csv_delimiter") or ",",
         separator=options.get("text_separator") or "\n",
-        csv_header=stores.blobs.read_range(file["key"], 0, header_end) if header_end else b"",
+        csv_header=blobs.read_range(file["key"], 0, header_end) if header_end else b"",
     )
-    data = stores.blobs.read_range(file["key"], chunk.start, chunk.end)
+    data = blobs.read_range(file["key"], chunk.start, chunk.end)
     parsed = parse_chunk(data, parse_options)
     del data
     rule_options = RuleOptions(file["format"], tuple(options.get("keep_fields", [])))
@@ -125,14 +134,14 @@ def _chunk_report(stores: Stores, record: dict, chunk: Chunk) -> dict[str, Any]:
     keep_rows = options.get("skip_malformed_input") or report.finding_count == 0
     if valid.height:
         result["hashes_key"] = hashes_key(record["id"], chunk.index)
-        write_hashes(stores.blobs, result["hashes_key"], row_hashes(valid))
+        write_hashes(blobs, result["hashes_key"], row_hashes(valid))
     if valid.height and keep_rows:
         name = f"{chunk.role}-{chunk.index:05d}"
         extras = set(fields) - set(spec.field_names)
         key = part_key(record["id"], name)
         result["part"] = {
             "name": name,
-            **write_part(stores.blobs, key, valid, extras),
+            **write_part(blobs, key, valid, extras),
         }
     return result
 
@@ -160,22 +169,31 @@ def finalize(stores: Stores, dataset_id: str) -> None:
     record = stores.datasets.get(dataset_id)
     if record is None or record["status"] in TERMINAL_STATUSES:
         return
-    spec = spec_for(record["dataset_type"])
     reports = stores.datasets.chunk_reports(dataset_id)
     chunks = [Chunk(**c) for c in record["plan"]["chunks"]]
     if len(reports) < len(chunks):
         log.warning("finalize of %s before all chunks reported", dataset_id)
         return
+    verdict, parts, metrics = compute_verdict(stores.blobs, record, chunks, reports)
+    _conclude(stores, record, verdict, parts, metrics)
+
+
+def compute_verdict(
+    blobs: BlobStore, record: dict, chunks: list[Chunk], reports: dict[int, dict]
+) -> tuple[Verdict, list[dict], dict]:
+    """Merge the chunk reports of `record` (by chunk index) into its verdict, the parts that
+    hold its rows (duplicates removed) and its metrics. Knows only the blobs (`sieve check`)."""
+    spec = spec_for(record["dataset_type"])
     files = []
     for role in FILE_ROLES:
         if role in record["files"]:
             role_chunks = [reports[c.index] for c in chunks if c.role == role]
             merged = merge(role, [ChunkReport.from_dict(r) for r in role_chunks])
-            drop_duplicates(stores.blobs, spec, merged, role_chunks)
+            drop_duplicates(blobs, spec, merged, role_chunks)
             files.append(merged)
     verdict = judge(spec, files, bool(record["options"].get("skip_malformed_input")))
     parts = _parts_of([reports[c.index] for c in chunks])
-    _conclude(stores, record, verdict, parts, dataset_metrics(spec, files, parts))
+    return verdict, parts, dataset_metrics(spec, files, parts)
 
 
 def fail(stores: Stores, dataset_id: str, reason: str) -> None:

@@ -9,35 +9,17 @@ hiccup); when the attempts run out the dataset is failed with a clear message ra
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import redis
 from celery import Task, shared_task
 
-from store.blobs import StorageUnavailableError
+from store.patience import patiently
 from workers import pipeline, retention
 from workers.context import stores
 from workers.planning import Chunk
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 2
-PATIENCE_SECONDS = 60
-T = TypeVar("T")
-
-
-def _patiently(step: Callable[[], T]) -> T:
-    """Run an (idempotent) step, waiting out a Redis restart or a storage outage rather than
-    failing the dataset."""
-    deadline = time.monotonic() + PATIENCE_SECONDS
-    while True:
-        try:
-            return step()
-        except (redis.ConnectionError, redis.TimeoutError, StorageUnavailableError):
-            if time.monotonic() > deadline:
-                raise  # to _retry_or_fail: Redis stays unacked, storage retries then fails
-            time.sleep(1)
 
 
 def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> None:
@@ -53,7 +35,7 @@ def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> No
 @shared_task(name="workers.start_validation", bind=True)
 def start_validation(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
-        chunks = _patiently(lambda: pipeline.start(stores(), dataset_id))
+        chunks = patiently(lambda: pipeline.start(stores(), dataset_id))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "planning the validation", exc)
         return
@@ -70,9 +52,9 @@ def validate_chunk(
 ) -> None:
     try:
         chunk = Chunk(index, role, start, end)
-        if not _patiently(lambda: pipeline.register_attempt(stores(), dataset_id, chunk)):
+        if not patiently(lambda: pipeline.register_attempt(stores(), dataset_id, chunk)):
             return
-        completed = _patiently(lambda: pipeline.validate_chunk(stores(), dataset_id, chunk))
+        completed = patiently(lambda: pipeline.validate_chunk(stores(), dataset_id, chunk))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, f"validating chunk {index} of the {role} file", exc)
         return
@@ -83,7 +65,7 @@ def validate_chunk(
 @shared_task(name="workers.finalize", bind=True)
 def finalize(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
-        _patiently(lambda: pipeline.finalize(stores(), dataset_id))
+        patiently(lambda: pipeline.finalize(stores(), dataset_id))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "merging the chunk reports", exc)
 

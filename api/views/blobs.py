@@ -1,28 +1,82 @@
-"""Downloads through signed, expiring capability URLs: no Authorization header needed."""
+"""Downloads through signed, expiring capability URLs: no Authorization header needed.
+
+Resumable: a single `Range` (`bytes=A-B`, `bytes=A-`, `bytes=-N`) answers 206 with
+Content-Range; `If-Range` with a stale ETag gets the whole file; a range past the end is 416.
+Blobs never change once committed, so the ETag is derived from the key and the size.
+"""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, Response, request, stream_with_context
+from werkzeug.http import parse_range_header
 
 from api.context import sieve
 from api.errors import ApiError
+from api.openapi import documented
+from api.schemas import DownloadQuerySchema, RangeHeadersSchema
 
 bp = Blueprint("blobs", __name__, url_prefix="/v1/blobs")
 
 
+def _etag(key: str, size: int) -> str:
+    return hashlib.sha256(f"{key}\0{size}".encode()).hexdigest()[:32]
+
+
+def _requested_range(size: int, etag: str) -> tuple[int, int] | None:
+    """(start, end) of the one range asked for, None for the whole file; 416 if unsatisfiable."""
+    headers = RangeHeadersSchema().load(dict(request.headers))
+    wanted = parse_range_header(headers.get("range"))
+    if wanted is None or wanted.units != "bytes" or len(wanted.ranges) != 1:
+        return None
+    if_range = headers.get("if_range")
+    if if_range is not None and if_range.strip().strip('"') != etag:
+        return None
+    span = wanted.range_for_length(size)
+    if span is None:
+        raise ApiError(
+            416,
+            f"the range is outside the file ({size} bytes)",
+            {"Content-Range": f"bytes */{size}"},
+        )
+    return span
+
+
 @bp.get("/<path:key>")
+@documented(
+    "Download a stored file (a signed link from a dataset; no API key)",
+    query=DownloadQuerySchema,
+    headers=RangeHeadersSchema,
+    responses={"200": "binary", "206": "binary"},
+    errors=("403", "404", "416"),
+    secured=False,
+)
 def download(key: str) -> Response:
     stores = sieve().stores
-    args = request.args
-    if not stores.signer.verify(key, args.get("expires", ""), args.get("signature", "")):
+    link = DownloadQuerySchema().load(request.args.to_dict())
+    if not stores.signer.verify(key, link["expires"], link["signature"]):
         raise ApiError(
             403,
             "this download link is invalid or has expired; get the dataset again for a fresh one",
         )
     if not stores.blobs.exists(key):
         raise ApiError(404, "file not found")
-    body = stream_with_context(stores.blobs.iter_range(key))
-    response = Response(body, mimetype="application/octet-stream", direct_passthrough=True)
-    response.headers["Content-Length"] = str(stores.blobs.size(key))
+    size = stores.blobs.size(key)
+    etag = _etag(key, size)
+    span = _requested_range(size, etag)
+    start, end = span or (0, size)
+    body = stream_with_context(stores.blobs.iter_range(key, start, end))
+    response = Response(
+        body,
+        status=206 if span else 200,
+        mimetype="application/octet-stream",
+        direct_passthrough=True,
+    )
+    response.headers["Content-Length"] = str(end - start)
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = "private, no-store"
+    if span:
+        response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     return response

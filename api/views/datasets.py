@@ -9,9 +9,13 @@ from api.auth import require_organization
 from api.context import sieve
 from api.creation import create_dataset
 from api.errors import bad_request, not_found
+from api.openapi import documented
 from api.presenter import dataset_view
 from api.schemas import (
+    CreateHeadersSchema,
+    CreateOptionsSchema,
     CreateResponseSchema,
+    CreateUploadSchema,
     GetResponseSchema,
     ListQuerySchema,
     ListResponseSchema,
@@ -31,12 +35,26 @@ def _view(record: dict) -> dict:
 
 
 @bp.post("")
+@documented(
+    "Create a dataset: upload its files, validated asynchronously",
+    query=CreateOptionsSchema,
+    form=CreateUploadSchema(partial=True),
+    headers=CreateHeadersSchema,
+    response=CreateResponseSchema,
+    errors=("400", "408", "413", "429"),
+)
 def create() -> Response:
     dataset_id = create_dataset(sieve(), g.org, request)
     return jsonify(CreateResponseSchema().dump({"id": dataset_id}))
 
 
 @bp.get("")
+@documented(
+    "List datasets, newest first",
+    query=ListQuerySchema,
+    response=ListResponseSchema,
+    errors=("400",),
+)
 def list_datasets() -> Response:
     try:
         query = ListQuerySchema().load(request.args.to_dict())
@@ -47,12 +65,14 @@ def list_datasets() -> Response:
 
 
 @bp.get("/usage")
+@documented("Bytes stored by the organization", response=UsageResponseSchema)
 def usage() -> Response:
     used = sieve().stores.quota.usage(g.org)
     return jsonify(UsageResponseSchema().dump({"organization_usage": used}))
 
 
 @bp.get("/<dataset_id>")
+@documented("Get a dataset", response=GetResponseSchema, errors=("404",))
 def get(dataset_id: str) -> Response:
     record = sieve().stores.datasets.get(dataset_id, org=g.org)
     if record is None:
@@ -61,6 +81,7 @@ def get(dataset_id: str) -> Response:
 
 
 @bp.delete("/<dataset_id>")
+@documented("Delete a dataset and its files", errors=("404",))
 def delete(dataset_id: str) -> Response:
     stores = sieve().stores
     if stores.datasets.get(dataset_id, org=g.org) is None or not remove_dataset(stores, dataset_id):

@@ -6,16 +6,20 @@ from flask import Blueprint, Response, jsonify
 
 from api.context import sieve
 from api.errors import ApiError
+from api.openapi import documented
+from api.schemas import HealthSchema
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@documented("Liveness: the process answers", response=HealthSchema, secured=False)
 def healthz() -> Response:
     return jsonify({"ok": True})
 
 
 @bp.get("/readyz")
+@documented("Readiness: Redis and the storage answer", response=HealthSchema, secured=False)
 def readyz() -> Response:
     stores = sieve().stores
     try:

@@ -1,10 +1,11 @@
 """A whole Sieve stack as separate OS processes: gunicorn (the Procfile's web) and a Celery
-worker, on a real redis-server, driven over real HTTP."""
+worker, started as `sieve web` and `sieve worker`, on a real valkey-server, over real HTTP."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from cli.launcher import free_port, wait_for_port
+from cli.embedded_redis import free_port, wait_for_port
+from cli.processes import start_process
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -146,35 +148,13 @@ def start_stack(
     }
     stack = Stack(f"http://127.0.0.1:{port}", storage, env)
     logs = open(workdir / "stack.log", "wb")  # noqa: SIM115 - lives as long as the stack
-    commands = [
-        [
-            str(BIN / "gunicorn"),
-            "--config",
-            "deploy/gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "api:create_app()",
-        ],
-        [
-            str(BIN / "celery"),
-            "-A",
-            celery_app,
-            "worker",
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "WARNING",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
+    env["WEB_CONCURRENCY"] = "2"
+    worker_options = ["--concurrency", "2", "--loglevel", "WARNING"]
+    quiet = ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    stack.processes += [
+        start_process("web", env, logs, "--host", "127.0.0.1", "--port", str(port)),
+        start_process("worker", env, logs, "--app", celery_app, *worker_options, *quiet),
     ]
-    for command in commands:
-        stack.processes.append(
-            subprocess.Popen(command, env=env, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT)
-        )
     wait_for_port(port, timeout=30)
     return stack
 
@@ -198,3 +178,65 @@ def tiny_chunk_stack(redis_server: str, tmp_path_factory: pytest.TempPathFactory
     started = start_stack(redis_server, tmp_path_factory.mktemp("tiny"), SIEVE_CHUNK_BYTES="300")
     yield started
     started.stop()
+
+
+@dataclass
+class SieveUp:
+    """A running `sieve up`, started in a process group of its own as a terminal would."""
+
+    process: subprocess.Popen
+    banner: list[str]
+    stderr_path: Path
+
+    @property
+    def url(self) -> str:
+        return next(line.split()[4] for line in self.banner if line.startswith("Sieve is running"))
+
+    @property
+    def key(self) -> str | None:
+        line = next((line for line in self.banner if line.startswith("API key (")), None)
+        return line.rsplit(" ", 1)[1] if line else None
+
+    def processes(self) -> list:
+        """`sieve up` and every process below it (psutil)."""
+        import psutil
+
+        root = psutil.Process(self.process.pid)
+        return [root, *root.children(recursive=True)]
+
+    def interrupt(self, timeout: float = 10) -> float:
+        """Ctrl-C as a terminal sends it (SIGINT to the foreground process group); the seconds
+        until `sieve up` exited."""
+        started = time.monotonic()
+        os.killpg(self.process.pid, signal.SIGINT)
+        self.process.wait(timeout=timeout)
+        return time.monotonic() - started
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text()
+
+
+def start_sieve_up(
+    sieve: Path, port: int, env: dict[str, str], cwd: Path, *extra: str, ready: float = 90
+) -> SieveUp:
+    """`sieve up --port PORT ...` from `cwd`; returns once it printed its banner (or exited)."""
+    stderr_path = cwd / f"sieve-up-{port}.err"
+    process = subprocess.Popen(
+        [str(sieve), "up", "--port", str(port), *extra],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=open(stderr_path, "w"),  # noqa: SIM115 - the child holds it
+        text=True,
+        start_new_session=True,
+    )
+    banner: list[str] = []
+    deadline = time.monotonic() + ready
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        banner.append(line.rstrip("\n"))
+        if line.startswith("Next:"):
+            break
+    return SieveUp(process, banner, stderr_path)

@@ -1,69 +1,210 @@
-"""`sieve up` brings up a working service; `sieve keys create` prints a usable key alone."""
+"""The `sieve` command for people who use datasets, end to end against a real stack: upload
+(with --wait), check (the same messages as the server), datasets list/get/download/delete, and
+one clear line — never a traceback — for every expected error."""
 
 from __future__ import annotations
 
+import json
 import os
-import signal
 import subprocess
-import time
+from pathlib import Path
 
-import requests
+import cohere
+import fastavro
+import pytest
+from cohere.utils import SdkUtils
 
-from cli.launcher import free_port
-from tests.e2e.conftest import BIN, ROOT, sieve_cli
+from cli.embedded_redis import free_port
+from tests.e2e.conftest import BIN, KEYS
+
+BAD_ROWS = (
+    "".join(f'{{"text": "row {i}"}}\n' for i in range(30))
+    + '{"text": ""}\n'
+    + "".join(f'{{"text": "more {i}"}}\n' for i in range(30))
+    + '{"text": 5}\n{"txt": "no text"}\n'
+)
 
 
-def test_sieve_up_serves_with_its_first_key_and_keys_create_adds_more(redis_server, tmp_path):
-    port = free_port()
-    env = {**os.environ, "REDIS_URL": f"{redis_server}/14", "SIEVE_CHUNK_BYTES": "4"}
-    env.pop("SIEVE_API_KEYS", None)
-    up = subprocess.Popen(
-        [
-            str(BIN / "sieve"),
-            "up",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--data-dir",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+def sieve(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "sieve"), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def cli_env(tiny_chunk_stack, tmp_path):
+    """The environment a user of the stack has: its URL and a key; no data directory."""
+    return {
+        **os.environ,
+        "SIEVE_URL": tiny_chunk_stack.url,
+        "SIEVE_API_KEY": KEYS["acme"],
+        "SIEVE_DATA_DIR": str(tmp_path / "no-instance"),
+    }
+
+
+def test_upload_wait_a_good_file_then_download_rows_identical_to_the_sdk(
+    tiny_chunk_stack, cli_env, tmp_path
+):
+    data = tmp_path / "texts.jsonl"
+    data.write_text("".join(f'{{"text": "hello {i}", "lang": "en"}}\n' for i in range(200)))
+    done = sieve(
+        cli_env,
+        tmp_path,
+        "upload",
+        str(data),
+        "--type",
+        "embed-input",
+        "--wait",
+        "--keep-field",
+        "lang",
+    )
+    assert done.returncode == 0, done.stderr
+    dataset_id, status = done.stdout.split()[:2]
+    assert status == "validated"
+
+    co = cohere.Client(api_key=KEYS["acme"], base_url=tiny_chunk_stack.url)
+    dataset = co.datasets.get(dataset_id).dataset
+    assert len(dataset.dataset_parts) > 1  # several chunks: the rows come from several parts
+    SdkUtils.save_dataset(dataset, str(tmp_path / "sdk.jsonl"), "jsonl")
+    got = sieve(cli_env, tmp_path, "datasets", "download", dataset_id, "-o", "cli.jsonl")
+    assert got.returncode == 0, got.stderr
+    assert (tmp_path / "cli.jsonl").read_bytes() == (tmp_path / "sdk.jsonl").read_bytes()
+    assert "200 rows" in got.stderr
+
+    assert (
+        sieve(
+            cli_env,
+            tmp_path,
+            "datasets",
+            "download",
+            dataset_id,
+            "--format",
+            "avro",
+            "-o",
+            "cli.avro",
+        ).returncode
+        == 0
+    )
+    with open(tmp_path / "cli.avro", "rb") as handle:
+        rows = list(fastavro.reader(handle))
+    assert rows == [json.loads(line) for line in (tmp_path / "sdk.jsonl").read_text().splitlines()]
+    assert (
+        sieve(
+            cli_env,
+            tmp_path,
+            "datasets",
+            "download",
+            dataset_id,
+            "--format",
+            "csv",
+            "-o",
+            "cli.csv",
+        ).returncode
+        == 0
+    )
+    assert (tmp_path / "cli.csv").read_text().splitlines()[:2] == ["text,lang", "hello 0,en"]
+
+    listed = sieve(cli_env, tmp_path, "datasets", "list", "--json")
+    assert dataset_id in {d["id"] for d in json.loads(listed.stdout)}
+    got = sieve(cli_env, tmp_path, "datasets", "get", dataset_id, "--json")
+    assert json.loads(got.stdout)["validation_status"] == "validated"
+    assert sieve(cli_env, tmp_path, "datasets", "delete", dataset_id).returncode == 0
+    gone = sieve(cli_env, tmp_path, "datasets", "get", dataset_id)
+    assert gone.returncode == 2 and gone.stderr.startswith("Error: not found")
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_check_says_what_the_server_says(tiny_chunk_stack, cli_env, tmp_path, skip):
+    data = tmp_path / "bad.jsonl"
+    data.write_text(BAD_ROWS)
+    options = ["--type", "embed-input", *(["--skip-malformed"] if skip else [])]
+    server = sieve(cli_env, tmp_path, "upload", str(data), *options, "--wait", "--json")
+    assert server.returncode == (0 if skip else 1), server.stderr
+    dataset = json.loads(server.stdout)
+    # locally, in 300-byte chunks like the stack's, spread over a process pool
+    local = sieve(
+        {**cli_env, "SIEVE_CHUNK_BYTES": "300"},
+        tmp_path,
+        "check",
+        str(data),
+        *options,
+        "--json",
+        "--processes",
+        "2",
+    )
+    assert local.returncode == server.returncode, local.stderr
+    verdict = json.loads(local.stdout)
+    assert verdict["validation_status"] == dataset["validation_status"]
+    assert verdict["validation_error"] == dataset.get("validation_error")
+    assert verdict["validation_warnings"] == dataset.get("validation_warnings", [])
+    assert verdict["rows_seen"] == 63
+    if not skip:
+        assert "row 31 of the train file" in verdict["validation_error"]
+    # and as one chunk in one process: the same words
+    single = sieve(cli_env, tmp_path, "check", str(data), *options, "--json")
+    assert json.loads(single.stdout)["validation_warnings"] == verdict["validation_warnings"]
+
+
+def test_check_refuses_what_the_upload_refuses(cli_env, tmp_path):
+    import gzip
+
+    packed = tmp_path / "texts.jsonl"
+    packed.write_bytes(gzip.compress(b'{"text": "a"}\n'))
+    result = sieve(cli_env, tmp_path, "check", str(packed), "--type", "embed-input")
+    assert result.returncode == 1
+    assert result.stderr == "Error: the data file is gzip-compressed; upload it uncompressed\n"
+    csv = tmp_path / "texts.csv"
+    csv.write_text("text\nhello\n")
+    result = sieve(cli_env, tmp_path, "check", str(csv), "--type", "chat-finetune-input")
+    assert result.returncode == 1 and "chat-finetune-input accepts jsonl files" in result.stderr
+
+
+def test_expected_errors_are_one_line(cli_env, tmp_path):
+    data = tmp_path / "t.txt"
+    data.write_text("one\n")
+    dead = f"http://127.0.0.1:{free_port()}"
+    cases = [
+        (("upload", str(data), "--type", "embed-input", "--url", dead), "can't reach Sieve"),
+        (("datasets", "list", "--api-key", "sk-wrong"), "the API key was refused"),
+        (("upload", str(data), "--type", "no-such-type"), "Invalid value for '--type'"),
+        (("keys", "list"), "no local Sieve in"),
+    ]
+    for args, expected in cases:
+        result = sieve(cli_env, tmp_path, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert expected in result.stderr and "Traceback" not in result.stderr, result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) <= 3, result.stderr  # usage, its hint, the error
+    unreachable = {**cli_env, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    result = sieve(unreachable, tmp_path, "keys", "list")
+    assert result.returncode == 2 and result.stderr.startswith("Error: Redis is unreachable")
+    assert len(result.stderr.splitlines()) == 1
+    result = sieve({**cli_env, "SIEVE_MAX_ORG_BYTES": "10XB"}, tmp_path, "keys", "list")
+    assert result.stderr == (
+        "Error: SIEVE_MAX_ORG_BYTES='10XB' is not valid: expected a size: bytes, or a number "
+        "with a unit (10GB, 1.5GiB, 500MB)\n"
+    )
+    assert result.returncode == 2
+
+
+def test_version_help_and_completion(cli_env, tmp_path):
+    from importlib.metadata import version
+
+    assert sieve(cli_env, tmp_path, "--version").stdout == f"sieve, version {version('sieve')}\n"
+    helped = sieve(cli_env, tmp_path, "--help").stdout
+    for command in ("up", "upload", "check", "datasets", "keys", "status", "web", "worker"):
+        assert f"  {command} " in helped
+    script = sieve(cli_env, tmp_path, "completion", "bash")
+    assert script.returncode == 0 and "_SIEVE_COMPLETE=bash_complete" in script.stdout
+    words = subprocess.run(
+        [str(BIN / "sieve")],
+        env={
+            **cli_env,
+            "_SIEVE_COMPLETE": "bash_complete",
+            "COMP_WORDS": "sieve data",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
         text=True,
     )
-    try:
-        lines = [up.stdout.readline(), up.stdout.readline()]
-        assert f"http://127.0.0.1:{port}" in lines[0]
-        key = lines[1].rsplit(" ", 1)[1].strip()
-        created = requests.post(
-            f"http://127.0.0.1:{port}/v1/datasets",
-            params={"name": "up", "type": "embed-input"},
-            files={"data": ("a.txt", b"one\ntwo\nthree\n")},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-        assert created.status_code == 200, created.text
-
-        other = sieve_cli(env, "keys", "create", "--org", "acme")
-        assert len(other.splitlines()) == 1 and other.startswith("sk-sieve-")
-        headers = {"Authorization": f"Bearer {other.strip()}"}
-        response = requests.get(
-            f"http://127.0.0.1:{port}/v1/datasets/{created.json()['id']}", headers=headers
-        )
-        assert response.status_code == 404  # another organization
-
-        deadline = time.monotonic() + 30
-        status = None
-        while time.monotonic() < deadline and status not in ("validated", "failed"):
-            time.sleep(0.2)
-            dataset = requests.get(
-                f"http://127.0.0.1:{port}/v1/datasets/{created.json()['id']}",
-                headers={"Authorization": f"Bearer {key}"},
-            ).json()["dataset"]
-            status = dataset["validation_status"]
-        assert status == "validated" and len(dataset["dataset_parts"]) > 1
-    finally:
-        up.send_signal(signal.SIGTERM)
-        assert up.wait(timeout=60) == 0
+    assert "datasets" in words.stdout

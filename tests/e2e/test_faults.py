@@ -19,7 +19,7 @@ def test_kill_9_mid_chunk_redelivers_and_finishes(redis_server, tmp_path):
     deployment = Deployment(f"{redis_server}/11", tmp_path, SIEVE_CHUNK_BYTES=str(4 * 1024 * 1024))
     redis.Redis.from_url(deployment.redis_url).flushdb()
     try:
-        from cli.launcher import free_port
+        from cli.embedded_redis import free_port
 
         deployment.start_web("web.1", free_port())
         victim = deployment.start("worker.1", "worker")  # alone: the first chunk is surely its
@@ -122,7 +122,7 @@ def test_a_revoked_key_stops_working_at_once(stack):
 def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout(
     redis_server, tmp_path
 ):
-    from cli.launcher import free_port
+    from cli.embedded_redis import free_port
 
     visibility, sweep = 8, 1
     deployment = Deployment(
@@ -162,7 +162,7 @@ def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout
 def test_redis_restart_during_validation_loses_nothing(tmp_path):
     import requests
 
-    from cli.launcher import free_port, spawn_redis_server
+    from cli.embedded_redis import free_port, spawn_redis_server
 
     port = free_port()
     redis_dir = tmp_path / "redis"
@@ -221,7 +221,7 @@ def test_storage_full_answers_503_leaves_nothing_and_recovers(redis_server, tmp_
     import pytest
     import requests
 
-    from cli.launcher import free_port
+    from cli.embedded_redis import free_port
 
     disk = tmp_path / "small-disk"
     disk.mkdir()
@@ -328,7 +328,7 @@ def test_a_poison_chunk_that_kills_its_process_fails_after_bounded_attempts(redi
 def test_retention_while_validating_leaves_nothing_and_releases_once(redis_server, tmp_path):
     import requests
 
-    from cli.launcher import free_port
+    from cli.embedded_redis import free_port
 
     deployment = Deployment(
         f"{redis_server}/8",
@@ -389,7 +389,7 @@ def test_a_web_process_killed_mid_upload_has_its_quota_and_temp_file_reclaimed(
 ):
     import requests
 
-    from cli.launcher import free_port
+    from cli.embedded_redis import free_port
     from tests.e2e.conftest import open_raw_upload
 
     deployment = Deployment(

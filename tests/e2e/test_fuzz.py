@@ -17,8 +17,25 @@ def test_openapi_document_is_served_without_auth(stack):
         "/v1/datasets",
         "/v1/datasets/usage",
         "/v1/datasets/{dataset_id}",
+        "/v1/blobs/{key}",
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+        "/docs",
     }
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_docs_page_and_its_assets_are_served_from_the_package(stack):
+    page = requests.get(f"{stack.url}/docs")
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(source.startswith("/docs/") for source in sources)  # no CDN
+    for source in sources:
+        asset = requests.get(f"{stack.url}{source}")
+        assert asset.status_code == 200 and len(asset.content) > 50, source
+    assert requests.get(f"{stack.url}/docs/assets/../../etc/passwd").status_code == 404
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack, tmp_path):

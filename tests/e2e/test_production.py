@@ -16,8 +16,8 @@ import redis
 import requests
 import yaml
 
-from cli.launcher import free_port, port_is_free, wait_for_port
-from cli.procfile import start_process
+from cli.embedded_redis import free_port, port_is_free, wait_for_port
+from cli.processes import start_process
 from tests.e2e.conftest import BIN, KEYS, ROOT, wait_until
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}

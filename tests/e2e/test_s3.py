@@ -123,7 +123,7 @@ def test_the_bucket_going_away_mid_upload_is_a_503_and_the_service_recovers(redi
     import sys
     from pathlib import Path
 
-    from cli.launcher import free_port, wait_for_port
+    from cli.embedded_redis import free_port, wait_for_port
     from tests.e2e.conftest import open_raw_upload
 
     port = free_port()

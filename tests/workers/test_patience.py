@@ -1,4 +1,4 @@
-"""Tasks wait out a Redis restart or a storage outage instead of failing the dataset."""
+"""Steps wait out a Redis restart or a storage outage instead of failing the dataset."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import pytest
 import redis
 
 from store.blobs import StorageUnavailableError
-from workers import tasks
+from store import patience
 
 
 @pytest.mark.parametrize(
     "outage", [redis.ConnectionError("restarting"), StorageUnavailableError("bucket unreachable")]
 )
 def test_a_step_is_retried_through_a_short_outage(monkeypatch, outage):
-    monkeypatch.setattr(tasks.time, "sleep", lambda _: None)
+    monkeypatch.setattr(patience.time, "sleep", lambda _: None)
     calls = []
 
     def step() -> str:
@@ -22,20 +22,20 @@ def test_a_step_is_retried_through_a_short_outage(monkeypatch, outage):
             raise outage
         return "done"
 
-    assert tasks._patiently(step) == "done"
+    assert patience.patiently(step) == "done"
     assert len(calls) == 4
 
 
 def test_a_long_outage_is_raised_for_the_task_to_handle(monkeypatch):
     clock = iter(range(0, 10_000, 30))
-    monkeypatch.setattr(tasks.time, "monotonic", lambda: next(clock))
-    monkeypatch.setattr(tasks.time, "sleep", lambda _: None)
+    monkeypatch.setattr(patience.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(patience.time, "sleep", lambda _: None)
 
     def step() -> None:
         raise StorageUnavailableError("still down")
 
     with pytest.raises(StorageUnavailableError):
-        tasks._patiently(step)
+        patience.patiently(step)
 
 
 def test_a_bug_is_not_waited_out():
@@ -43,4 +43,4 @@ def test_a_bug_is_not_waited_out():
         raise KeyError("a real bug")
 
     with pytest.raises(KeyError):
-        tasks._patiently(step)
+        patience.patiently(step)

@@ -1,0 +1,118 @@
+"""`sieve check`: validate files locally with the server's own code — no server, no Redis.
+
+The very functions the workers run (plan the chunks, validate each chunk, merge the reports
+into the verdict) run here over the local files, the chunks spread over every core, so the
+verdict, the error and the warnings are the server's, word for word.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from store.local_blobs import LocalBlobStore
+from validators.formats import accepted_format
+from validators.registry import spec_for
+from validators.verdict import Verdict
+from workers.pipeline import FILE_ROLES, chunk_report, compute_verdict, plan_chunks
+from workers.planning import Chunk
+
+HEAD_BYTES = 64 * 1024
+
+
+class LocalFiles(LocalBlobStore):
+    """The files being checked, readable under their role ("train", "eval") as key; what the
+    pipeline writes (row hashes, parts) goes to a scratch directory."""
+
+    def __init__(self, scratch: Path, files: dict[str, Path]) -> None:
+        super().__init__(scratch)
+        self._files = files
+
+    def _path(self, key: str) -> Path:
+        return self._files[key] if key in self._files else super()._path(key)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    verdict: Verdict
+    metrics: dict[str, Any]
+    rows_seen: int
+    chunks: int
+
+
+def _file_entry(spec_name: str, formats: Any, role: str, path: Path, separator: str | None) -> dict:
+    part = "eval_data" if role == "eval" else "data"
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    size = path.stat().st_size
+    file_format = accepted_format(spec_name, formats, part, (path.name, head, size), separator)
+    return {"key": role, "size": size, "format": file_format}
+
+
+def _validate_chunk(scratch: str, paths: dict[str, str], record: dict, chunk: Chunk) -> dict:
+    files = {role: Path(path) for role, path in paths.items()}
+    return chunk_report(LocalFiles(Path(scratch), files), record, chunk)
+
+
+def check_files(
+    dataset_type: str,
+    data: Path,
+    eval_data: Path | None,
+    options: dict[str, Any],
+    chunk_bytes: int,
+    processes: int | None = None,
+) -> CheckResult:
+    """The verdict the server would reach on these files with these create options (as
+    CreateOptionsSchema loads them). FileRefused or PlanError where the server refuses them."""
+    spec = spec_for(dataset_type)
+    given = zip(FILE_ROLES, (data, eval_data), strict=True)
+    paths = {role: path for role, path in given if path is not None}
+    files = {
+        role: _file_entry(spec.name, spec.formats, role, path, options.get("text_separator"))
+        for role, path in paths.items()
+    }
+    record = {"id": "check", "dataset_type": spec.name, "options": options, "files": files}
+    with tempfile.TemporaryDirectory(prefix="sieve-check-") as scratch:
+        blobs = LocalFiles(Path(scratch), paths)
+        chunks, headers = plan_chunks(blobs, record, chunk_bytes)
+        record["plan"] = {"csv_headers": headers}
+        reports = dict(
+            zip(
+                [c.index for c in chunks],
+                _run(scratch, paths, record, chunks, processes),
+                strict=True,
+            )
+        )
+        verdict, _, metrics = compute_verdict(blobs, record, chunks, reports)
+    rows = sum(report["rows_seen"] for report in reports.values())
+    return CheckResult(verdict, metrics, rows, len(chunks))
+
+
+def _run(
+    scratch: str, paths: dict[str, Path], record: dict, chunks: list[Chunk], processes: int | None
+) -> list[dict]:
+    """Chunk reports in chunk order: in this process for one chunk, else over a process pool
+    (one polars thread each, like the workers)."""
+    text_paths = {role: str(path) for role, path in paths.items()}
+    count = min(len(chunks), processes or os.cpu_count() or 1)
+    if count <= 1:
+        return [_validate_chunk(scratch, text_paths, record, chunk) for chunk in chunks]
+    previous = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = "1"  # read by the spawned processes as polars loads
+    try:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(count, mp_context=context) as pool:
+            n = len(chunks)
+            return list(
+                pool.map(_validate_chunk, [scratch] * n, [text_paths] * n, [record] * n, chunks)
+            )
+    finally:
+        if previous is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = previous

@@ -1,0 +1,103 @@
+"""The three process types — web, worker, beat — defined once.
+
+`sieve web|worker|beat` run them in the current process (the Procfile, `deploy/` and Docker
+call those); `start_process` starts one as a child OS process (`sieve up`, the tests and the
+benchmark use it), through the very same commands.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+from store.settings import Settings
+
+PROCESS_TYPES = ("web", "worker", "beat")
+WEB_APP = "api:create_app()"
+CELERY_APP = "workers.celery_app"
+
+
+def gunicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """gunicorn settings for streaming uploads of up to 1.5 GB.
+
+    Threads (gthread) let a few processes hold many slow uploads; the long timeout covers a
+    large upload on a slow link (gthread's timeout is a heartbeat, not a per-request limit, but
+    a generous value keeps a busy worker from being killed mid-upload)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": settings.web_concurrency or min(4, multiprocessing.cpu_count()),
+        "worker_class": "gthread",
+        "threads": settings.web_threads,
+        "timeout": settings.web_timeout,
+        "graceful_timeout": settings.web_graceful_timeout,
+        "keepalive": 5,
+        "limit_request_field_size": 16384,
+        "accesslog": None,
+        "proc_name": "sieve-web",
+    }
+
+
+def run_web(settings: Settings, host: str, port: int, app: str = WEB_APP) -> None:
+    """gunicorn serving `app` (module:callable()) in this process, until it is stopped."""
+    from gunicorn.app.base import BaseApplication
+    from gunicorn.util import import_app
+
+    class SieveWeb(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in gunicorn_options(settings, host, port).items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return import_app(app)
+
+    SieveWeb().run()
+
+
+def run_celery(arguments: Sequence[str], app: str = CELERY_APP) -> None:
+    """Celery's own command line (`celery -A app ...`) in this process."""
+    from celery.bin.celery import celery
+
+    celery.main(args=["-A", app, *arguments], prog_name="sieve")
+
+
+def worker_arguments(settings: Settings, extra: Sequence[str] = ()) -> list[str]:
+    return [
+        "worker",
+        "--loglevel=INFO",
+        "--prefetch-multiplier=1",
+        f"--max-memory-per-child={settings.worker_max_memory_kb}",
+        *extra,
+    ]
+
+
+def beat_arguments(settings: Settings, extra: Sequence[str] = ()) -> list[str]:
+    return ["beat", "--loglevel=INFO", f"--schedule={settings.beat_schedule}", *extra]
+
+
+def process_command(kind: str, *arguments: str) -> list[str]:
+    """The command line of `sieve KIND ARGUMENTS` with this very Python."""
+    if kind not in PROCESS_TYPES:
+        raise ValueError(f"unknown process type {kind!r}")
+    return [sys.executable, "-m", "cli", kind, *arguments]
+
+
+def start_process(
+    kind: str,
+    env: dict[str, str],
+    log: IO[bytes] | int | None,
+    *arguments: str,
+    new_session: bool = False,
+) -> subprocess.Popen:
+    """One process of type `kind` (web, worker, beat) as a child. `log` takes stdout and stderr;
+    None leaves both to the caller's. `new_session` puts it (and its own children) in a process
+    group of its own: a terminal's Ctrl-C then reaches only the parent, which stops it."""
+    return subprocess.Popen(
+        process_command(kind, *arguments),
+        env=env,
+        stdout=log,
+        stderr=None if log is None else subprocess.STDOUT,
+        start_new_session=new_session,
+    )
