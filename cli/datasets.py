@@ -153,7 +153,10 @@ def upload(
     )
     files = [("data", file)] + ([("eval_data", eval_data)] if eval_data else [])
     total = sum(path.stat().st_size for _, path in files)
-    with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
+    shown = sys.stderr.isatty()
+    with click.progressbar(
+        length=total, label="uploading", file=sys.stderr, hidden=not shown
+    ) as bar:
         dataset_id = client.create(files, params, on_sent=bar.update)
     if not wait:
         click.echo(json.dumps({"id": dataset_id}) if as_json else dataset_id)

@@ -71,37 +71,22 @@ def test_upload_wait_a_good_file_then_download_rows_identical_to_the_sdk(
     assert (tmp_path / "cli.jsonl").read_bytes() == (tmp_path / "sdk.jsonl").read_bytes()
     assert "200 rows" in got.stderr
 
-    assert (
-        sieve(
+    for fmt in ("avro", "csv"):
+        saved = sieve(
             cli_env,
             tmp_path,
             "datasets",
             "download",
             dataset_id,
             "--format",
-            "avro",
+            fmt,
             "-o",
-            "cli.avro",
-        ).returncode
-        == 0
-    )
+            f"cli.{fmt}",
+        )
+        assert saved.returncode == 0, saved.stderr
     with open(tmp_path / "cli.avro", "rb") as handle:
         rows = list(fastavro.reader(handle))
     assert rows == [json.loads(line) for line in (tmp_path / "sdk.jsonl").read_text().splitlines()]
-    assert (
-        sieve(
-            cli_env,
-            tmp_path,
-            "datasets",
-            "download",
-            dataset_id,
-            "--format",
-            "csv",
-            "-o",
-            "cli.csv",
-        ).returncode
-        == 0
-    )
     assert (tmp_path / "cli.csv").read_text().splitlines()[:2] == ["text,lang", "hello 0,en"]
 
     listed = sieve(cli_env, tmp_path, "datasets", "list", "--json")
@@ -208,3 +193,35 @@ def test_version_help_and_completion(cli_env, tmp_path):
         text=True,
     )
     assert "datasets" in words.stdout
+
+
+def test_upload_shows_a_progress_bar_and_validation_progress_on_a_terminal(cli_env, tmp_path):
+    import pty
+
+    data = tmp_path / "big.jsonl"
+    data.write_text("".join(f'{{"text": "line {i}"}}\n' for i in range(20_000)))
+    leader, follower = pty.openpty()
+    with open(os.devnull, "w") as quiet:
+        done = subprocess.run(
+            [str(BIN / "sieve"), "upload", str(data), "--type", "embed-input", "--wait"],
+            env=cli_env,
+            cwd=tmp_path,
+            stdout=quiet,
+            stderr=follower,
+            timeout=180,
+        )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            block = os.read(leader, 65536)
+        except OSError:
+            break
+        if not block:
+            break
+        shown += block
+    os.close(leader)
+    assert done.returncode == 0
+    text = shown.decode()
+    assert "uploading" in text and "100%" in text, text[-500:]
+    assert "chunks" in text and "rows seen" in text, text[-500:]

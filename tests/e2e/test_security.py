@@ -164,6 +164,9 @@ MATRIX = {
     ("GET", "/healthz"): _carries_no_tenant_data("/healthz"),
     ("GET", "/readyz"): _carries_no_tenant_data("/readyz"),
     ("GET", "/openapi.json"): _carries_no_tenant_data("/openapi.json"),
+    ("GET", "/docs"): _carries_no_tenant_data("/docs"),
+    ("GET", "/docs/init.js"): _carries_no_tenant_data("/docs/init.js"),
+    ("GET", "/docs/assets/<name>"): _carries_no_tenant_data("/docs/assets/swagger-ui.css"),
 }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import redis
 
-from store.blobs import StorageUnavailableError
 from store import patience
+from store.blobs import StorageUnavailableError
 
 
 @pytest.mark.parametrize(
