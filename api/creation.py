@@ -8,6 +8,8 @@ enqueued last. Any failure before the record exists discards the files and the r
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import logging
 import re
 import secrets
@@ -30,9 +32,9 @@ from api.schemas import (
 from api.upload_timeouts import guarded_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.blobs import StorageFullError, StorageUnavailableError
-from store.datasets import format_timestamp, utc_now
+from store.datasets import IdempotentRequest, format_timestamp, utc_now
 from store.removal import remove_dataset
-from validators.formats import FileRefused, accepted_format
+from validators.formats import FileRefused, accepted_format, default_delimiter
 from validators.registry import spec_for
 
 log = logging.getLogger(__name__)
@@ -103,19 +105,46 @@ def _create(ctx: SieveContext, org: str, request: Request, body: BinaryIO) -> st
         raise bad_request(unknown_type_message(query["type"]))
     idempotency_key = _idempotency_key(request, body, ctx.settings.max_dataset_bytes)
     dataset_id = new_dataset_id(str(query.get("name") or "dataset"))
-    if idempotency_key:
-        bound = ctx.stores.datasets.remember_idempotent_id(
-            org, idempotency_key, dataset_id, IDEMPOTENCY_SECONDS
-        )
-        if bound != dataset_id:
-            drain(body, ctx.settings.max_dataset_bytes)
-            return bound
-    try:
+    if not idempotency_key:
         return _receive_and_record(ctx, org, request, body, query, dataset_id)
+    datasets = ctx.stores.datasets
+    mine = IdempotentRequest(dataset_id, _fingerprint(request))
+    bound = datasets.remember_idempotent_id(org, idempotency_key, mine, IDEMPOTENCY_SECONDS)
+    if bound != mine:
+        drain(body, ctx.settings.max_dataset_bytes)
+        return _replay(bound, mine)
+    try:
+        created = _receive_and_record(ctx, org, request, body, query, dataset_id)
     except BaseException:
-        if idempotency_key:
-            ctx.stores.datasets.forget_idempotent_id(org, idempotency_key, dataset_id)
+        datasets.forget_idempotent_id(org, idempotency_key, mine)
         raise
+    datasets.complete_idempotent_id(org, idempotency_key, mine)
+    return created
+
+
+def _fingerprint(request: Request) -> str:
+    """The request as far as it is known before its body: the query (name, type, options)
+    and the body's size. The same key with another fingerprint is another request."""
+    items = sorted((k, v) for k in request.args for v in request.args.getlist(k))
+    text = json.dumps([items, request.content_length])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(bound: IdempotentRequest, mine: IdempotentRequest) -> str:
+    """The answer to a retry (IETF draft-ietf-httpapi-idempotency-key-header)."""
+    if bound.fingerprint and bound.fingerprint != mine.fingerprint:
+        raise ApiError(
+            422,
+            "this Idempotency-Key was used for a different request (other name, type, "
+            "options or file); use a new key for a new request",
+        )
+    if bound.pending:
+        raise ApiError(
+            409,
+            "a request with this Idempotency-Key is still being processed; retry shortly",
+            {"Retry-After": "2"},
+        )
+    return bound.dataset_id
 
 
 def _receive_and_record(
@@ -173,6 +202,8 @@ def _record(
         files[role] = {"key": received.key, "size": received.size, "format": file_format}
     if "train" not in files:
         raise bad_request("missing the 'data' file part")
+    if options["csv_delimiter"] is None:
+        options["csv_delimiter"] = default_delimiter(upload.files["train"].filename)
     now = format_timestamp(utc_now())
     return {
         "id": dataset_id,

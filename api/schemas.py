@@ -180,7 +180,12 @@ class UtcDateTime(fields.DateTime):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         text = value.strip().replace(" ", "+") if isinstance(value, str) else value
         moment = super()._deserialize(text, attr, data, **kwargs)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        try:
+            utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            utc.timestamp()  # the store counts microseconds since 1970
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError("is outside the dates Sieve can compare") from exc
+        return utc
 
 
 class ListQuerySchema(Schema):

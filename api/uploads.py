@@ -26,7 +26,7 @@ from werkzeug.sansio.multipart import (
 from api.errors import ApiError, bad_request
 from store import Stores
 from store.blobs import BlobWriter, StorageUnavailableError
-from store.removal import upload_key
+from store.removal import dataset_prefix, upload_key
 from validators.formats import FileRefused, refuse_compressed
 
 READ_BYTES = 1024 * 1024
@@ -133,6 +133,8 @@ class UploadSession:
         if not event.more_data and isinstance(current, str):
             value = buffer.decode("utf-8", errors="replace")
             self.upload.fields.setdefault(current, []).append(value)
+            if current == "dry_run" and value.strip().lower() in ("true", "1"):
+                self.stop_reserving()  # a dry run counts nothing, whichever way it is asked
         return current, buffer
 
     def _write(self, received: ReceivedFile, data: bytes) -> None:
@@ -198,6 +200,7 @@ class UploadSession:
                     writer.abort()
                 for received in self.upload.files.values():
                     self._stores.blobs.delete_prefix(received.key)
+                self._stores.blobs.delete_prefix(dataset_prefix(self.dataset_id))
         finally:
             self._stores.quota.release(self._org, self.dataset_id)
 

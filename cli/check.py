@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from store.local_blobs import LocalBlobStore
-from validators.formats import accepted_format
+from validators.formats import accepted_format, default_delimiter
 from validators.registry import spec_for
 from validators.verdict import Verdict
 from workers.pipeline import FILE_ROLES, chunk_report, compute_verdict, plan_chunks
@@ -70,6 +70,8 @@ def check_files(
     """The verdict the server would reach on these files with these create options (as
     CreateOptionsSchema loads them). FileRefused or PlanError where the server refuses them."""
     spec = spec_for(dataset_type)
+    if options.get("csv_delimiter") is None:
+        options = {**options, "csv_delimiter": default_delimiter(data.name)}
     given = zip(FILE_ROLES, (data, eval_data), strict=True)
     paths = {role: path for role, path in given if path is not None}
     files = {

@@ -6,6 +6,7 @@ A record is a Redis hash of strings; structured fields are stored as JSON (see J
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,6 +65,7 @@ local stored = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
 if stored == 1 then
   redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
   redis.call('HINCRBY', KEYS[1], 'rows_seen', ARGV[3])
+  redis.call('ZADD', KEYS[3], 'XX', ARGV[4], ARGV[5])
 end
 return {stored, redis.call('HLEN', KEYS[2])}
 """
@@ -107,6 +109,40 @@ def _decode(raw: dict[str, str]) -> dict[str, Any]:
     }
 
 
+_REPLACE_IF_EQUAL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') and 1
+end
+return 0
+"""
+_DELETE_IF_EQUAL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """What an Idempotency-Key is bound to: the dataset its first request makes, a fingerprint
+    of that request (so a different request with the same key is told apart), and whether
+    that request is still in flight."""
+
+    dataset_id: str
+    fingerprint: str
+    pending: bool = True
+
+    def encode(self) -> str:
+        return json.dumps([self.dataset_id, self.fingerprint, self.pending])
+
+    @classmethod
+    def decode(cls, text: str) -> IdempotentRequest:
+        try:
+            dataset_id, fingerprint, pending = json.loads(text)
+        except ValueError:  # bound before fingerprints were kept: a bare dataset id
+            return cls(text, "", pending=False)
+        return cls(dataset_id, fingerprint, pending)
+
+
 @dataclass(frozen=True)
 class ListQuery:
     dataset_type: str | None = None
@@ -140,6 +176,7 @@ class DatasetStore:
         if record.get("dry_run") is not True:  # a dry run is never listed
             pipe.zadd(self._keys.org_datasets(org), {dataset_id: score})
         pipe.zadd(self._keys.all_datasets(), {dataset_id: score})
+        pipe.zadd(self._keys.active_datasets(), {dataset_id: time.time()})
         if upload_id is not None:
             pipe.hdel(self._keys.org_reservations(org), upload_id)
             pipe.zrem(
@@ -215,7 +252,12 @@ class DatasetStore:
         args: list[str] = [status or ""]
         for name, value in _encode(fields).items():
             args.extend([name, value])
-        return bool(self._transition(keys=[self._keys.dataset(dataset_id)], args=args))
+        moved = bool(self._transition(keys=[self._keys.dataset(dataset_id)], args=args))
+        if moved and status in TERMINAL_STATUSES:
+            self._redis.zrem(self._keys.active_datasets(), dataset_id)
+        elif moved and status:
+            self._redis.zadd(self._keys.active_datasets(), {dataset_id: time.time()}, xx=True)
+        return moved
 
     def delete(self, dataset_id: str) -> int | None:
         """Remove the record, its indexes and bookkeeping, and release its bytes from the org's
@@ -232,7 +274,23 @@ class DatasetStore:
             *self._keys.dataset_aux_keys(dataset_id),
         ]
         released = int(self._delete(keys=keys, args=[dataset_id]))
+        self._redis.zrem(self._keys.active_datasets(), dataset_id)
         return None if released < 0 else released
+
+    # -- stalled work --------------------------------------------------------------------
+    def quiet_active_ids(self, quiet_seconds: float, limit: int = 500) -> list[str]:
+        """Datasets not yet final whose last progress is older than `quiet_seconds`."""
+        cutoff = time.time() - quiet_seconds
+        return self._redis.zrangebyscore(
+            self._keys.active_datasets(), "-inf", cutoff, start=0, num=limit
+        )
+
+    def mark_progress(self, dataset_id: str) -> None:
+        """Count now as progress of an active dataset (it was just driven again)."""
+        self._redis.zadd(self._keys.active_datasets(), {dataset_id: time.time()}, xx=True)
+
+    def forget_active(self, dataset_id: str) -> None:
+        self._redis.zrem(self._keys.active_datasets(), dataset_id)
 
     def expire(self, dataset_id: str, seconds: int) -> None:
         """Let the record and its bookkeeping vanish after `seconds` (dry runs)."""
@@ -255,9 +313,14 @@ class DatasetStore:
         Returns (stored now, number of chunk reports); (False, -1) if the dataset is gone, so a
         late chunk never resurrects a deleted dataset's bookkeeping.
         """
-        keys = [self._keys.dataset(dataset_id), self._keys.chunk_reports(dataset_id)]
+        keys = [
+            self._keys.dataset(dataset_id),
+            self._keys.chunk_reports(dataset_id),
+            self._keys.active_datasets(),
+        ]
         payload = json.dumps(report, separators=(",", ":"))
-        stored, count = self._save_report(keys=keys, args=[str(chunk_index), payload, rows_seen])
+        args = [str(chunk_index), payload, rows_seen, time.time(), dataset_id]
+        stored, count = self._save_report(keys=keys, args=args)
         return bool(stored), int(count)
 
     def chunk_reports(self, dataset_id: str) -> dict[int, dict[str, Any]]:
@@ -274,15 +337,24 @@ class DatasetStore:
     def idempotent_id(self, org: str, key: str) -> str | None:
         return self._redis.get(self._keys.idempotency(org, key))
 
-    def remember_idempotent_id(self, org: str, key: str, dataset_id: str, ttl_seconds: int) -> str:
-        """Bind `key` to `dataset_id` unless already bound; returns the id the key is bound to."""
+    def remember_idempotent_id(
+        self, org: str, key: str, binding: IdempotentRequest, ttl_seconds: int
+    ) -> IdempotentRequest:
+        """Bind `key` to `binding` (a pending request) unless already bound; returns what the
+        key is bound to."""
         redis_key = self._keys.idempotency(org, key)
-        if self._redis.set(redis_key, dataset_id, nx=True, ex=ttl_seconds):
-            return dataset_id
-        return self._redis.get(redis_key) or dataset_id
+        if self._redis.set(redis_key, binding.encode(), nx=True, ex=ttl_seconds):
+            return binding
+        found = self._redis.get(redis_key)
+        return IdempotentRequest.decode(found) if found else binding
 
-    def forget_idempotent_id(self, org: str, key: str, dataset_id: str) -> None:
-        """Unbind `key` if it still points at `dataset_id` (that create failed; retries go on)."""
-        redis_key = self._keys.idempotency(org, key)
-        if self._redis.get(redis_key) == dataset_id:
-            self._redis.delete(redis_key)
+    def complete_idempotent_id(self, org: str, key: str, binding: IdempotentRequest) -> None:
+        """The request bound to `key` made its dataset: retries now get its id."""
+        done = IdempotentRequest(binding.dataset_id, binding.fingerprint, pending=False)
+        self._redis.eval(
+            _REPLACE_IF_EQUAL, 1, self._keys.idempotency(org, key), binding.encode(), done.encode()
+        )
+
+    def forget_idempotent_id(self, org: str, key: str, binding: IdempotentRequest) -> None:
+        """Unbind `key` if it is still bound to `binding` (that create failed; retries go on)."""
+        self._redis.eval(_DELETE_IF_EQUAL, 1, self._keys.idempotency(org, key), binding.encode())

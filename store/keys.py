@@ -74,6 +74,11 @@ class RedisKeys:
         """Sorted set: every dataset id scored by creation time, for retention."""
         return f"{self.prefix}:datasets:by-created"
 
+    def active_datasets(self) -> str:
+        """Sorted set: datasets not yet validated or failed, scored by their last progress
+        (epoch seconds), for the sweep that drives stalled work again."""
+        return f"{self.prefix}:datasets:active"
+
     def rate_window(self, key_hash: str, window: int) -> str:
         """Integer: creates made with one API key in one rate-limit window."""
         return f"{self.prefix}:rate:{key_hash}:{window}"

@@ -160,6 +160,12 @@ class Settings:
     abandoned_upload_seconds: int = field(  # an upload silent this long is reclaimed by beat
         default=3600, metadata=_env("SIEVE_ABANDONED_UPLOAD_SECONDS", _whole)
     )
+    stall_seconds: float = field(  # an unfinished dataset quiet this long is driven again
+        default=60.0, metadata=_env("SIEVE_STALL_SECONDS", _number)
+    )
+    outage_patience_seconds: float = field(  # a task waits out Redis/storage this long
+        default=60.0, metadata=_env("SIEVE_OUTAGE_PATIENCE_SECONDS", _number)
+    )
     # The processes (`sieve web`, `sieve worker`, `sieve beat`, `sieve up`).
     host: str = field(default="0.0.0.0", metadata=_env("HOST"))  # sieve up: 127.0.0.1
     port: int = field(default=8000, metadata=_env("PORT", _whole))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from validators.parsing.common import ROW
+
 
 @dataclass(frozen=True)
 class ChunkDuplicates:
@@ -25,7 +27,7 @@ def find_duplicates(
 ) -> list[ChunkDuplicates]:
     """For each chunk, the valid rows that repeat an earlier row of the file (first one kept).
 
-    `chunk_hashes[i]` has columns h1, h2, __row (local row numbers) in the order of the chunk's
+    `chunk_hashes[i]` has columns h1, h2, ROW (local row numbers) in the order of the chunk's
     valid rows, and optionally `position` (the row's index among them, when the frame is a
     subset); `row_offsets[i]` is the number of rows in the file before chunk i."""
     if not chunk_hashes:
@@ -48,7 +50,7 @@ def find_duplicates(
     result = []
     for index, offset in enumerate(row_offsets):
         mine = repeated.filter(pl.col("chunk") == index)
-        rows = mine["__row"]
+        rows = mine[ROW]
         result.append(
             ChunkDuplicates(
                 mine["position"].to_list(), int(rows.min()) + offset if len(rows) else None

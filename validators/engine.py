@@ -30,7 +30,17 @@ def header_finding(spec: DatasetSpec, parsed: ParsedChunk, options: RuleOptions)
     if options.file_format != "csv" or set(spec.required_fields) <= set(parsed.columns):
         return None
     reason = f"csv files must have a header with the required fields: {spec.required_fields}"
-    return Finding(0, None, reason, "file|csv_header")
+    return Finding(0, None, reason + _delimiter_hint(spec, parsed.columns), "file|csv_header")
+
+
+def _delimiter_hint(spec: DatasetSpec, columns: tuple[str, ...]) -> str:
+    """Name the delimiter the header would match with, when another one would."""
+    header = ",".join(columns)
+    for delimiter, shown in ((";", ";"), ("\t", "\\t (tab)"), ("|", "|"), (",", ",")):
+        names = {name.strip().strip('"') for name in header.split(delimiter)}
+        if set(spec.required_fields) <= names:
+            return f" (the header would match with csv_delimiter={shown!s})"
+    return ""
 
 
 def evaluate_chunk(

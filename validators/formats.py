@@ -58,7 +58,7 @@ class FileRefused(ValueError):
 
 def refuse_compressed(part: str, head: bytes) -> None:
     """Raise FileRefused if `head`, the first bytes of the `part` file, are compressed."""
-    kind = compression_of(head)
+    kind = compression_of(strip_bom(head))
     if kind is not None and len(head) >= 4:
         raise FileRefused(f"the {part} file is {kind}-compressed; upload it uncompressed")
 
@@ -85,5 +85,17 @@ def accepted_format(
     return file_format
 
 
+def default_delimiter(filename: str | None) -> str:
+    """The CSV delimiter a file's name implies: a tab for .tsv, else a comma."""
+    return "\t" if PurePosixPath(filename or "").suffix.lower() == ".tsv" else ","
+
+
 def strip_bom(data: bytes) -> bytes:
     return data.removeprefix(UTF8_BOM)
+
+
+def may_inflate(data: bytes) -> bool:
+    """Would polars decompress these bytes? It sniffs the start of whatever buffer it is given
+    (after a BOM) for gzip/zlib/zstd magic. A chunk that starts so is never handed to polars,
+    whatever its position in the file: every byte that reaches polars is guarded here."""
+    return compression_of(strip_bom(data)) is not None

@@ -47,6 +47,11 @@ class ChunkReport:
         )
 
 
+# Findings after which no later row of the file can be delimited with confidence (an unclosed
+# quote in CSV): the file fails even with skip_malformed_input, and reading stops there.
+FATAL_RULES = frozenset({"row|csv"})
+
+
 @dataclass
 class FileReport:
     """A whole file's merged report."""
@@ -60,9 +65,19 @@ class FileReport:
     tally: Tally = field(default_factory=Tally)
     duplicates: int = 0
     first_duplicate_row: int | None = None
+    chunks_read: int = 0  # chunks taken in: all, unless a fatal finding stopped the reading
+
+    @property
+    def stopped(self) -> bool:
+        return any(f.rule in FATAL_RULES for f in self.findings)
 
     def add(self, chunk: ChunkReport) -> None:
-        """Append the next chunk of this file (chunks must be added in file order)."""
+        """Append the next chunk of this file (chunks must be added in file order). After a
+        fatal finding nothing more is taken in: read as one chunk, the file would have stopped
+        there too, so the report is the same whatever the chunking."""
+        if self.stopped:
+            return
+        self.chunks_read += 1
         room = MAX_FINDINGS - len(self.findings)
         if room > 0:
             self.findings.extend(f.shifted(self.rows_seen) for f in chunk.findings[:room])

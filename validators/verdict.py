@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from validators.report import MAX_FINDINGS, FileReport
+from validators.report import FATAL_RULES, MAX_FINDINGS, FileReport
 from validators.spec import DatasetSpec
 
 
@@ -29,7 +29,7 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
     for report in files:
         unlisted += report.finding_count - len(report.findings)
         for finding in report.findings:
-            if finding.row and skip_malformed:
+            if finding.row and skip_malformed and finding.rule not in FATAL_RULES:
                 notes.append(f"{finding.message(report.role)} (row dropped)")
             else:
                 errors.append(finding.message(report.role))

@@ -45,7 +45,11 @@ def create_celery(settings: Settings) -> Celery:
             "purge-expired-datasets": {
                 "task": "workers.purge_expired",
                 "schedule": float(settings.retention_sweep_seconds),
-            }
+            },
+            "redrive-stalled-datasets": {
+                "task": "workers.redrive_stalled",
+                "schedule": max(1.0, settings.stall_seconds / 4),
+            },
         },
     )
     if settings.worker_concurrency:

@@ -12,6 +12,7 @@ import polars as pl
 from store.blobs import BlobStore
 from validators.aggregates import Tally, tally
 from validators.duplicates import find_duplicates, in_bucket
+from validators.parsing import ROW
 from validators.report import FileReport
 from validators.spec import DatasetSpec
 from workers.parts import rewrite_part
@@ -29,7 +30,7 @@ def write_hashes(blobs: BlobStore, key: str, hashes: pl.DataFrame) -> None:
 
 def _read_hashes(blobs: BlobStore, key: str | None) -> pl.DataFrame:
     if key is None:
-        return pl.DataFrame(schema={"h1": pl.UInt64, "h2": pl.UInt64, "__row": pl.UInt32})
+        return pl.DataFrame(schema={"h1": pl.UInt64, "h2": pl.UInt64, ROW: pl.UInt32})
     return pl.read_ipc(io.BytesIO(blobs.read_range(key, 0, blobs.size(key))))
 
 

@@ -126,7 +126,7 @@ def chunk_report(blobs: BlobStore, record: dict, chunk: Chunk) -> dict[str, Any]
         csv_header=blobs.read_range(file["key"], 0, header_end) if header_end else b"",
     )
     data = blobs.read_range(file["key"], chunk.start, chunk.end)
-    parsed = parse_chunk(data, parse_options)
+    parsed = parse_chunk(data, parse_options, at_file_start=chunk.start == 0)
     del data
     rule_options = RuleOptions(file["format"], tuple(options.get("keep_fields", [])))
     report, valid = evaluate_chunk(spec, parsed, rule_options)
@@ -189,7 +189,7 @@ def compute_verdict(
         if role in record["files"]:
             role_chunks = [reports[c.index] for c in chunks if c.role == role]
             merged = merge(role, [ChunkReport.from_dict(r) for r in role_chunks])
-            drop_duplicates(blobs, spec, merged, role_chunks)
+            drop_duplicates(blobs, spec, merged, role_chunks[: merged.chunks_read])
             files.append(merged)
     verdict = judge(spec, files, bool(record["options"].get("skip_malformed_input")))
     parts = _parts_of([reports[c.index] for c in chunks])

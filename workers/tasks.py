@@ -9,33 +9,55 @@ hiccup); when the attempts run out the dataset is failed with a clear message ra
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import redis
 from celery import Task, shared_task
 
+from store.blobs import StorageFullError
 from store.patience import patiently
-from workers import pipeline, retention
-from workers.context import stores
+from workers import pipeline, redrive, retention
+from workers.context import settings, stores
 from workers.planning import Chunk
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 2
+T = TypeVar("T")
+STORAGE_FULL = (
+    "Sieve's storage is full, so validation could not write its results: a problem of the "
+    "service, not of your data; upload again once space has been freed"
+)
+
+
+def _patiently(step: Callable[[], T]) -> T:
+    """Run an idempotent step, waiting out a Redis restart or a storage outage first."""
+    return patiently(step, settings().outage_patience_seconds)
 
 
 def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> None:
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         raise exc  # no broker to retry through: stay unacknowledged (see celery_app)
+    if isinstance(exc, StorageFullError):  # the platform's fault, said as such
+        log.error("dataset %s: storage full while %s", dataset_id, step)
+        pipeline.fail(stores(), dataset_id, STORAGE_FULL)
+        return
     attempts = stores().settings.max_chunk_attempts
     if task.request.retries + 1 < attempts:
         raise task.retry(exc=exc, countdown=RETRY_DELAY_SECONDS, max_retries=attempts)
     log.exception("dataset %s: %s failed %d times", dataset_id, step, attempts)
-    pipeline.fail(stores(), dataset_id, f"internal error while {step}; please upload again")
+    pipeline.fail(
+        stores(),
+        dataset_id,
+        f"internal error while {step} (a problem of the service, not of your data); "
+        "please upload again",
+    )
 
 
 @shared_task(name="workers.start_validation", bind=True)
 def start_validation(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
-        chunks = patiently(lambda: pipeline.start(stores(), dataset_id))
+        chunks = _patiently(lambda: pipeline.start(stores(), dataset_id))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "planning the validation", exc)
         return
@@ -52,9 +74,9 @@ def validate_chunk(
 ) -> None:
     try:
         chunk = Chunk(index, role, start, end)
-        if not patiently(lambda: pipeline.register_attempt(stores(), dataset_id, chunk)):
+        if not _patiently(lambda: pipeline.register_attempt(stores(), dataset_id, chunk)):
             return
-        completed = patiently(lambda: pipeline.validate_chunk(stores(), dataset_id, chunk))
+        completed = _patiently(lambda: pipeline.validate_chunk(stores(), dataset_id, chunk))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, f"validating chunk {index} of the {role} file", exc)
         return
@@ -65,9 +87,26 @@ def validate_chunk(
 @shared_task(name="workers.finalize", bind=True)
 def finalize(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
-        patiently(lambda: pipeline.finalize(stores(), dataset_id))
+        _patiently(lambda: pipeline.finalize(stores(), dataset_id))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "merging the chunk reports", exc)
+
+
+@shared_task(name="workers.redrive_stalled")
+def redrive_stalled() -> int:
+    """Beat's sweep: send again what stalled datasets need (see workers/redrive); how many."""
+    plans = redrive.plan_redrives(stores(), settings().stall_seconds)
+    for plan in plans:
+        log.warning("dataset %s stalled: driving it again", plan.dataset_id)
+        if plan.start:
+            start_validation.apply_async((plan.dataset_id,))
+        for chunk in plan.chunks:
+            validate_chunk.apply_async(
+                (plan.dataset_id, chunk.index, chunk.role, chunk.start, chunk.end)
+            )
+        if plan.finalize:
+            finalize.apply_async((plan.dataset_id,))
+    return len(plans)
 
 
 @shared_task(name="workers.purge_expired")

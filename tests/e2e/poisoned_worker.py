@@ -14,10 +14,10 @@ __all__ = ["app"]
 _parse_chunk = pipeline.parse_chunk
 
 
-def _parse_or_die(data: bytes, options: pipeline.ParseOptions):
+def _parse_or_die(data: bytes, options: pipeline.ParseOptions, **flags: bool):
     if b"POISON" in data:
         os.kill(os.getpid(), signal.SIGKILL)
-    return _parse_chunk(data, options)
+    return _parse_chunk(data, options, **flags)
 
 
 pipeline.parse_chunk = _parse_or_die

@@ -9,6 +9,7 @@ import io
 import json
 import lzma
 import zipfile
+import zlib
 
 import pytest
 import requests
@@ -24,6 +25,11 @@ def _zip(data: bytes) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("data.jsonl", data)
     return buffer.getvalue()
+
+
+def _bom_bomb_csv() -> bytes:
+    """A UTF-8 BOM, then a zlib stream that inflates to a valid 279 620-row CSV (22 KB)."""
+    return b"\xef\xbb\xbf" + zlib.compress(b"text\n" + b"inflated row 0\n" * 279_620, 1)
 
 
 def _zstd_frame() -> bytes:
@@ -145,7 +151,7 @@ CASES = [
         "a.jsonl",
         b'["text", "a"]\n',
         {},
-        ("failed", "is not a JSON object (got a list)"),
+        ("failed", "is not a JSON object (got a list; JSONL is one JSON object per line"),
     ),
     ("json-string-rows", EMBED, "a.jsonl", b'"hello"\n', {}, ("failed", "is not a JSON object")),
     ("json-null-rows", EMBED, "a.jsonl", b"null\n", {}, ("failed", "is not a JSON object")),
@@ -387,6 +393,114 @@ CASES = [
     ("csv-for-jsonl-only-type", CHAT, "a.csv", b"messages\nhi\n", {}, 400),
     ("txt-for-classification", CLASSIFY, "a.txt", b"hello\n", {}, 400),
     ("traversal-filename", EMBED, "../../etc/passwd\x00.jsonl", ROWS, {}, ("validated", "")),
+    # round 2 (issue 11): what got through before
+    ("bom-then-zlib-csv", EMBED, "b.csv", _bom_bomb_csv(), {}, 400),
+    ("bom-then-zlib-jsonl", EMBED, "b.jsonl", b"\xef\xbb\xbf" + zlib.compress(ROWS * 500), {}, 400),
+    (
+        "nan-value",
+        EMBED,
+        "a.jsonl",
+        GOOD + b'{"text": "a", "score": NaN}\n',
+        {},
+        ("failed", "row 2 of the train file: is not valid JSON (NaN is not a JSON value)"),
+    ),
+    (
+        "infinity-kept",
+        EMBED,
+        "a.jsonl",
+        GOOD + b'{"text": "a", "score": Infinity}\n',
+        {"optional_fields": "score"},
+        ("failed", "row 2 of the train file: is not valid JSON (Infinity"),
+    ),
+    (
+        "minus-infinity",
+        EMBED,
+        "a.jsonl",
+        b'{"text": "a", "s": -Infinity}\n' + GOOD,
+        {},
+        ("failed", "row 1 of the train file: is not valid JSON (-Infinity is not a JSON value)"),
+    ),
+    (
+        "duplicate-kept-key",
+        EMBED,
+        "a.jsonl",
+        ROWS + b'{"text": "a", "text": "b"}\n',
+        {},
+        ("failed", "row 6 of the train file: field 'text' appears twice in the object"),
+    ),
+    (
+        "nul-in-txt",
+        EMBED,
+        "a.txt",
+        b"one\ntw\x00o\n",
+        {},
+        ("failed", "row 2 of the train file: contains a NUL byte"),
+    ),
+    (
+        "utf16-without-bom-txt",
+        EMBED,
+        "a.txt",
+        "hello\nworld\n".encode("utf-16-le"),
+        {},
+        ("failed", "row 1 of the train file: contains a NUL byte"),
+    ),
+    (
+        "utf16-with-bom-jsonl",
+        EMBED,
+        "a.jsonl",
+        '{"text": "a"}\n'.encode("utf-16"),
+        {},
+        ("failed", "row 1 of the train file: is not valid UTF-8"),
+    ),
+    (
+        "39-digit-optional-int",
+        EMBED,
+        "a.jsonl",
+        GOOD + b'{"text": "a", "n": 123456789012345678901234567890123456789}\n',
+        {"optional_fields": "n"},
+        ("failed", "row 2 of the train file: field 'n' holds an integer beyond 64 bits"),
+    ),
+    (
+        "uint64-kept",
+        EMBED,
+        "a.jsonl",
+        b'{"text": "a", "n": 18446744073709551615}\n',
+        {"keep_fields": "n"},
+        ("failed", "field 'n' holds an integer beyond 64 bits"),
+    ),
+    (
+        "internal-looking-kept-field",
+        EMBED,
+        "a.jsonl",
+        b'{"text": "a", "__row": 7}\n',
+        {"keep_fields": "__row"},
+        ("validated", ""),
+    ),
+    (
+        "tsv-by-extension",
+        CLASSIFY,
+        "a.tsv",
+        b"text\tlabel\n"
+        + b"".join(b"t%d\t%s\n" % (i, b"ab"[i % 2 : i % 2 + 1]) for i in range(50)),
+        {},
+        ("validated", ""),
+    ),
+    (
+        "semicolon-csv",
+        EMBED,
+        "a.csv",
+        b"text;lang\nhello;en\n",
+        {},
+        ("failed", "(the header would match with csv_delimiter=;)"),
+    ),
+    (
+        "json-array-file",
+        EMBED,
+        "a.jsonl",
+        b'[\n{"text": "a"},\n{"text": "b"}\n]\n',
+        {},
+        ("failed", "JSONL is one JSON object per line, not a JSON array"),
+    ),
 ]
 
 

@@ -439,3 +439,98 @@ def test_a_web_process_killed_mid_upload_has_its_quota_and_temp_file_reclaimed(
         assert usage(url) > 0
     finally:
         deployment.stop()
+
+
+def _final_within(url: str, dataset_ids: list[str], seconds: float) -> dict[str, dict]:
+    """Each dataset's final record, polled until `seconds` pass (then what was seen)."""
+    import requests
+
+    deadline, finals = time.monotonic() + seconds, {}
+    while time.monotonic() < deadline and len(finals) < len(dataset_ids):
+        for dataset_id in set(dataset_ids) - set(finals):
+            try:
+                response = requests.get(f"{url}/v1/datasets/{dataset_id}", headers=HEADERS)
+            except requests.RequestException:
+                continue
+            dataset = response.json().get("dataset") if response.status_code == 200 else None
+            if dataset and dataset["validation_status"] in ("validated", "failed"):
+                finals[dataset_id] = dataset
+        time.sleep(0.2)
+    return finals
+
+
+def test_task_messages_lost_by_redis_are_driven_again(redis_server, tmp_path):
+    """Redis may lose its last second of writes, task messages included: here every message
+    is dropped right after the uploads are enqueued. Beat's stall sweep sends the work again."""
+    import requests
+
+    from cli.embedded_redis import free_port
+
+    deployment = Deployment(
+        f"{redis_server}/7", tmp_path, SIEVE_CHUNK_BYTES="4096", SIEVE_STALL_SECONDS="3"
+    )
+    client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
+    client.flushdb()
+    try:
+        deployment.start_web("web.1", free_port())
+        url = deployment.urls[0]
+        ids = [_upload(url, 2_000, f"lost-{n}") for n in range(3)]  # nothing consumes them yet
+        usage = requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json()
+        assert client.llen("celery") == 3
+        client.delete("celery")  # ...and the messages are lost
+        deployment.start("worker.1", "worker")
+        deployment.start("beat.1", "beat")
+        finals = _final_within(url, ids, 60)
+        assert {f["validation_status"] for f in finals.values()} == {"validated"}, finals
+        assert all(sum(p["num_rows"] for p in f["dataset_parts"]) == 2_000 for f in finals.values())
+        assert requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json() == usage
+        assert client.zcard("sieve:datasets:active") == 0
+    finally:
+        deployment.stop()
+
+
+def test_redis_down_longer_than_the_tasks_patience_every_dataset_still_ends(tmp_path):
+    """The outage outlasts the tasks' patience (here 3 s, 60 s by default: the same regime as
+    a 3-minute outage, 15 s long instead): work left unacknowledged is driven again, and every
+    dataset is final within a minute of Redis coming back, usage exact."""
+    import requests
+
+    from cli.embedded_redis import free_port, spawn_redis_server
+
+    port = free_port()
+    redis_dir = tmp_path / "redis"
+    server = spawn_redis_server(port, redis_dir, durable=True)
+    deployment = Deployment(
+        f"redis://127.0.0.1:{port}/0",
+        tmp_path,
+        SIEVE_CHUNK_BYTES=str(64 * 1024),
+        SIEVE_STALL_SECONDS="5",
+        SIEVE_OUTAGE_PATIENCE_SECONDS="3",
+    )
+    try:
+        deployment.start_web("web.1", free_port())
+        deployment.start("worker.1", "worker")
+        deployment.start("beat.1", "beat")
+        url = deployment.urls[0]
+        ids = [_upload(url, 60_000, f"outage-{n}") for n in range(3)]  # ~40 chunks each
+        usage = requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json()
+        client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
+        deadline = time.monotonic() + 30
+        while not client.hlen(f"sieve:ds:{ids[0]}:reports") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.terminate()  # Redis goes away mid-validation, for longer than the patience
+        server.wait(timeout=30)
+        time.sleep(15)
+        server = spawn_redis_server(port, redis_dir, durable=True)
+        back = time.monotonic()
+        finals = _final_within(url, ids, 60)
+        assert len(finals) == 3, f"not final {time.monotonic() - back:.0f} s after Redis came back"
+        assert {f["validation_status"] for f in finals.values()} == {"validated"}, finals
+        assert all(
+            sum(p["num_rows"] for p in f["dataset_parts"]) == 60_000 for f in finals.values()
+        )
+        assert requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json() == usage
+    finally:
+        deployment.stop()
+        server.terminate()
+        server.wait(timeout=30)

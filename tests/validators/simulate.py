@@ -48,13 +48,15 @@ def validate(
         header, pieces = _chunks(data, fmt, chunk_bytes)
         options = ParseOptions(fmt, fields, spec.field_kinds, csv_header=header)
         chunk_reports, frames = [], []
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
+            first = index == 0 and fmt != "csv"  # CSV data starts after its header
             report, valid = evaluate_chunk(
-                spec, parse_chunk(piece, options), RuleOptions(fmt, keep)
+                spec, parse_chunk(piece, options, at_file_start=first), RuleOptions(fmt, keep)
             )
             chunk_reports.append(report)
             frames.append(valid)
         merged = merge(role, chunk_reports)
+        chunk_reports, frames = chunk_reports[: merged.chunks_read], frames[: merged.chunks_read]
         offsets = [sum(r.rows_seen for r in chunk_reports[:i]) for i in range(len(chunk_reports))]
         found = find_duplicates([row_hashes(f) for f in frames], offsets)
         for index, duplicates in enumerate(found):

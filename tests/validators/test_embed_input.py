@@ -38,7 +38,10 @@ def test_registry_lists_embed_input():
         ),
         (b'{"text": "a"}\n\n{"text": "b"}\n', "row 2 of the train file: is empty"),
         (b'{"text": "a"}\n{"text": \n', "row 2 of the train file: is not valid JSON"),
-        (b"[1, 2]\n", "row 1 of the train file: is not a JSON object (got a list)"),
+        (
+            b"[1, 2]\n",
+            "row 1 of the train file: is not a JSON object (got a list; JSONL is one JSON object per line, not a JSON array)",
+        ),
         (b'{"text": "a\xff"}\n', "row 1 of the train file: is not valid UTF-8"),
         (b'{"text": "a"}\r{"text": "b"}\r', "row 1 of the train file: is not valid JSON"),
         (b'{"text": ' + b"[" * 200 + b"]" * 200 + b"}\n", "row 1 of the train file: nests deeper"),

@@ -387,12 +387,11 @@ def test_duplicates_searched_bucket_by_bucket_match_one_pass():
 
     from validators.aggregates import row_hashes
     from validators.duplicates import find_duplicates, in_bucket
+    from validators.parsing import ROW
 
     texts = [f"t{i % 37}" for i in range(300)]  # many repeats, spread over chunks
     frames = [
-        row_hashes(
-            pl.DataFrame({"__row": list(range(1, 101)), "text": texts[c * 100 : (c + 1) * 100]})
-        )
+        row_hashes(pl.DataFrame({ROW: list(range(1, 101)), "text": texts[c * 100 : (c + 1) * 100]}))
         for c in range(3)
     ]
     offsets = [0, 100, 200]

@@ -10,7 +10,7 @@ from validators.fieldtypes import DTYPES, as_declared
 from validators.findings import Finding
 from validators.spec import FieldKind
 
-ROW = "__row"
+ROW = "sieve|row"  # "|" can't be in a field name: no user field collides with it
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ def dtype_of(name: str, values: list, options: ParseOptions) -> pl.DataType | No
     if name in options.kinds:
         return DTYPES[options.kinds[name]]
     kinds = {type(v) for v in values if v is not None}
+    if not kinds:
+        return pl.String  # all absent: typed as the fast path types a missing field
     return None if len(kinds) <= 1 and not kinds & {dict, list} else pl.Object
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from validators.fieldtypes import from_csv_cell
 from validators.findings import Finding
-from validators.formats import strip_bom
+from validators.formats import may_inflate, strip_bom
 from validators.parsing.common import ParsedChunk, ParseOptions, frame_from_rows, with_row_numbers
 from validators.spec import FieldKind
 
@@ -41,8 +41,12 @@ def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | Non
         return None  # list cells need converting one by one
     if b"\n\n" in document or b"\n\r\n" in document or b"\x00" in document:
         return None
+    if may_inflate(document) or _misquoted(document, options.delimiter):
+        return None
     if re.search(rb"\r(?!\n)", document):
         return None
+    if not document.endswith(b"\n"):  # polars misses a ragged last line with no line end
+        document += b"\n"
     try:
         frame = pl.read_csv(
             io.BytesIO(document),
@@ -56,6 +60,16 @@ def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | Non
         return None
     frame = frame.with_columns(pl.col(pl.String).fill_null(""))  # an empty cell is "", not absent
     return ParsedChunk(with_row_numbers(frame, options), frame.height, columns=tuple(frame.columns))
+
+
+def _misquoted(document: bytes, delimiter: str) -> bool:
+    """A quoted field whose closing quote is followed by anything but a delimiter or a line
+    end: the csv module refuses it, polars may read on and cut the rows elsewhere."""
+    if b'"' not in document:
+        return False
+    sep = re.escape(delimiter.encode("utf-8"))
+    pattern = rb"(?:^|(?<=[" + sep + rb'\n]))"(?:[^"]|"")*"(?=[^' + sep + rb"\r\n])"
+    return re.search(pattern, document) is not None
 
 
 def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
@@ -88,8 +102,16 @@ def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
     )
 
 
+# Where the csv module notices a stray or unclosed quote depends on where the bytes it was
+# given end — a chunk boundary for a file in chunks — so those errors are worded alike.
+_QUOTE_ERRORS = ("unexpected end of data", "expected after '\"'")
+
+
 def _csv_error(row: int, exc: csv.Error) -> Finding:
-    return Finding(row, None, f"is not valid CSV ({exc})", "row|csv")
+    detail = str(exc)
+    if any(marker in detail for marker in _QUOTE_ERRORS):
+        detail = "a quote is misplaced or never closed"
+    return Finding(row, None, f"is not valid CSV ({detail})", "row|csv")
 
 
 def _csv_record(header: list[str], values: list[str], options: ParseOptions) -> tuple:

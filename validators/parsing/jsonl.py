@@ -16,6 +16,7 @@ from validators.fieldtypes import (
     type_problem,
 )
 from validators.findings import Finding
+from validators.formats import may_inflate
 from validators.parsing.common import (
     ParsedChunk,
     ParseOptions,
@@ -38,6 +39,8 @@ def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
     CRs and bad JSON, and skips blank lines (the row count gives those away)."""
     if b"\x00" in data or may_hide_wrong_types(data, options.field_kinds):
         return None
+    if may_inflate(data) or _may_hold_non_json(data) or _may_repeat_kept_keys(data, options):
+        return None
     try:
         frame = _read_ndjson(data, options)
     except Exception:  # noqa: BLE001 - any polars failure means: read it row by row
@@ -45,9 +48,36 @@ def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
     rows = line_count(data)
     if frame.height != rows or not _declared_columns_ok(frame, options):
         return None
-    if _coercion_possible(frame, data, options) or _too_deep(frame):
+    if _coercion_possible(frame, data, options) or _too_deep(frame) or _wide_integers(frame):
         return None
     return ParsedChunk(with_row_numbers(frame, options), rows, columns=tuple(frame.columns))
+
+
+def _may_hold_non_json(data: bytes) -> bool:
+    """polars reads NaN and Infinity as numbers; JSON has no such values."""
+    return b"NaN" in data or b"Infinity" in data
+
+
+def _may_repeat_kept_keys(data: bytes, options: ParseOptions) -> bool:
+    """polars keeps the first of two equal keys, json.loads the last: a chunk in which a kept
+    field's key appears more often than there are rows is read exactly (and refused there)."""
+    rows = line_count(data)
+    return any(data.count(b'"%s"' % name.encode()) > rows for name in options.kept_fields)
+
+
+def _wide_integers(frame: pl.DataFrame) -> bool:
+    """Integers beyond 64 bits (polars infers Int128) can't be stored: read exactly, refused."""
+    return any(_has_wide_integer(dtype) for dtype in frame.schema.values())
+
+
+def _has_wide_integer(dtype: pl.DataType) -> bool:
+    if dtype in (pl.Int128, pl.UInt128, pl.UInt64):
+        return True
+    if isinstance(dtype, pl.List | pl.Array):
+        return _has_wide_integer(dtype.inner)
+    if isinstance(dtype, pl.Struct):
+        return any(_has_wide_integer(f.dtype) for f in dtype.fields)
+    return False
 
 
 def _read_ndjson(data: bytes, options: ParseOptions) -> pl.DataFrame:
@@ -113,15 +143,26 @@ def _read_json_line(raw: bytes, options: ParseOptions) -> tuple[dict, None] | tu
     if _nesting_depth_exceeds(text, MAX_JSON_DEPTH):
         return None, (None, f"nests deeper than {MAX_JSON_DEPTH} levels", "row|json_depth")
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_constant=_refuse_constant)
+    except NotJsonError as exc:
+        return None, (None, f"is not valid JSON ({exc})", "row|json")
     except ValueError as exc:
-        return None, (None, f"is not valid JSON ({exc.msg} at column {exc.colno})", "row|json")
+        where = f"{exc.msg} at column {exc.colno}{_array_hint(text)}"
+        return None, (None, f"is not valid JSON ({where})", "row|json")
     if not isinstance(record, dict):
+        hint = _array_hint(text)
         return None, (
             None,
-            f"is not a JSON object (got {json_type_name(record)})",
+            f"is not a JSON object (got {json_type_name(record)}{hint})",
             "row|json_object",
         )
+    repeated = _repeated_kept_key(text, options)
+    if repeated is not None:
+        return None, (repeated, "appears twice in the object", f"{repeated}|unique_key")
+    too_wide = next((n for n in options.kept_fields if _wide_int_in(record.get(n))), None)
+    if too_wide is not None:
+        reason = "holds an integer beyond 64 bits (store it as a string)"
+        return None, (too_wide, reason, f"{too_wide}|int64")
     for name, kind in options.field_kinds:
         value = record.get(name)
         problem = None if value is None else type_problem(kind, value)
@@ -129,6 +170,43 @@ def _read_json_line(raw: bytes, options: ParseOptions) -> tuple[dict, None] | tu
             return None, (name, problem, f"{name}|{kind}")
         record[name] = normalised(kind, value)
     return record, None
+
+
+def _array_hint(text: str) -> str:
+    """A line opening a JSON array: the file is likely one JSON array, not JSONL."""
+    starts_array = text.lstrip()[:1] == "["
+    return "; JSONL is one JSON object per line, not a JSON array" if starts_array else ""
+
+
+class NotJsonError(ValueError):
+    """A value JSON does not have (NaN, Infinity)."""
+
+
+def _refuse_constant(name: str) -> None:
+    raise NotJsonError(f"{name} is not a JSON value")
+
+
+def _repeated_kept_key(text: str, options: ParseOptions) -> str | None:
+    """A kept field's key given twice at the top level of the object (checked only when its
+    name appears twice in the line at all)."""
+    suspects = [name for name in options.kept_fields if text.count(f'"{name}"') > 1]
+    if not suspects:
+        return None
+    pairs = json.loads(text, object_pairs_hook=lambda items: items)
+    names = [key for key, _ in pairs]
+    return next((name for name in suspects if names.count(name) > 1), None)
+
+
+def _wide_int_in(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -(2**63) <= value < 2**63
+    if isinstance(value, list):
+        return any(_wide_int_in(item) for item in value)
+    if isinstance(value, dict):
+        return any(_wide_int_in(item) for item in value.values())
+    return False
 
 
 def _nesting_depth_exceeds(text: str, limit: int) -> bool:

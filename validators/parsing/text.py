@@ -14,12 +14,17 @@ def parse_text(data: bytes, options: ParseOptions) -> ParsedChunk:
     rows, numbers, findings = [], [], []
     for number, piece in enumerate(pieces, start=1):
         try:
-            rows.append({"text": piece.removesuffix(b"\r").decode("utf-8")})
-            numbers.append(number)
+            text = piece.removesuffix(b"\r").decode("utf-8")
         except UnicodeDecodeError as exc:
             findings.append(
                 Finding(number, None, f"is not valid UTF-8 (byte {exc.start + 1})", "row|utf8")
             )
+            continue
+        if "\x00" in text:  # e.g. UTF-16 without a BOM: ASCII with a NUL after each letter
+            findings.append(Finding(number, None, "contains a NUL byte", "row|no_nul"))
+            continue
+        rows.append({"text": text})
+        numbers.append(number)
     return ParsedChunk(
         frame_from_rows(rows, numbers, options), len(pieces), findings, columns=("text",)
     )

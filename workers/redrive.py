@@ -1,0 +1,59 @@
+"""Driving stalled work again. Redis may lose task messages (a crash loses up to its last
+second of writes; a long outage outlasts the tasks' patience, leaving messages unacknowledged
+until the visibility timeout). Every step is idempotent, so beat's sweep simply sends again
+what a quiet, unfinished dataset still needs: its start, its missing chunks, or its finalize.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store import Stores
+from store.datasets import TERMINAL_STATUSES
+from workers.planning import Chunk
+
+QUEUE = "celery"  # the default queue: its waiting messages name their dataset in clear text
+
+
+@dataclass(frozen=True)
+class Redrive:
+    """What one stalled dataset needs sent again."""
+
+    dataset_id: str
+    start: bool = False
+    chunks: tuple[Chunk, ...] = ()
+    finalize: bool = False
+
+
+def plan_redrives(stores: Stores, quiet_seconds: float) -> list[Redrive]:
+    """The datasets not final, quiet for `quiet_seconds` and with no message waiting, and what
+    each needs. Each is marked as progressing, so it is driven again only after another quiet
+    spell."""
+    candidates = stores.datasets.quiet_active_ids(quiet_seconds)
+    if not candidates:
+        return []
+    waiting = stores.redis.lrange(QUEUE, 0, -1)
+    redrives = []
+    for dataset_id in candidates:
+        record = stores.datasets.get(dataset_id)
+        if record is None or record["status"] in TERMINAL_STATUSES:
+            stores.datasets.forget_active(dataset_id)
+            continue
+        stores.datasets.mark_progress(dataset_id)
+        if any(dataset_id in message for message in waiting):
+            continue  # its work is queued: slow, not stalled
+        redrives.append(_needs(stores, record))
+    return redrives
+
+
+def _needs(stores: Stores, record: dict) -> Redrive:
+    dataset_id = record["id"]
+    if not record.get("plan"):
+        return Redrive(dataset_id, start=True)
+    reported = stores.datasets.chunk_reports(dataset_id)
+    missing = tuple(
+        chunk
+        for chunk in (Chunk(**c) for c in record["plan"]["chunks"])
+        if chunk.index not in reported
+    )
+    return Redrive(dataset_id, chunks=missing) if missing else Redrive(dataset_id, finalize=True)
