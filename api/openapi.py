@@ -25,8 +25,10 @@ ERRORS = {
     "403": "The download link is invalid or has expired",
     "404": "No such dataset for this organization",
     "408": "The upload stalled or was slower than the minimum rate",
+    "409": "A request with this Idempotency-Key is still in flight: retry shortly",
     "413": "Larger than the dataset limit",
     "416": "The requested range is outside the file",
+    "422": "This Idempotency-Key was used for a different request",
     "429": "Too many creates with this key",
     "503": "Redis or the storage is briefly unavailable (or the storage is full)",
 }

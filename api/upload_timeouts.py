@@ -112,16 +112,21 @@ class GuardedBody:
             ) from exc
         except OSError as exc:
             self._finished = True
+            if self._too_slow:  # under gevent, the watchdog's shutdown wakes the read so
+                raise self._too_slow_error() from exc
             raise ApiError(400, "the connection broke before the upload was complete") from exc
         if self._too_slow:
             self._finished = True
-            raise ApiError(
-                408,
-                "the upload was too slow: it must keep up at least "
-                f"{self._min_rate / 1024:g} KiB/s (after the first {self._idle_seconds:g} s)",
-            )
+            raise self._too_slow_error()
         self._received += len(block)
         return block
+
+    def _too_slow_error(self) -> ApiError:
+        return ApiError(
+            408,
+            "the upload was too slow: it must keep up at least "
+            f"{self._min_rate / 1024:g} KiB/s (after the first {self._idle_seconds:g} s)",
+        )
 
 
 def _client_socket(environ: dict) -> socket.socket | None:

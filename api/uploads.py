@@ -81,6 +81,7 @@ class UploadSession:
         field_buffer = bytearray()
         finished = False
         while not finished:
+            time.sleep(0)  # under gevent, let other connections in between blocks
             block = stream.read(READ_BYTES)
             if not block and decoder.state != State.EPILOGUE:
                 raise bad_request("the upload ended before the multipart body was complete")

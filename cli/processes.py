@@ -7,6 +7,7 @@ benchmark use it), through the very same commands.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import subprocess
 import sys
@@ -23,14 +24,16 @@ CELERY_APP = "workers.celery_app"
 def gunicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
     """gunicorn settings for streaming uploads of up to 1.5 GB.
 
-    Threads (gthread) let a few processes hold many slow uploads; the long timeout covers a
-    large upload on a slow link (gthread's timeout is a heartbeat, not a per-request limit, but
-    a generous value keeps a busy worker from being killed mid-upload)."""
+    The gevent worker reads every connection's request head without holding anything, so
+    clients that send their headers slowly (or never finish them) can't take the places of
+    normal requests, as they take gthread's threads. The long timeout covers a large upload
+    on a slow link (it is a heartbeat, not a per-request limit)."""
     return {
         "bind": f"{host}:{port}",
         "workers": settings.web_concurrency or min(4, multiprocessing.cpu_count()),
-        "worker_class": "gthread",
-        "threads": settings.web_threads,
+        "worker_class": settings.web_worker_class,
+        "worker_connections": 1000,  # gevent: connections per process
+        "threads": settings.web_threads,  # gthread: threads per process
         "timeout": settings.web_timeout,
         "graceful_timeout": settings.web_graceful_timeout,
         "keepalive": 5,
@@ -40,10 +43,25 @@ def gunicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]
     }
 
 
+def _write_json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's own answers (414, 431, a broken request line) in the API's error shape."""
+    from gunicorn.util import write_nonblock
+
+    body = json.dumps({"message": mesg or reason}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    write_nonblock(sock, head.encode("latin-1") + body)
+
+
 def run_web(settings: Settings, host: str, port: int, app: str = WEB_APP) -> None:
     """gunicorn serving `app` (module:callable()) in this process, until it is stopped."""
+    from gunicorn import util
     from gunicorn.app.base import BaseApplication
     from gunicorn.util import import_app
+
+    util.write_error = _write_json_error  # the one writer of gunicorn's own error pages
 
     class SieveWeb(BaseApplication):
         def load_config(self) -> None:

@@ -81,6 +81,12 @@ def _storage_url(text: str) -> str:
     return text
 
 
+def _worker_class(text: str) -> str:
+    if text not in ("gevent", "gthread"):
+        raise ValueError(text)
+    return text
+
+
 def _api_keys(raw: str) -> tuple[tuple[str, str], ...]:
     """`acme:KEY1,globex:KEY2` -> (("acme", "KEY1"), ("globex", "KEY2"))."""
     pairs = []
@@ -97,6 +103,7 @@ _EXPECTED: dict[Callable[[str], Any], str] = {
     _number: "a number of 0 or more",
     _whole: "a whole number of 0 or more",
     _storage_url: "file://DIRECTORY or s3://BUCKET/PREFIX",
+    _worker_class: "gevent or gthread",
     _api_keys: "org:key pairs separated by commas (acme:KEY1,globex:KEY2)",
 }
 
@@ -171,6 +178,9 @@ class Settings:
     port: int = field(default=8000, metadata=_env("PORT", _whole))
     web_concurrency: int = field(  # 0 = min(4, cores)
         default=0, metadata=_env("WEB_CONCURRENCY", _whole)
+    )
+    web_worker_class: str = field(
+        default="gevent", metadata=_env("WEB_WORKER_CLASS", _worker_class)
     )
     web_threads: int = field(default=8, metadata=_env("WEB_THREADS", _whole))
     web_timeout: int = field(default=600, metadata=_env("WEB_TIMEOUT", _whole))

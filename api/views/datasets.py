@@ -41,7 +41,7 @@ def _view(record: dict) -> dict:
     form=CreateUploadSchema(partial=True),
     headers=CreateHeadersSchema,
     response=CreateResponseSchema,
-    errors=("400", "408", "413", "429"),
+    errors=("400", "408", "409", "413", "422", "429"),
 )
 def create() -> Response:
     dataset_id = create_dataset(sieve(), g.org, request)

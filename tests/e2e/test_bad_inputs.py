@@ -135,7 +135,7 @@ CASES = [
         "a.jsonl",
         b'{"text": "a", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}\n",
         {},
-        ("failed", "nests deeper than 64 levels"),
+        ("failed", "row 1 of the train file: nests deeper than 1024 levels"),
     ),
     (
         "deep-nesting-python-limit",

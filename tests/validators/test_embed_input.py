@@ -44,7 +44,10 @@ def test_registry_lists_embed_input():
         ),
         (b'{"text": "a\xff"}\n', "row 1 of the train file: is not valid UTF-8"),
         (b'{"text": "a"}\r{"text": "b"}\r', "row 1 of the train file: is not valid JSON"),
-        (b'{"text": ' + b"[" * 200 + b"]" * 200 + b"}\n", "row 1 of the train file: nests deeper"),
+        (
+            b'{"text": ' + b"[" * 200 + b"]" * 200 + b"}\n",
+            "row 1 of the train file: field 'text' nests deeper",
+        ),
     ],
 )
 def test_bad_rows_fail_naming_row_and_field(data, error):

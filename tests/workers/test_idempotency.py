@@ -94,3 +94,30 @@ def test_a_chunk_delivered_too_often_fails_the_dataset_instead_of_looping(make_s
         f"the train file could not be validated: its bytes {chunk.start}-{chunk.end} "
         "crashed the validator 3 times; please check that part of the file"
     )
+
+
+def test_a_full_storage_while_validating_is_said_as_the_platform_s_problem(
+    make_stores, monkeypatch
+):
+    """ENOSPC while a chunk writes its part: the dataset fails saying the storage is full, a
+    problem of the service — not "internal error", not the data's fault — at once, no retries."""
+    from store.blobs import StorageFullError
+    from workers import tasks
+
+    stores = make_stores()
+    _create(stores, "full-1", BODY)
+    pipeline.start(stores, "full-1")
+    monkeypatch.setattr(tasks, "stores", lambda: stores)
+
+    def full(*_args, **_kwargs):
+        raise StorageFullError(28, "storage is full")
+
+    monkeypatch.setattr(pipeline, "validate_chunk", full)
+    chunk = json.loads(json.dumps(stores.datasets.get("full-1")["plan"]["chunks"][0]))
+    tasks.validate_chunk.apply(
+        args=("full-1", chunk["index"], chunk["role"], chunk["start"], chunk["end"])
+    )
+    record = stores.datasets.get("full-1")
+    assert record["status"] == "failed"
+    assert record["validation_error"] == tasks.STORAGE_FULL
+    assert "not of your data" in record["validation_error"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 
 import polars as pl
 
@@ -26,7 +27,9 @@ from validators.parsing.common import (
 )
 from validators.spec import FieldKind
 
-MAX_JSON_DEPTH = 64
+MAX_JSON_DEPTH = 64  # for the values kept (polars reads the kept fields only)
+MAX_LINE_DEPTH = 1024  # for a whole line: deeper, polars refuses the line, and so do we
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * MAX_LINE_DEPTH))  # json.loads recurses
 
 
 def parse_jsonl(data: bytes, options: ParseOptions) -> ParsedChunk:
@@ -140,8 +143,8 @@ def _read_json_line(raw: bytes, options: ParseOptions) -> tuple[dict, None] | tu
         return None, (None, f"is not valid UTF-8 (byte {exc.start + 1})", "row|utf8")
     if "\x00" in text:
         return None, (None, "contains a NUL byte", "row|no_nul")
-    if _nesting_depth_exceeds(text, MAX_JSON_DEPTH):
-        return None, (None, f"nests deeper than {MAX_JSON_DEPTH} levels", "row|json_depth")
+    if _nesting_depth_exceeds(text, MAX_LINE_DEPTH):
+        return None, (None, f"nests deeper than {MAX_LINE_DEPTH} levels", "row|json_depth")
     try:
         record = json.loads(text, parse_constant=_refuse_constant)
     except NotJsonError as exc:
@@ -159,6 +162,12 @@ def _read_json_line(raw: bytes, options: ParseOptions) -> tuple[dict, None] | tu
     repeated = _repeated_kept_key(text, options)
     if repeated is not None:
         return None, (repeated, "appears twice in the object", f"{repeated}|unique_key")
+    too_deep = next(
+        (n for n in options.kept_fields if _value_depth(record.get(n)) > MAX_JSON_DEPTH), None
+    )
+    if too_deep is not None:
+        reason = f"nests deeper than {MAX_JSON_DEPTH} levels"
+        return None, (too_deep, reason, f"{too_deep}|json_depth")
     too_wide = next((n for n in options.kept_fields if _wide_int_in(record.get(n))), None)
     if too_wide is not None:
         reason = "holds an integer beyond 64 bits (store it as a string)"
@@ -195,6 +204,15 @@ def _repeated_kept_key(text: str, options: ParseOptions) -> str | None:
     pairs = json.loads(text, object_pairs_hook=lambda items: items)
     names = [key for key, _ in pairs]
     return next((name for name in suspects if names.count(name) > 1), None)
+
+
+def _value_depth(value: object) -> int:
+    """Levels of lists and objects in a value, counted as polars counts a column's dtype."""
+    if isinstance(value, list):
+        return 1 + max((_value_depth(item) for item in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_value_depth(item) for item in value.values()), default=0)
+    return 0
 
 
 def _wide_int_in(value: object) -> bool:
