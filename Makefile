@@ -35,7 +35,7 @@ lint: setup-dev
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .sieve-data dist
+	rm -rf $(VENV) .sieve-data dist build
 
 # The benchmark (not part of the tests): `make bench` (16-256 MB), `make bench-full` (to 1.5 GB).
 bench: setup-dev

@@ -6,6 +6,7 @@ two instances side by side never meet; a bad setting or a failing child is one l
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from cli.embedded_redis import free_port, port_is_free, recorded_address
 from tests.e2e.conftest import BIN, ROOT, SieveUp, start_sieve_up
 
 STOP_SECONDS = 10
+PACKAGES = ("api", "workers", "validators", "store", "cli")
 
 
 def _left_of(data_dir: Path) -> list[str]:
@@ -60,6 +62,12 @@ def _env(data_dir: Path, path: str | None = None, **extra: str) -> dict[str, str
 def wheel_venv(tmp_path_factory) -> Path:
     """A fresh virtualenv with the built wheel installed (not editable): the runtime set only."""
     base = tmp_path_factory.mktemp("wheel")
+    source = base / "source"  # the package's own files only: no stale build/ slips in
+    skip = shutil.ignore_patterns("__pycache__")
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, source / package, ignore=skip)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
         [
             sys.executable,
@@ -70,7 +78,7 @@ def wheel_venv(tmp_path_factory) -> Path:
             "-q",
             "-w",
             str(base / "dist"),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,

@@ -63,23 +63,61 @@ def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | Non
 
 
 def _misquoted(document: bytes, delimiter: str) -> bool:
-    """A quoted field whose closing quote is followed by anything but a delimiter or a line
-    end: the csv module refuses it, polars may read on and cut the rows elsewhere."""
+    """Quotes polars may read otherwise than the csv module (which reads them exactly): a
+    quoted field whose closing quote is followed by anything but a delimiter or a line end,
+    or a quote between two ordinary characters (inside an unquoted field)."""
     if b'"' not in document:
         return False
     sep = re.escape(delimiter.encode("utf-8"))
-    pattern = rb"(?:^|(?<=[" + sep + rb'\n]))"(?:[^"]|"")*"(?=[^' + sep + rb"\r\n])"
-    return re.search(pattern, document) is not None
+    closed_early = rb"(?:^|(?<=[" + sep + rb'\n]))"(?:[^"]|"")*"(?=[^"' + sep + rb"\r\n])"
+    stray = rb'[^"' + sep + rb'\r\n]"[^"' + sep + rb"\r\n]"
+    return bool(re.search(closed_early, document) or re.search(stray, document))
+
+
+class _RecordedLines:
+    """The lines the csv reader takes, kept until asked for: the raw text of each record."""
+
+    def __init__(self, text: str) -> None:
+        self._stream = io.StringIO(text, newline="")
+        self._taken: list[str] = []
+
+    def __iter__(self) -> _RecordedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._stream.readline()
+        if not line:
+            raise StopIteration
+        self._taken.append(line)
+        return line
+
+    def take(self) -> str:
+        raw, self._taken = "".join(self._taken), []
+        return raw
+
+
+def _quotes_misplaced(raw: str, delimiter: str) -> bool:
+    """A record holding a quote anywhere but around a whole field (doubled inside it). The csv
+    module reads a quote inside an unquoted field as a character; the planner's quote parity
+    takes it as opening a field, so such a file would be cut differently than read: it is
+    refused at that record, whatever the chunking."""
+    if '"' not in raw:
+        return False
+    sep = re.escape(delimiter)
+    field = f'(?:"(?:[^"]|"")*"|[^"\r\n{sep}]*)'
+    return re.fullmatch(f"{field}(?:{sep}{field})*(?:\r\n|\n|\r)?", raw) is None
 
 
 def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
     text = document.decode("utf-8", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=options.delimiter, strict=True)
+    lines = _RecordedLines(text)
+    reader = csv.reader(lines, delimiter=options.delimiter, strict=True)
     rows, numbers, findings = [], [], []
     try:
         header = next(reader, [])
     except csv.Error as exc:
         return ParsedChunk(frame_from_rows([], [], options), 0, [_csv_error(0, exc)])
+    lines.take()
     seen = 0
     while True:
         try:
@@ -91,6 +129,10 @@ def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
         if values is None:
             break
         seen += 1
+        if _quotes_misplaced(lines.take(), options.delimiter):
+            reason = "is not valid CSV (a quote is misplaced or never closed)"
+            findings.append(Finding(seen, None, reason, "row|csv"))
+            break
         record, finding = _csv_record(header, values, options)
         if finding is not None:
             findings.append(Finding(seen, *finding))
