@@ -12,6 +12,7 @@ import pytest
 
 from cli.embedded_redis import free_port, spawn_redis_server, wait_for_port
 from store import open_stores
+from store.datasets import format_timestamp, utc_now
 from store.settings import Settings
 
 
@@ -62,3 +63,21 @@ def make_stores(tmp_path: Path):
         return open_stores(settings, client=fakeredis.FakeRedis(decode_responses=True))
 
     return factory
+
+
+def queued_record(dataset_id: str, org: str = "acme", size: int = 10, **extra) -> dict:
+    """A dataset record as the API writes it at create, with `extra` fields over it."""
+    now = extra.pop("at", utc_now())
+    return {
+        "id": dataset_id,
+        "org": org,
+        "name": dataset_id,
+        "dataset_type": "embed-input",
+        "status": "queued",
+        "created_at": format_timestamp(now),
+        "updated_at": format_timestamp(now),
+        "usage_bytes": size,
+        "options": {},
+        "files": {},
+        **extra,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api import create_app
-from store.datasets import format_timestamp, utc_now
+from tests.conftest import queued_record
 
 
 class RecordingEnqueuer:
@@ -30,21 +30,7 @@ AUTH = {"Authorization": "Bearer key-acme"}
 
 def test_progress_is_shown_while_processing(app_and_stores):
     client, stores, _ = app_and_stores
-    now = format_timestamp(utc_now())
-    stores.datasets.create(
-        {
-            "id": "p-1",
-            "org": "acme",
-            "name": "p",
-            "dataset_type": "embed-input",
-            "status": "queued",
-            "created_at": now,
-            "updated_at": now,
-            "options": {},
-            "files": {},
-        },
-        None,
-    )
+    stores.datasets.create(queued_record("p-1"), None)
     stores.datasets.transition("p-1", "processing", chunks_total=4)
     stores.datasets.save_chunk_report("p-1", 0, {"x": 1}, 1000)
     dataset = client.get("/v1/datasets/p-1", headers=AUTH).get_json()["dataset"]

@@ -77,6 +77,24 @@ class Stack:
             time.sleep(0.1)
         raise TimeoutError(f"{dataset_id} did not finish in {timeout} s")
 
+    def expect_outcome(self, response: requests.Response, expected: object, org: str = "acme"):
+        """A create's outcome, as a corpus case expects it: an HTTP status (a refused upload,
+        answered in JSON), or ("validated" | "failed", text the error contains). Never a 5xx,
+        never "internal error" for the data. The dataset is deleted afterwards."""
+        assert response.status_code < 500, response.text
+        assert response.headers["Content-Type"].startswith("application/json")
+        if isinstance(expected, int):
+            assert response.status_code == expected, response.text
+            assert response.json()["message"]
+            return
+        assert response.status_code == 200, response.text
+        status, text = expected
+        dataset = self.wait_final(response.json()["id"], org, timeout=60)
+        error = dataset.get("validation_error") or ""
+        assert dataset["validation_status"] == status, (error, dataset.get("validation_warnings"))
+        assert text in error and "internal error" not in error, error
+        requests.delete(f"{self.url}/v1/datasets/{dataset['id']}", headers=self.headers(org))
+
     def stored_files(self) -> list[Path]:
         return sorted(p for p in self.storage.rglob("*") if p.is_file())
 

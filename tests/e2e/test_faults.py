@@ -4,6 +4,7 @@ full disk. Each ends with the dataset in its right final state, usage exact, not
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import time
@@ -541,3 +542,47 @@ def test_redis_down_longer_than_the_tasks_patience_every_dataset_still_ends(tmp_
         deployment.stop()
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_storage_full_during_validation_is_said_as_the_service_s_problem(redis_server, tmp_path):
+    """The disk fills between the upload and its validation: the dataset fails at once, saying
+    the service's storage is full (not "internal error", not the data's fault)."""
+    import os
+    import subprocess
+
+    import pytest
+    import requests
+
+    from cli.embedded_redis import free_port
+    from workers.tasks import STORAGE_FULL
+
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    deployment = Deployment(f"{redis_server}/6", tmp_path, SIEVE_STORAGE_URL=f"file://{disk}")
+    redis.Redis.from_url(deployment.redis_url).flushdb()
+    try:
+        deployment.start_web("web.1", free_port())
+        url = deployment.urls[0]
+        dataset_id = _upload(url, 60_000, "then-full")  # stored; no worker yet
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        filler = disk / "filler.bin"
+        with open(filler, "wb") as out, contextlib.suppress(OSError):
+            out.write(b"\0" * free)  # someone else fills the disk
+        deployment.start("worker.1", "worker")
+        dataset = _wait(url, dataset_id)
+        assert dataset["validation_status"] == "failed"
+        assert dataset["validation_error"] == STORAGE_FULL
+        assert requests.delete(f"{url}/v1/datasets/{dataset_id}", headers=HEADERS).ok
+        assert requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json() == {
+            "organization_usage": 0
+        }
+    finally:
+        deployment.stop()
+        subprocess.run(["umount", str(disk)], check=False)

@@ -38,17 +38,25 @@ def _multipart(body: bytes) -> dict:
     return {"data": ("a.jsonl", body)}
 
 
+def _create(
+    stack, name: str, body: bytes, org: str = "acme", key: str = "", form: dict | None = None
+) -> requests.Response:
+    """POST /v1/datasets of an embed-input file, with an Idempotency-Key and form fields."""
+    headers = {**stack.headers(org), **({"Idempotency-Key": key} if key else {})}
+    return requests.post(
+        f"{stack.url}/v1/datasets",
+        params={"name": name, "type": "embed-input"},
+        files={**(form or {}), **_multipart(body)},
+        headers=headers,
+        timeout=60,
+    )
+
+
 def test_idempotency_key_in_flight_is_409_then_the_same_id(stack):
     key = f"in-flight-{uuid.uuid4().hex}"
     sock, rest = _raw_create(stack, key, "same", BODY)
     time.sleep(0.3)  # the first request is now receiving its body
-    retry = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": "same", "type": "embed-input"},
-        files=_multipart(BODY),
-        headers={**stack.headers(), "Idempotency-Key": key},
-        timeout=60,
-    )
+    retry = _create(stack, "same", BODY, key=key)
     assert retry.status_code == 409, retry.text
     assert "still being processed" in retry.json()["message"]
     assert retry.headers["Retry-After"]
@@ -59,51 +67,19 @@ def test_idempotency_key_in_flight_is_409_then_the_same_id(stack):
     sock.close()
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
     first_id = answer.split(b'"id":"')[1].split(b'"')[0].decode()
-    # the retry, now that the first request finished: the same dataset, it exists
-    again = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": "same", "type": "embed-input"},
-        files=_multipart(BODY),
-        headers={**stack.headers(), "Idempotency-Key": key},
-        timeout=60,
-    )
+    again = _create(stack, "same", BODY, key=key)  # now that the first request finished
     assert again.status_code == 200 and again.json()["id"] == first_id
     assert stack.wait_final(first_id)["validation_status"] == "validated"
 
 
 def test_idempotency_key_for_another_request_is_422_and_a_long_key_400(stack):
     key = f"other-{uuid.uuid4().hex}"
-    headers = {**stack.headers(), "Idempotency-Key": key}
-    first = stack.create(_multipart(BODY), name="first")
-    first = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": "first", "type": "embed-input"},
-        files=_multipart(BODY),
-        headers=headers,
-        timeout=60,
-    )
-    assert first.status_code == 200
-    for params, body in (
-        ({"name": "second", "type": "embed-input"}, BODY),  # another name
-        ({"name": "first", "type": "embed-input"}, BODY * 3),  # another file
-    ):
-        other = requests.post(
-            f"{stack.url}/v1/datasets",
-            params=params,
-            files=_multipart(body),
-            headers=headers,
-            timeout=60,
-        )
+    assert _create(stack, "first", BODY, key=key).status_code == 200
+    for name, body in (("second", BODY), ("first", BODY * 3)):  # another name, another file
+        other = _create(stack, name, body, key=key)
         assert other.status_code == 422, other.text
         assert "different request" in other.json()["message"]
-    long_key = {**stack.headers(), "Idempotency-Key": "k" * 201}
-    too_long = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": "x", "type": "embed-input"},
-        files=_multipart(BODY),
-        headers=long_key,
-        timeout=60,
-    )
+    too_long = _create(stack, "x", BODY, key="k" * 201)
     assert too_long.status_code == 400
     assert too_long.json()["message"] == "Idempotency-Key must be at most 200 characters"
 
@@ -124,44 +100,23 @@ def test_dates_outside_the_comparable_range_are_400(stack):
 
 
 def test_a_dry_run_asked_in_the_form_reserves_no_quota(stack):
-    headers = stack.headers("racers")
     big = b'{"text": "%s"}\n' % (b"x" * 1000)
-    fill = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": "fill", "type": "embed-input"},
-        files=_multipart(big * 2900),
-        headers=headers,
-        timeout=60,
-    )
-    fill2 = requests.post(
-        f"{stack.url}/v1/datasets",
-        params={"name": "fill2", "type": "embed-input"},
-        files=_multipart(big * 1900),
-        headers=headers,
-        timeout=60,
-    )
-    assert fill.status_code == fill2.status_code == 200
+    fills = [
+        _create(stack, "fill", big * 2900, "racers"),
+        _create(stack, "fill", big * 1900, "racers"),
+    ]
+    assert [fill.status_code for fill in fills] == [200, 200]
     try:
-        dry = requests.post(
-            f"{stack.url}/v1/datasets",
-            params={"name": "dry", "type": "embed-input"},
-            files={"dry_run": (None, "true"), **_multipart(big * 1000)},
-            headers=headers,
-            timeout=60,
-        )
+        dry = _create(stack, "dry", big * 1000, "racers", form={"dry_run": (None, "true")})
         assert dry.status_code == 200, dry.text  # ~1 MB more than the 5 MiB quota allows
         assert stack.wait_final(dry.json()["id"], "racers")["validation_status"] == "validated"
-        counted = requests.post(
-            f"{stack.url}/v1/datasets",
-            params={"name": "counted", "type": "embed-input"},
-            files=_multipart(big * 1000),
-            headers=headers,
-            timeout=60,
-        )
+        counted = _create(stack, "counted", big * 1000, "racers")
         assert counted.status_code == 400 and "exceeded capacity" in counted.json()["message"]
     finally:
-        for created in (fill, fill2):
-            requests.delete(f"{stack.url}/v1/datasets/{created.json()['id']}", headers=headers)
+        for fill in fills:
+            requests.delete(
+                f"{stack.url}/v1/datasets/{fill.json()['id']}", headers=stack.headers("racers")
+            )
 
 
 def test_refused_uploads_leave_no_folder_behind(stack):

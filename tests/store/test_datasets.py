@@ -6,24 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from store.datasets import ListQuery, format_timestamp, utc_now
-
-
-def _record(dataset_id: str, org: str = "acme", size: int = 10, **extra) -> dict:
-    now = extra.pop("at", utc_now())
-    return {
-        "id": dataset_id,
-        "org": org,
-        "name": dataset_id,
-        "dataset_type": "embed-input",
-        "status": "queued",
-        "created_at": format_timestamp(now),
-        "updated_at": format_timestamp(now),
-        "usage_bytes": size,
-        "options": {},
-        "files": {},
-        **extra,
-    }
+from store.datasets import ListQuery, utc_now
+from tests.conftest import queued_record
 
 
 @pytest.fixture
@@ -44,7 +28,7 @@ def test_reservations_are_absolute_so_retries_are_noops(stores):
 
 def test_create_takes_over_the_reservation_and_delete_releases_once(stores):
     stores.quota.reserve("acme", "ds-1", 30)
-    stores.datasets.create(_record("ds-1", size=30), "ds-1")
+    stores.datasets.create(queued_record("ds-1", size=30), "ds-1")
     assert stores.quota.release("acme", "ds-1") == 0  # no longer a reservation
     assert stores.quota.usage("acme") == 30
     assert stores.datasets.delete("ds-1") == 30
@@ -53,7 +37,7 @@ def test_create_takes_over_the_reservation_and_delete_releases_once(stores):
 
 
 def test_status_never_goes_backwards_nor_leaves_a_terminal_state(stores):
-    stores.datasets.create(_record("ds-1"), None)
+    stores.datasets.create(queued_record("ds-1"), None)
     assert stores.datasets.transition("ds-1", "processing")
     assert not stores.datasets.transition("ds-1", "queued")
     assert stores.datasets.transition("ds-1", "validated")
@@ -62,8 +46,8 @@ def test_status_never_goes_backwards_nor_leaves_a_terminal_state(stores):
     assert stores.datasets.get("ds-1")["status"] == "validated"
 
 
-def test_transitions_do_not_resurrect_a_deleted_record(stores):
-    stores.datasets.create(_record("ds-1"), None)
+def test_transitions_do_not_resurrect_a_deletedqueued_record(stores):
+    stores.datasets.create(queued_record("ds-1"), None)
     stores.datasets.delete("ds-1")
     assert not stores.datasets.transition("ds-1", "validated", parts=[])
     assert stores.datasets.get("ds-1") is None
@@ -71,7 +55,7 @@ def test_transitions_do_not_resurrect_a_deleted_record(stores):
 
 
 def test_chunk_reports_are_recorded_once(stores):
-    stores.datasets.create(_record("ds-1"), None)
+    stores.datasets.create(queued_record("ds-1"), None)
     assert stores.datasets.save_chunk_report("ds-1", 0, {"n": 1}, 5) == (True, 1)
     assert stores.datasets.save_chunk_report("ds-1", 0, {"n": 2}, 5) == (False, 1)
     assert stores.datasets.chunk_reports("ds-1") == {0: {"n": 1}}
@@ -81,7 +65,7 @@ def test_chunk_reports_are_recorded_once(stores):
 
 
 def test_get_hides_other_orgs(stores):
-    stores.datasets.create(_record("ds-1", org="acme"), None)
+    stores.datasets.create(queued_record("ds-1", org="acme"), None)
     assert stores.datasets.get("ds-1", org="globex") is None
     assert stores.datasets.get("ds-1", org="acme")["name"] == "ds-1"
 
@@ -90,8 +74,10 @@ def test_list_filters_newest_first(stores):
     start = utc_now()
     for i in range(5):
         extra = {"status": "failed"} if i == 2 else {}
-        stores.datasets.create(_record(f"ds-{i}", at=start + timedelta(seconds=i), **extra), None)
-    stores.datasets.create(_record("other", org="globex"), None)
+        stores.datasets.create(
+            queued_record(f"ds-{i}", at=start + timedelta(seconds=i), **extra), None
+        )
+    stores.datasets.create(queued_record("other", org="globex"), None)
     ids = lambda **q: [r["id"] for r in stores.datasets.list("acme", ListQuery(**q))]  # noqa: E731
     assert ids() == ["ds-4", "ds-3", "ds-2", "ds-1", "ds-0"]
     assert ids(validation_status="failed") == ["ds-2"]
@@ -118,7 +104,7 @@ def test_retention_removes_old_datasets_once_even_when_run_twice(make_stores):
     old = utc_now() - timedelta(days=2)
     for dataset_id, at in (("old-1", old), ("new-1", utc_now())):
         stores.quota.reserve("acme", dataset_id, 10)
-        stores.datasets.create(_record(dataset_id, at=at), dataset_id)
+        stores.datasets.create(queued_record(dataset_id, at=at), dataset_id)
     assert stores.quota.usage("acme") == 20
     assert purge_expired(stores) == 1
     assert purge_expired(stores) == 0
@@ -136,7 +122,7 @@ def test_a_silent_upload_is_reclaimed_and_a_live_or_finished_one_is_not(make_sto
     stores.quota.reserve("acme", "dead-upload", 100)  # its web process died
     stores.quota.reserve("acme", "live-upload", 30)
     stores.quota.reserve("acme", "finished", 7)
-    stores.datasets.create(_record("finished"), "finished")  # handed over to its record
+    stores.datasets.create(queued_record("finished"), "finished")  # handed over to its record
     heartbeats = stores.keys.reservation_heartbeats()
     stores.redis.zadd(heartbeats, {stores.keys.reservation_member("acme", "dead-upload"): 1.0})
     dead = stores.blobs.open_writer("datasets/dead/upload/train")

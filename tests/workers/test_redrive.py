@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from store.datasets import format_timestamp, utc_now
+from tests.conftest import queued_record
 from workers.planning import Chunk
 from workers.redrive import QUEUE, Redrive, plan_redrives
 
@@ -13,19 +13,7 @@ CHUNKS = [Chunk(i, "train", i * 10, i * 10 + 10) for i in range(3)]
 
 
 def _dataset(stores, dataset_id: str, quiet_for: float = 600) -> None:
-    now = format_timestamp(utc_now())
-    record = {
-        "id": dataset_id,
-        "org": "acme",
-        "name": "n",
-        "dataset_type": "embed-input",
-        "status": "queued",
-        "created_at": now,
-        "updated_at": now,
-        "options": {},
-        "files": {},
-    }
-    stores.datasets.create(record, None)
+    stores.datasets.create(queued_record(dataset_id), None)
     _quiet(stores, dataset_id, quiet_for)
 
 
