@@ -168,7 +168,7 @@ class Settings:
         default=3600, metadata=_env("SIEVE_ABANDONED_UPLOAD_SECONDS", _whole)
     )
     stall_seconds: float = field(  # an unfinished dataset quiet this long is driven again
-        default=60.0, metadata=_env("SIEVE_STALL_SECONDS", _number)
+        default=30.0, metadata=_env("SIEVE_STALL_SECONDS", _number)
     )
     outage_patience_seconds: float = field(  # a task waits out Redis/storage this long
         default=60.0, metadata=_env("SIEVE_OUTAGE_PATIENCE_SECONDS", _number)

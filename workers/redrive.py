@@ -6,13 +6,15 @@ what a quiet, unfinished dataset still needs: its start, its missing chunks, or 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from store import Stores
 from store.datasets import TERMINAL_STATUSES
 from workers.planning import Chunk
+from workers.status import QUEUE, UNACKED  # messages name their dataset in clear text
 
-QUEUE = "celery"  # the default queue: its waiting messages name their dataset in clear text
+UNACKED_INDEX = "unacked_index"  # kombu: delivery tag -> when it was delivered
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ def plan_redrives(stores: Stores, quiet_seconds: float) -> list[Redrive]:
     candidates = stores.datasets.quiet_active_ids(quiet_seconds)
     if not candidates:
         return []
-    waiting = stores.redis.lrange(QUEUE, 0, -1)
+    waiting = stores.redis.lrange(QUEUE, 0, -1) + _recently_delivered(stores, quiet_seconds)
     redrives = []
     for dataset_id in candidates:
         record = stores.datasets.get(dataset_id)
@@ -41,9 +43,17 @@ def plan_redrives(stores: Stores, quiet_seconds: float) -> list[Redrive]:
             continue
         stores.datasets.mark_progress(dataset_id)
         if any(dataset_id in message for message in waiting):
-            continue  # its work is queued: slow, not stalled
+            continue  # its work is queued or running: slow, not stalled
         redrives.append(_needs(stores, record))
     return redrives
+
+
+def _recently_delivered(stores: Stores, seconds: float) -> list[str]:
+    """Messages a worker took less than `seconds` ago and has not acknowledged: running.
+    Older ones were left behind by an outage (they come back only after the visibility
+    timeout), so they don't count as work under way."""
+    tags = stores.redis.zrangebyscore(UNACKED_INDEX, time.time() - seconds, "+inf")
+    return [message for message in stores.redis.hmget(UNACKED, tags) if message] if tags else []
 
 
 def _needs(stores: Stores, record: dict) -> Redrive:

@@ -495,7 +495,8 @@ def test_task_messages_lost_by_redis_are_driven_again(redis_server, tmp_path):
 def test_redis_down_longer_than_the_tasks_patience_every_dataset_still_ends(tmp_path):
     """The outage outlasts the tasks' patience (in CI 15 s against 3 s: the regime of a
     3-minute outage against the default 60 s; SIEVE_DRILL_OUTAGE_SECONDS=180
-    SIEVE_DRILL_PATIENCE_SECONDS=60 runs it at full length): work left unacknowledged is driven
+    SIEVE_DRILL_PATIENCE_SECONDS=60 SIEVE_DRILL_STALL_SECONDS=30 runs it at full length, with
+    the defaults): work left unacknowledged is driven
     again, and every dataset is final within a minute of Redis coming back, usage exact."""
     import os
 
@@ -510,7 +511,7 @@ def test_redis_down_longer_than_the_tasks_patience_every_dataset_still_ends(tmp_
         f"redis://127.0.0.1:{port}/0",
         tmp_path,
         SIEVE_CHUNK_BYTES=str(64 * 1024),
-        SIEVE_STALL_SECONDS=os.environ.get("SIEVE_DRILL_PATIENCE_SECONDS", "5"),
+        SIEVE_STALL_SECONDS=os.environ.get("SIEVE_DRILL_STALL_SECONDS", "5"),
         SIEVE_OUTAGE_PATIENCE_SECONDS=os.environ.get("SIEVE_DRILL_PATIENCE_SECONDS", "3"),
     )
     try:

@@ -58,3 +58,19 @@ def test_progress_queued_work_and_finished_datasets_are_left_alone(make_stores):
         "waiting-in-line",
         "busy",
     }
+
+
+def test_work_a_worker_took_recently_is_running_but_work_taken_before_an_outage_is_lost(
+    make_stores,
+):
+    from workers.redrive import UNACKED, UNACKED_INDEX
+
+    stores = make_stores()
+    _dataset(stores, "running")
+    _dataset(stores, "lost-in-outage")
+    for dataset_id, taken in (("running", time.time() - 2), ("lost-in-outage", time.time() - 900)):
+        tag = f"tag-{dataset_id}"
+        stores.redis.hset(UNACKED, tag, f'[{{"headers": {{"argsrepr": "(\'{dataset_id}\',)"}}}}]')
+        stores.redis.zadd(UNACKED_INDEX, {tag: taken})
+    found = plan_redrives(stores, quiet_seconds=60)
+    assert found == [Redrive("lost-in-outage", start=True)]
