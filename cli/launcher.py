@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import IO
 
 from cli.embedded_redis import EmbeddedRedis
-from cli.instance import API_KEY_FILE, forget_instance, record_instance, write_private
+from cli.instance import (
+    API_KEY_FILE,
+    forget_instance,
+    record_instance,
+    saved_api_key,
+    write_private,
+)
 from cli.processes import PROCESS_TYPES, start_process
 from store import open_stores
 from store.settings import Settings
@@ -130,8 +136,9 @@ class Instance:
         if self.env.get("SIEVE_API_KEYS"):
             return None
         key_file = self.root / API_KEY_FILE
-        if key_file.exists() and stores.api_keys.organization_for(key_file.read_text().strip()):
-            return key_file.read_text().strip()
+        saved = saved_api_key(self.root)
+        if saved and stores.api_keys.organization_for(saved):
+            return saved
         if stores.api_keys.any_key_exists():
             return None
         key = stores.api_keys.create(DEFAULT_ORG)

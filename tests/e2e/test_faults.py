@@ -7,13 +7,31 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import psutil
+import pytest
 import redis
 
 from tests.e2e.test_production import HEADERS, Deployment, _upload, _wait
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs mounted for the test (skipped where mounting is not allowed)."""
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=False)
 
 
 def test_kill_9_mid_chunk_redelivers_and_finishes(redis_server, tmp_path):
@@ -218,23 +236,13 @@ def test_redis_restart_during_validation_loses_nothing(tmp_path):
         server.wait(timeout=30)
 
 
-def test_storage_full_answers_503_leaves_nothing_and_recovers(redis_server, tmp_path):
-    import subprocess
+def test_storage_full_answers_503_leaves_nothing_and_recovers(redis_server, tmp_path, small_disk):
 
-    import pytest
     import requests
 
     from cli.embedded_redis import free_port
 
-    disk = tmp_path / "small-disk"
-    disk.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    disk = small_disk
     deployment = Deployment(
         f"{redis_server}/9",
         tmp_path,
@@ -268,7 +276,6 @@ def test_storage_full_answers_503_leaves_nothing_and_recovers(redis_server, tmp_
         assert _wait(url, dataset_id)["validation_status"] == "validated"
     finally:
         deployment.stop()
-        subprocess.run(["umount", str(disk)], check=False)
 
 
 def test_a_poison_chunk_that_kills_its_process_fails_after_bounded_attempts(redis_server, tmp_path):
@@ -545,27 +552,19 @@ def test_redis_down_longer_than_the_tasks_patience_every_dataset_still_ends(tmp_
         server.wait(timeout=30)
 
 
-def test_storage_full_during_validation_is_said_as_the_service_s_problem(redis_server, tmp_path):
+def test_storage_full_during_validation_is_said_as_the_service_s_problem(
+    redis_server, tmp_path, small_disk
+):
     """The disk fills between the upload and its validation: the dataset fails at once, saying
     the service's storage is full (not "internal error", not the data's fault)."""
     import os
-    import subprocess
 
-    import pytest
     import requests
 
     from cli.embedded_redis import free_port
     from workers.tasks import STORAGE_FULL
 
-    disk = tmp_path / "small-disk"
-    disk.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    disk = small_disk
     deployment = Deployment(f"{redis_server}/6", tmp_path, SIEVE_STORAGE_URL=f"file://{disk}")
     redis.Redis.from_url(deployment.redis_url).flushdb()
     try:
@@ -586,4 +585,3 @@ def test_storage_full_during_validation_is_said_as_the_service_s_problem(redis_s
         }
     finally:
         deployment.stop()
-        subprocess.run(["umount", str(disk)], check=False)
