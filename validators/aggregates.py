@@ -1,33 +1,38 @@
-"""Numbers over a frame of valid rows that add up across chunks: label tallies, metric totals,
-and the row hashes used to find exact duplicates across the whole file."""
+"""Numbers over a frame of valid rows that add up across chunks: label tallies (with a few
+sample texts per label), metric totals."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from validators.parsing import ROW
 from validators.spec import DatasetSpec
 
-HASH_SEEDS = (0x5EED, 0xB0B)  # two 64-bit hashes: collisions ~never
+SAMPLES_PER_LABEL = 3
 
 
 @dataclass
 class Tally:
     labels: Counter = field(default_factory=Counter)  # label -> examples having it
     totals: Counter = field(default_factory=Counter)  # Total.name -> sum over rows
+    samples: dict[str, list[str]] = field(default_factory=dict)  # label -> first texts
 
     def add(self, other: Tally) -> None:
+        """Add the tally of the rows that come next in the file (samples stay in file order)."""
         self.labels.update(other.labels)
         self.totals.update(other.totals)
+        for label, texts in other.samples.items():
+            mine = self.samples.setdefault(label, [])
+            mine.extend(t for t in texts if t not in mine)
+            del mine[SAMPLES_PER_LABEL:]
 
     def remove(self, other: Tally) -> None:
         self.labels.subtract(other.labels)
         self.totals.subtract(other.totals)
         self.labels = +self.labels  # drop labels that reached zero
+        self.samples = {label: t for label, t in self.samples.items() if label in self.labels}
 
 
 def tally(spec: DatasetSpec, frame: pl.DataFrame) -> Tally:
@@ -42,6 +47,7 @@ def tally(spec: DatasetSpec, frame: pl.DataFrame) -> Tally:
         result.labels = Counter(
             dict(zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True))
         )
+        result.samples = label_samples(frame, spec.labels.field, spec.labels.text_field)
     if spec.totals:
         sums = frame.select([total.per_row().sum().alias(total.name) for total in spec.totals])
         result.totals = Counter(
@@ -50,18 +56,18 @@ def tally(spec: DatasetSpec, frame: pl.DataFrame) -> Tally:
     return result
 
 
-def row_hashes(frame: pl.DataFrame) -> pl.DataFrame:
-    """Two 64-bit hashes of every row's kept fields (row numbers excluded), in row order."""
-    values = frame.drop(ROW).with_columns(
-        pl.col(name).map_elements(_json_text, return_dtype=pl.String)
-        for name, dtype in frame.schema.items()
-        if dtype == pl.Object
+def label_samples(frame: pl.DataFrame, label: str, text: str) -> dict[str, list[str]]:
+    """The first few distinct texts of each label, in row order."""
+    rows = frame.select(label, text)
+    if isinstance(rows.schema[label], pl.List):
+        rows = rows.explode(label)
+    firsts = (
+        rows.drop_nulls(label)
+        .unique(maintain_order=True)
+        .group_by(label, maintain_order=True)
+        .head(SAMPLES_PER_LABEL)
     )
-    row = pl.struct(values.columns)
-    return values.select(
-        row.hash(HASH_SEEDS[0]).alias("h1"), row.hash(HASH_SEEDS[1]).alias("h2")
-    ).with_columns(frame[ROW])
-
-
-def _json_text(value: object) -> str:
-    return json.dumps(value, sort_keys=True)
+    samples: dict[str, list[str]] = {}
+    for name, sample in firsts.iter_rows():
+        samples.setdefault(name, []).append(sample)
+    return samples

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from validators.shapes import Problem
+
 
 @dataclass(frozen=True, order=True)
 class Finding:
@@ -26,3 +28,11 @@ class Finding:
     @classmethod
     def from_dict(cls, data: dict) -> Finding:
         return cls(**data)
+
+
+def field_finding(row: int, name: str, problem: Problem) -> Finding:
+    """A shape or type problem of field `name`, named by its path (`body.messages[2].role`)
+    under the rule code with the indices left out (`body.messages[].role|one_of`)."""
+    return Finding(
+        row, name + problem.path, problem.reason, f"{name}{problem.generic}|{problem.check}"
+    )

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from validators.spec import DatasetSpec
 from validators.types import (
+    batch_chat_v1,
+    batch_chat_v2,
+    batch_embed_v2,
+    batch_openai_chat,
     chat,
+    cluster_outliers,
+    cluster_result,
     embed_input,
+    embed_result,
     multi_label,
     prompt_completion,
     reranker,
@@ -16,11 +23,18 @@ SPECS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
         embed_input.SPEC,
+        embed_result.SPEC,
+        cluster_result.SPEC,
+        cluster_outliers.SPEC,
         prompt_completion.SPEC,
         single_label.SPEC,
         multi_label.SPEC,
         reranker.SPEC,
         chat.SPEC,
+        batch_embed_v2.SPEC,
+        batch_chat_v2.SPEC,
+        batch_chat_v1.SPEC,
+        batch_openai_chat.SPEC,
     )
 }
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from validators.aggregates import Tally
 from validators.findings import Finding
+from validators.settle import Settlement
 
 MAX_FINDINGS = 100  # per chunk and per dataset; counts stay exact beyond it
 
@@ -33,6 +34,7 @@ class ChunkReport:
             "rule_counts": dict(self.rule_counts),
             "labels": dict(self.tally.labels),
             "totals": dict(self.tally.totals),
+            "samples": self.tally.samples,
         }
 
     @classmethod
@@ -43,7 +45,11 @@ class ChunkReport:
             findings=[Finding.from_dict(f) for f in data["findings"]],
             finding_count=data["finding_count"],
             rule_counts=Counter(data["rule_counts"]),
-            tally=Tally(Counter(data.get("labels", {})), Counter(data.get("totals", {}))),
+            tally=Tally(
+                Counter(data.get("labels", {})),
+                Counter(data.get("totals", {})),
+                data.get("samples", {}),
+            ),
         )
 
 
@@ -66,6 +72,9 @@ class FileReport:
     duplicates: int = 0
     first_duplicate_row: int | None = None
     chunks_read: int = 0  # chunks taken in: all, unless a fatal finding stopped the reading
+    distinct: dict[str, int] = field(default_factory=dict)  # key field -> distinct values
+    leaked_rows: list[int] = field(default_factory=list)  # eval rows equal to a train row
+    pruned_labels: dict[str, int] = field(default_factory=dict)  # label -> examples it had
 
     @property
     def stopped(self) -> bool:
@@ -87,15 +96,25 @@ class FileReport:
         self.rows_seen += chunk.rows_seen
         self.rows_valid += chunk.rows_valid
 
-    def drop_duplicates(self, count: int, first_row: int | None, removed: Tally) -> None:
-        """Take exact duplicates (found across the whole file) out of the counts."""
-        self.duplicates += count
-        self.rows_valid -= count
+    def settle(self, settlement: Settlement, removed: Tally, clashes_dropped: bool) -> None:
+        """Take in what the file-wide comparisons found: exact duplicates leave the counts,
+        clashes of unique fields become findings (and leave the counts when dropped)."""
+        self.duplicates = settlement.duplicates
+        self.first_duplicate_row = settlement.first_duplicate_row
+        self.distinct = settlement.distinct
+        clashes = settlement.clashes
+        self.rows_valid -= self.duplicates + (len(clashes) if clashes_dropped else 0)
         self.tally.remove(removed)
-        if first_row is not None and (
-            self.first_duplicate_row is None or first_row < self.first_duplicate_row
-        ):
-            self.first_duplicate_row = first_row
+        self.finding_count += len(clashes)
+        self.rule_counts.update(finding.rule for finding in clashes)
+        self.findings = sorted([*self.findings, *clashes[:MAX_FINDINGS]])[:MAX_FINDINGS]
+
+    def prune_labels(self, rare: dict[str, int], rows_removed: int) -> None:
+        """Labels removed for having too few examples (and the rows that go with them)."""
+        self.pruned_labels = rare
+        self.rows_valid -= rows_removed
+        self.tally.labels = Counter({k: v for k, v in self.tally.labels.items() if k not in rare})
+        self.tally.samples = {k: v for k, v in self.tally.samples.items() if k not in rare}
 
 
 def merge(role: str, chunks: list[ChunkReport]) -> FileReport:

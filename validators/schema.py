@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-from validators.spec import DatasetSpec, FieldKind
+from validators.spec import DatasetSpec
 
 AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # A kept field holds whatever JSON scalar the rows have; nested values are kept as JSON text.
 EXTRA_FIELD_TYPE = ["null", "string", "long", "double", "boolean"]
-
-_TURN = {
-    "type": "record",
-    "name": "Turn",
-    "fields": [{"name": "role", "type": "string"}, {"name": "content", "type": "string"}],
-}
-_KIND_TYPES = {
-    FieldKind.STRING: "string",
-    FieldKind.STRING_LIST: {"type": "array", "items": "string"},
-    FieldKind.MESSAGES: {"type": "array", "items": _TURN},
-}
 
 
 def invalid_field_names(names: list[str]) -> list[str]:
@@ -38,7 +27,7 @@ def avro_schema(spec: DatasetSpec, fields: list[str]) -> dict:
     avro_fields = []
     for name in fields:
         if name in declared:
-            avro_type = _KIND_TYPES[declared[name].kind]
+            avro_type = declared[name].kind.avro_type()
             if not declared[name].required:
                 avro_fields.append({"name": name, "type": ["null", avro_type], "default": None})
                 continue

@@ -8,22 +8,20 @@ results from many chunks simply add up — rule authors never see chunking.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
+from typing import TypeVar
 
 import polars as pl
 
+from validators.kinds import STRING, FieldKind
 
-class FieldKind(StrEnum):
-    STRING = "string"
-    STRING_LIST = "string_list"
-    MESSAGES = "messages"  # a list of {"role": string, "content": string}
+R = TypeVar("R", bound="DatasetRule")
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: FieldKind = FieldKind.STRING
+    kind: FieldKind = STRING
     required: bool = True
 
 
@@ -40,24 +38,106 @@ class RowRule:
         return self.check(self.field).fill_null(False)
 
 
+class DatasetRule:
+    """A rule over a whole file (or the train and eval files together), judged once every
+    chunk is in. `code` is stable; `describe()` says what it checks, for the rule catalog.
+    `key_fields` are fields whose values must be compared across chunks (by hash)."""
+
+    code: str = ""
+    key_fields: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def rows_needed(self, role: str) -> int:
+        return 1
+
+
 @dataclass(frozen=True)
-class MinExamples:
+class MinExamples(DatasetRule):
     """At least `train` valid train examples (`with_eval` when eval data is given) and at
     least `eval` valid eval examples when eval data is given."""
 
     train: int
     with_eval: int | None = None
     eval: int = 0
+    code = "dataset|min_examples"
+
+    def rows_needed(self, role: str) -> int:
+        return self.train if role == "train" else max(self.eval, 1)
+
+    def describe(self) -> str:
+        text = f"at least {self.train} valid train examples"
+        if self.with_eval is not None:
+            text += f" ({self.with_eval} when eval data is given)"
+        return text + (f", and at least {self.eval} in the eval file" if self.eval else "")
 
 
 @dataclass(frozen=True)
-class LabelRules:
-    """Classification: every label needs `min_per_label` train examples, the train file needs
+class LabelRules(DatasetRule):
+    """Classification, as Cohere documents it: a label with fewer than `min_per_label` train
+    examples is removed (a warning, its rows or its mentions dropped); what remains needs
     `min_labels` labels, and no label may be in every train example."""
 
     field: str
     min_per_label: int = 5
     min_labels: int = 2
+    text_field: str = "text"
+    one_per_row: bool = True  # single-label: a removed label takes its rows along
+    code = "label|rules"
+
+    def rows_needed(self, role: str) -> int:
+        return self.min_per_label * self.min_labels if role == "train" else 1
+
+    def describe(self) -> str:
+        return (
+            f"labels with fewer than {self.min_per_label} train examples are removed (warning); "
+            f"at least {self.min_labels} labels must remain; no label may be in every example"
+        )
+
+
+@dataclass(frozen=True)
+class UniqueValues(DatasetRule):
+    """No two rows of a file share `field`'s value (e.g. a batch request's custom_id). A clash
+    is a row finding on the later row, naming the first: found across chunks, by hash."""
+
+    field: str
+
+    @property
+    def code(self) -> str:  # type: ignore[override]
+        return f"{self.field}|unique"
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def describe(self) -> str:
+        return f"every row's '{self.field}' is unique in its file"
+
+
+@dataclass(frozen=True)
+class DistinctAtLeast(DatasetRule):
+    """At least `train` distinct values of `field` among a train file's valid rows (`eval`
+    in an eval file) — Cohere's reranker counts unique queries, not rows."""
+
+    field: str
+    train: int
+    eval: int = 0
+
+    @property
+    def code(self) -> str:  # type: ignore[override]
+        return f"{self.field}|distinct_count"
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def rows_needed(self, role: str) -> int:
+        return self.train if role == "train" else max(self.eval, 1)
+
+    def describe(self) -> str:
+        text = f"at least {self.train} distinct '{self.field}' values in the train file"
+        return text + (f" and {self.eval} in the eval file" if self.eval else "")
 
 
 @dataclass(frozen=True)
@@ -72,13 +152,27 @@ class Total:
 @dataclass(frozen=True)
 class DatasetSpec:
     name: str
+    description: str
     fields: tuple[Field, ...]
     formats: frozenset[str]
     row_rules: tuple[RowRule, ...]
-    min_examples: MinExamples = field(default_factory=lambda: MinExamples(train=1))
-    labels: LabelRules | None = None
+    dataset_rules: tuple[DatasetRule, ...] = (MinExamples(train=1),)
     totals: tuple[Total, ...] = ()
     metrics_group: str | None = None
+    # Fine-tune types: with no eval file, this share of the rows (by row hash) becomes eval.
+    eval_split: float | None = None
+    # A valid row for row number i (`prefix` starts its strings); by default built from the
+    # fields' kinds. Shown in the rule catalog; tests build their files from it.
+    example_row: Callable[[int, str], dict] | None = None
+
+    def example(self, i: int, prefix: str = "") -> dict:
+        if self.example_row is not None:
+            return self.example_row(i, prefix)
+        return {f.name: f.kind.example(f"{prefix}{f.name} {i}") for f in self.fields if f.required}
+
+    def rows_needed(self, role: str = "train") -> int:
+        """The fewest valid rows the dataset rules accept in a file of `role`."""
+        return max((rule.rows_needed(role) for rule in self.dataset_rules), default=1)
 
     @property
     def required_fields(self) -> list[str]:
@@ -91,6 +185,22 @@ class DatasetSpec:
     @property
     def field_kinds(self) -> tuple[tuple[str, FieldKind], ...]:
         return tuple((f.name, f.kind) for f in self.fields)
+
+    def rules_of(self, kind: type[R]) -> list[R]:
+        return [rule for rule in self.dataset_rules if isinstance(rule, kind)]
+
+    @property
+    def min_examples(self) -> MinExamples:
+        return next(iter(self.rules_of(MinExamples)), MinExamples(train=1))
+
+    @property
+    def labels(self) -> LabelRules | None:
+        return next(iter(self.rules_of(LabelRules)), None)
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """Fields whose values are compared across chunks (by hash) at finalize."""
+        return tuple(dict.fromkeys(f for rule in self.dataset_rules for f in rule.key_fields))
 
 
 # -- reusable rule builders --------------------------------------------------------------

@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from validators.report import FATAL_RULES, MAX_FINDINGS, FileReport
+from validators.settle import distinct_problems
 from validators.spec import DatasetSpec
+
+LEAKS_SHOWN = 10
 
 
 @dataclass
@@ -36,7 +39,10 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
     errors = list(dict.fromkeys(errors))  # a file-level problem is seen by every chunk
     if not errors:
         errors = _count_problems(spec, files) + _label_problems(spec, files)
+        errors += [p for r in files for p in distinct_problems(spec, r.role, r.distinct)]
     notes.extend(_duplicate_notes(files))
+    notes.extend(_pruned_label_notes(spec, files))
+    notes.extend(_leak_notes(files))
     if errors:
         return Verdict("failed", errors[0], _capped(errors[1:] + notes, unlisted))
     return Verdict("validated", None, _capped(notes, unlisted))
@@ -58,6 +64,7 @@ def _count_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
 
 
 def _label_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
+    """What is left after the rare labels were removed (see finish._rare_labels)."""
     rules = spec.labels
     train = next((report for report in files if report.role == "train"), None)
     if rules is None or train is None or train.rows_valid == 0:
@@ -66,17 +73,12 @@ def _label_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
     problems = []
     if len(labels) < rules.min_labels:
         found = ", ".join(repr(label) for label in sorted(labels)) or "none"
+        kept = f" with at least {rules.min_per_label} examples" if train.pruned_labels else ""
         problems.append(
-            f"the train file has {len(labels)} distinct label{'s' if len(labels) != 1 else ''} "
-            f"({found}); {spec.name} needs at least {rules.min_labels}"
+            f"the train file has {len(labels)} distinct label{'s' if len(labels) != 1 else ''}"
+            f"{kept} ({found}); {spec.name} needs at least {rules.min_labels}"
         )
-    for label, count in sorted(labels.items()):
-        if count < rules.min_per_label:
-            problems.append(
-                f"label {label!r} has {count} example{'s' if count != 1 else ''} in the train "
-                f"file; each label needs at least {rules.min_per_label}"
-            )
-    if len(labels) >= rules.min_labels:
+    else:
         problems.extend(
             f"label {label!r} is in every example of the train file; "
             "a label can't be in all of them"
@@ -84,6 +86,33 @@ def _label_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
             if count >= train.rows_valid
         )
     return problems
+
+
+def _pruned_label_notes(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
+    rules = spec.labels
+    train = next((report for report in files if report.role == "train"), None)
+    if rules is None or train is None:
+        return []
+    what = "its examples were dropped" if rules.one_per_row else "it was taken off its examples"
+    return [
+        f"label {label!r} has {count} example{'s' if count != 1 else ''} in the train file, "
+        f"fewer than {rules.min_per_label}: it was removed ({what}), as Cohere does"
+        for label, count in sorted(train.pruned_labels.items())
+    ]
+
+
+def _leak_notes(files: list[FileReport]) -> list[str]:
+    leaked = [row for report in files for row in report.leaked_rows]
+    if not leaked:
+        return []
+    shown = ", ".join(map(str, leaked[:LEAKS_SHOWN])) + (
+        ", ..." if len(leaked) > LEAKS_SHOWN else ""
+    )
+    plural = "s" if len(leaked) != 1 else ""
+    return [
+        f"{len(leaked)} row{plural} of the eval file also appear{'' if plural else 's'} in the "
+        f"train file (eval row{plural} {shown}): evaluating on training data overstates quality"
+    ]
 
 
 def _duplicate_notes(files: list[FileReport]) -> list[str]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from validators.report import FileReport
+from validators.finish import Outcome
 from validators.spec import DatasetSpec
 
 ROLES = ("train", "eval")
 
 
-def dataset_metrics(spec: DatasetSpec, files: list[FileReport], parts: list[dict]) -> dict:
-    by_role = {report.role: report for report in files}
-    examples = {role: by_role[role].rows_valid if role in by_role else 0 for role in ROLES}
+def dataset_metrics(spec: DatasetSpec, outcome: Outcome, parts: list[dict]) -> dict:
+    """Examples and sizes per side (after duplicates, removed labels and any automatic split),
+    label balance with sample texts, and the type's totals."""
+    examples = {role: outcome.examples.get(role, 0) for role in ROLES}
     sizes = {
         role: sum(p["size_bytes"] for p in parts if p["name"].startswith(f"{role}-"))
         for role in ROLES
@@ -22,18 +23,19 @@ def dataset_metrics(spec: DatasetSpec, files: list[FileReport], parts: list[dict
         "train_size_bytes": sizes["train"],
         "eval_size_bytes": sizes["eval"],
     }
-    if spec.labels is not None and "train" in by_role:
-        labels = by_role["train"].tally.labels
+    train = outcome.tallies.get("train")
+    if spec.labels is not None and train is not None:
         metrics["classify_data_metrics"] = {
             "label_metrics": [
-                {"label": label, "total_examples": count} for label, count in sorted(labels.items())
+                {"label": label, "total_examples": count, "samples": train.samples.get(label, [])}
+                for label, count in sorted(train.labels.items())
             ]
         }
     if spec.metrics_group:
         metrics[spec.metrics_group] = {
-            f"num_{role}_{total.name}": by_role[role].tally.totals.get(total.name, 0)
+            f"num_{role}_{total.name}": outcome.tallies[role].totals.get(total.name, 0)
             for role in ROLES
-            if role in by_role
+            if role in outcome.tallies
             for total in spec.totals
         }
     return {"finetune_dataset_metrics": metrics}

@@ -73,17 +73,18 @@ def read_part(blobs: BlobStore, key: str) -> pl.DataFrame:
     return pl.read_avro(io.BytesIO(blobs.read_range(key, 0, blobs.size(key))))
 
 
-def rewrite_part(blobs: BlobStore, part: dict[str, Any], drop_positions: list[int]) -> pl.DataFrame:
-    """Rewrite a part without the rows at `drop_positions`; updates `part` (size, rows, samples)
-    in place and returns the dropped rows."""
-    frame = read_part(blobs, part["key"])
-    mask = pl.Series([False] * frame.height)
-    mask = mask.scatter(drop_positions, True) if drop_positions else mask
-    kept, dropped = frame.filter(~mask), frame.filter(mask)
-    part["size_bytes"] = _write_frame(blobs, part["key"], kept)
-    part["num_rows"] = kept.height
-    part["samples"] = _samples(kept)
-    return dropped
+def replace_part(
+    blobs: BlobStore, part: dict[str, Any], frame: pl.DataFrame
+) -> dict[str, Any] | None:
+    """Write `frame` (rows as read from a part) as `part`, updating size, rows and samples;
+    an empty frame deletes the part (None)."""
+    if frame.height == 0:
+        blobs.delete_prefix(part["key"])
+        return None
+    part["size_bytes"] = _write_frame(blobs, part["key"], frame)
+    part["num_rows"] = frame.height
+    part["samples"] = _samples(frame)
+    return part
 
 
 def part_schema(blobs: BlobStore, key: str) -> dict:

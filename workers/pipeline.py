@@ -18,15 +18,16 @@ from store import Stores
 from store.blobs import BlobStore
 from store.datasets import TERMINAL_STATUSES
 from store.removal import dataset_prefix, hashes_key, hashes_prefix, part_key
-from validators.aggregates import row_hashes
 from validators.engine import RuleOptions, evaluate_chunk
+from validators.finish import finish
 from validators.parsing import ParseOptions, parse_chunk
 from validators.registry import spec_for
 from validators.report import ChunkReport, merge
 from validators.schema import avro_schema_json, kept_fields
+from validators.settle import row_hashes
 from validators.spec import DatasetSpec
-from validators.verdict import Verdict, judge
-from workers.dedup import drop_duplicates, write_hashes
+from validators.verdict import Verdict
+from workers.chunk_rows import BlobChunks, write_hashes
 from workers.metrics import dataset_metrics
 from workers.parts import merged_schema, part_schema, write_part
 from workers.planning import Chunk, PlanError, plan_file
@@ -134,7 +135,7 @@ def chunk_report(blobs: BlobStore, record: dict, chunk: Chunk) -> dict[str, Any]
     keep_rows = options.get("skip_malformed_input") or report.finding_count == 0
     if valid.height:
         result["hashes_key"] = hashes_key(record["id"], chunk.index)
-        write_hashes(blobs, result["hashes_key"], row_hashes(valid))
+        write_hashes(blobs, result["hashes_key"], row_hashes(spec, valid))
     if valid.height and keep_rows:
         name = f"{chunk.role}-{chunk.index:05d}"
         extras = set(fields) - set(spec.field_names)
@@ -150,8 +151,13 @@ def _kept_fields(spec: DatasetSpec, options: dict) -> list[str]:
     return kept_fields(spec, options.get("keep_fields", []), options.get("optional_fields", []))
 
 
+PART_ENTRIES = ("part", "eval_part")  # eval_part: the rows an automatic split set aside
+
+
 def _parts_of(chunk_reports: list[dict]) -> list[dict]:
-    return [report["part"] for report in chunk_reports if report.get("part")]
+    """Every part of the chunks: the train parts first, then the eval parts, in file order."""
+    parts = [r[entry] for r in chunk_reports for entry in PART_ENTRIES if r.get(entry)]
+    return sorted(parts, key=lambda part: part["name"].startswith("eval"))
 
 
 def _delete_parts(stores: Stores, parts: list[dict]) -> None:
@@ -184,16 +190,17 @@ def compute_verdict(
     """Merge the chunk reports of `record` (by chunk index) into its verdict, the parts that
     hold its rows (duplicates removed) and its metrics. Knows only the blobs (`sieve check`)."""
     spec = spec_for(record["dataset_type"])
-    files = []
+    files, taken_in = [], {}
     for role in FILE_ROLES:
         if role in record["files"]:
             role_chunks = [reports[c.index] for c in chunks if c.role == role]
             merged = merge(role, [ChunkReport.from_dict(r) for r in role_chunks])
-            drop_duplicates(blobs, spec, merged, role_chunks[: merged.chunks_read])
+            taken_in[role] = role_chunks[: merged.chunks_read]
             files.append(merged)
-    verdict = judge(spec, files, bool(record["options"].get("skip_malformed_input")))
+    skip = bool(record["options"].get("skip_malformed_input"))
+    outcome = finish(spec, files, BlobChunks(blobs, record["id"], taken_in), skip)
     parts = _parts_of([reports[c.index] for c in chunks])
-    return verdict, parts, dataset_metrics(spec, files, parts)
+    return outcome.verdict, parts, dataset_metrics(spec, outcome, parts)
 
 
 def fail(stores: Stores, dataset_id: str, reason: str) -> None:

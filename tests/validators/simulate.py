@@ -9,15 +9,14 @@ import json
 
 import polars as pl
 
-from validators.aggregates import row_hashes, tally
 from validators.boundaries import csv_boundaries, csv_header_end, separator_boundaries
-from validators.duplicates import find_duplicates
 from validators.engine import RuleOptions, evaluate_chunk
+from validators.finish import finish
 from validators.parsing import ROW, ParseOptions, parse_chunk
 from validators.registry import spec_for
 from validators.report import merge
 from validators.schema import kept_fields
-from validators.verdict import Verdict, judge
+from validators.settle import row_hashes
 
 
 def _chunks(data: bytes, fmt: str, chunk_bytes: int) -> tuple[bytes, list[bytes]]:
@@ -32,6 +31,46 @@ def _chunks(data: bytes, fmt: str, chunk_bytes: int) -> tuple[bytes, list[bytes]
     return data[:start], pieces
 
 
+class MemoryChunks:
+    """finish()'s view of the chunks, in memory: rows per role, chunk and side."""
+
+    def __init__(self, spec) -> None:
+        self.spec = spec
+        self.seen: dict[str, list[int]] = {}
+        self.frames: dict[str, list[pl.DataFrame]] = {}
+        self.hash_frames: dict[str, list[pl.DataFrame]] = {}
+        self.sides: dict[str, list[dict[str, pl.DataFrame]]] = {}
+
+    def add(self, role: str, seen: list[int], frames: list[pl.DataFrame]) -> None:
+        self.seen[role] = seen
+        self.frames[role] = frames
+        self.hash_frames[role] = [row_hashes(self.spec, f) for f in frames]
+        self.sides[role] = [{role: f.drop(ROW)} for f in frames]
+
+    def chunk_count(self, role: str) -> int:
+        return len(self.seen[role])
+
+    def rows_seen(self, role: str, chunk: int) -> int:
+        return self.seen[role][chunk]
+
+    def hashes(self, role: str, chunk: int) -> pl.DataFrame | None:
+        return self.hash_frames[role][chunk]
+
+    def rows(self, role: str, chunk: int) -> pl.DataFrame | None:
+        return self.sides[role][chunk][role]
+
+    def replace(self, role: str, chunk: int, sides: dict[str, pl.DataFrame]) -> None:
+        self.sides[role][chunk] = sides
+
+    def kept(self) -> dict[str, list[dict]]:
+        rows: dict[str, list[dict]] = {}
+        for per_chunk in self.sides.values():
+            for sides in per_chunk:
+                for side, frame in sides.items():
+                    rows.setdefault(side, []).extend(frame.to_dicts())
+        return rows
+
+
 def validate(
     dataset_type: str,
     files: dict[str, tuple[str, bytes]],
@@ -39,11 +78,14 @@ def validate(
     skip: bool = False,
     keep: tuple[str, ...] = (),
     optional: tuple[str, ...] = (),
-) -> tuple[Verdict, dict[str, list[dict]]]:
-    """files: role -> (format, bytes). Returns the verdict and the kept rows per role."""
+    outcome: bool = False,
+):
+    """files: role -> (format, bytes). Returns the verdict and the kept rows per side (and,
+    with `outcome`, finish()'s whole outcome instead of the verdict)."""
     spec = spec_for(dataset_type)
     fields = tuple(kept_fields(spec, list(keep), list(optional)))
-    reports, kept_rows = [], {}
+    reports = []
+    memory = MemoryChunks(spec)
     for role, (fmt, data) in files.items():
         header, pieces = _chunks(data, fmt, chunk_bytes)
         options = ParseOptions(fmt, fields, spec.field_kinds, csv_header=header)
@@ -56,20 +98,11 @@ def validate(
             chunk_reports.append(report)
             frames.append(valid)
         merged = merge(role, chunk_reports)
-        chunk_reports, frames = chunk_reports[: merged.chunks_read], frames[: merged.chunks_read]
-        offsets = [sum(r.rows_seen for r in chunk_reports[:i]) for i in range(len(chunk_reports))]
-        found = find_duplicates([row_hashes(f) for f in frames], offsets)
-        for index, duplicates in enumerate(found):
-            if duplicates.positions:
-                frame = frames[index]
-                mask = pl.Series([i in set(duplicates.positions) for i in range(frame.height)])
-                merged.drop_duplicates(
-                    len(duplicates.positions), duplicates.first_row, tally(spec, frame.filter(mask))
-                )
-                frames[index] = frame.filter(~mask)
+        read = merged.chunks_read
+        memory.add(role, [r.rows_seen for r in chunk_reports[:read]], frames[:read])
         reports.append(merged)
-        kept_rows[role] = [row for f in frames for row in f.drop(ROW).to_dicts()]
-    return judge(spec, reports, skip), kept_rows
+    result = finish(spec, reports, memory, skip)
+    return (result if outcome else result.verdict), memory.kept()
 
 
 def jsonl(rows: list[dict]) -> bytes:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.validators.simulate import as_csv, jsonl, validate
-from validators.registry import supported_types
+from validators.registry import spec_for, supported_types
 
 MSG = [
     {"role": "System", "content": "be nice"},
@@ -21,35 +21,31 @@ MSG = [
 
 
 def valid_rows(dataset_type: str, count: int | None = None, prefix: str = "") -> list[dict]:
-    makers = {
-        "embed-input": (5, lambda i: {"text": f"{prefix}text {i}"}),
-        "prompt-completion-finetune-input": (
-            34,
-            lambda i: {"prompt": f"{prefix}prompt {i}", "completion": f"completion {i}"},
-        ),
-        "single-label-classification-finetune-input": (
-            45,
-            lambda i: {"text": f"{prefix}text {i}", "label": "abc"[i % 3]},
-        ),
-        "multi-label-classification-finetune-input": (
-            45,
-            lambda i: {"text": f"{prefix}text {i}", "label": [["a"], ["b", "c"], []][i % 3]},
-        ),
-        "reranker-finetune-input": (
-            260,
-            lambda i: {
-                "query": f"{prefix}q {i}",
-                "relevant_passages": [f"r {i}"],
-                "hard_negatives": [f"n {i}"],
-            },
-        ),
-        "chat-finetune-input": (
-            3,
-            lambda i: {"messages": [*MSG[:2], {"role": "Chatbot", "content": f"{prefix}{i}"}]},
-        ),
-    }
-    default, make = makers[dataset_type]
-    return [make(i) for i in range(count or default)]
+    """Rows built from the type's own example, enough for its dataset rules by default."""
+    spec = spec_for(dataset_type)
+    return [spec.example(i, prefix) for i in range(count or spec.rows_needed() + 5)]
+
+
+SPLIT_NOTE = "no eval_data was given: "
+
+
+def data_warnings(verdict) -> list[str]:
+    """The warnings about the data itself (not the note on the automatic eval split)."""
+    return [w for w in verdict.warnings if not w.startswith(SPLIT_NOTE)]
+
+
+def all_kept(kept: dict[str, list[dict]]) -> list[dict]:
+    return kept.get("train", []) + kept.get("eval", [])
+
+
+def as_stored(dataset_type: str, rows: list[dict]) -> list[dict]:
+    """Rows as the parts hold them (a nested body is kept as JSON text)."""
+    kinds = dict(spec_for(dataset_type).field_kinds)
+    stored = [{name: None for name in kinds} | row for row in rows]
+    return [
+        {n: kinds[n].normalised(v) if n in kinds and v is not None else v for n, v in row.items()}
+        for row in stored
+    ]
 
 
 CSV_TYPES = [
@@ -64,8 +60,13 @@ CSV_TYPES = [
 def test_a_valid_file_passes(dataset_type):
     rows = valid_rows(dataset_type)
     verdict, kept = validate(dataset_type, {"train": ("jsonl", jsonl(rows))})
-    assert (verdict.status, verdict.error, verdict.warnings) == ("validated", None, [])
-    assert kept["train"] == rows
+    assert (verdict.status, verdict.error, data_warnings(verdict)) == ("validated", None, [])
+    stored = as_stored(dataset_type, rows)
+    if spec_for(dataset_type).eval_split:  # split by row hash, each side in file order
+        assert 0 < len(kept["eval"]) < len(kept["train"])
+        assert sorted(map(str, all_kept(kept))) == sorted(map(str, stored))
+    else:
+        assert kept["train"] == stored
 
 
 @pytest.mark.parametrize("dataset_type", CSV_TYPES)
@@ -226,8 +227,9 @@ def test_each_rule_broken_once(dataset_type, index, replacement, error):
     assert (failed.status, failed.error, failed.warnings) == ("failed", error, [])
     skipped, kept = validate(dataset_type, data, skip=True)
     assert skipped.status == "validated", skipped
-    assert skipped.warnings == [f"{error} (row dropped)"]
-    assert replacement not in kept["train"] and len(kept["train"]) == len(rows)
+    assert data_warnings(skipped) == [f"{error} (row dropped)"]
+    rows_kept = all_kept(kept)
+    assert replacement not in rows_kept and len(rows_kept) == len(rows)
 
 
 @pytest.mark.parametrize(
@@ -246,7 +248,8 @@ def test_each_rule_broken_once(dataset_type, index, replacement, error):
         (
             "single-label-classification-finetune-input",
             [{"text": f"t{i}", "label": "a" if i else "b"} for i in range(45)],
-            "label 'b' has 1 example in the train file; each label needs at least 5",
+            "the train file has 1 distinct label with at least 5 examples ('a'); "
+            "single-label-classification-finetune-input needs at least 2",
         ),
         (
             "single-label-classification-finetune-input",
@@ -261,7 +264,17 @@ def test_each_rule_broken_once(dataset_type, index, replacement, error):
         (
             "reranker-finetune-input",
             valid_rows("reranker-finetune-input", 255),
-            "the train file has 255 valid examples; reranker-finetune-input needs at least 256",
+            "the train file has 255 distinct 'query' values; "
+            "reranker-finetune-input needs at least 256",
+        ),
+        (
+            "reranker-finetune-input",
+            [
+                {**row, "query": f"q{i % 10}"}
+                for i, row in enumerate(valid_rows("reranker-finetune-input", 256))
+            ],
+            "the train file has 10 distinct 'query' values; "
+            "reranker-finetune-input needs at least 256",
         ),
         (
             "chat-finetune-input",
@@ -308,7 +321,7 @@ def test_duplicates_are_dropped_before_counting_unique_examples():
             "reranker-finetune-input",
             260,
             63,
-            "the eval file has 63 valid examples; reranker-finetune-input needs at least 64",
+            "the eval file has 63 distinct 'query' values; reranker-finetune-input needs at least 64",
         ),
         ("chat-finetune-input", 2, 1, None),
     ],
@@ -382,28 +395,42 @@ def test_tallies_count_labels_per_example_and_sum_totals():
     assert totals == {"queries": 2, "relevant_passages": 3, "hard_negatives": 1}
 
 
-def test_duplicates_searched_bucket_by_bucket_match_one_pass():
+def test_file_wide_comparisons_bucket_by_bucket_match_one_pass(monkeypatch):
+    """Duplicates, custom_id clashes and distinct counts found in 4 buckets = in one pass."""
     import polars as pl
 
-    from validators.aggregates import row_hashes
-    from validators.duplicates import find_duplicates, in_bucket
+    import validators.settle as settle
     from validators.parsing import ROW
 
-    texts = [f"t{i % 37}" for i in range(300)]  # many repeats, spread over chunks
+    spec = spec_for("batch-embed-v2-input")
+    ids = [f"id{i % 53}" for i in range(300)]  # clashes spread over chunks
+    texts = [f"t{i % 37}" for i in range(300)]  # exact duplicates where both repeat
     frames = [
-        row_hashes(pl.DataFrame({ROW: list(range(1, 101)), "text": texts[c * 100 : (c + 1) * 100]}))
+        settle.row_hashes(
+            spec,
+            pl.DataFrame(
+                {
+                    ROW: pl.Series(range(1, 101), dtype=pl.UInt32),
+                    "custom_id": ids[c * 100 : (c + 1) * 100],
+                    "body": texts[c * 100 : (c + 1) * 100],
+                }
+            ),
+        )
         for c in range(3)
     ]
-    offsets = [0, 100, 200]
-    whole = find_duplicates([in_bucket(f, 1, 0) for f in frames], offsets)
-    merged = [set() for _ in frames]
-    firsts = []
-    for bucket in range(4):
-        for index, found in enumerate(
-            find_duplicates([in_bucket(f, 4, bucket) for f in frames], offsets)
-        ):
-            merged[index].update(found.positions)
-            firsts += [found.first_row] if found.first_row else []
-    assert [set(f.positions) for f in whole] == merged
-    assert min(firsts) == min(f.first_row for f in whole if f.first_row) == 38
-    assert sum(len(m) for m in merged) == 300 - 37
+
+    def settled():
+        hashes = settle.FileHashes(lambda c: frames[c], [0, 100, 200], 300, spec.key_fields)
+        return settle.settle_file(spec, hashes, drop_clashes=True)
+
+    whole = settled()
+    monkeypatch.setattr(settle, "ROWS_PER_PASS", 80)  # 4 buckets
+    assert settled() == whole
+    pairs = {(ids[i], texts[i]) for i in range(300)}
+    assert whole.duplicates == 300 - len(pairs)
+    assert whole.distinct == {"custom_id": 53}
+    assert 300 - sum(len(d) for d in whole.drops) == 53  # one row per custom_id stays
+    assert len(whole.clashes) == len(pairs) - 53
+    first = whole.clashes[0]
+    assert (first.row, first.field, first.rule) == (54, "custom_id", "custom_id|unique")
+    assert "same value as row 1;" in first.reason

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from validators.fieldtypes import DTYPES, as_declared
 from validators.findings import Finding
-from validators.spec import FieldKind
+from validators.kinds import FieldKind
 
 ROW = "sieve|row"  # "|" can't be in a field name: no user field collides with it
 
@@ -51,7 +50,7 @@ def dtype_of(name: str, values: list, options: ParseOptions) -> pl.DataType | No
     the values agree, else Object so that mixed values keep their JSON types (polars would
     coerce them)."""
     if name in options.kinds:
-        return DTYPES[options.kinds[name]]
+        return options.kinds[name].dtype
     kinds = {type(v) for v in values if v is not None}
     if not kinds:
         return pl.String  # all absent: typed as the fast path types a missing field
@@ -64,7 +63,7 @@ def with_row_numbers(frame: pl.DataFrame, options: ParseOptions) -> pl.DataFrame
         for n in options.kept_fields
         if n not in frame.columns
     ]
-    declared = [as_declared(name, kind) for name, kind in options.field_kinds]
+    declared = [kind.as_declared(name) for name, kind in options.field_kinds]
     return (
         frame.with_columns(missing)
         .with_columns(declared)

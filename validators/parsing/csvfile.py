@@ -9,11 +9,10 @@ import re
 
 import polars as pl
 
-from validators.fieldtypes import from_csv_cell
-from validators.findings import Finding
+from validators.findings import Finding, field_finding
 from validators.formats import may_inflate, strip_bom
+from validators.kinds import STRING
 from validators.parsing.common import ParsedChunk, ParseOptions, frame_from_rows, with_row_numbers
-from validators.spec import FieldKind
 
 
 def parse_csv(data: bytes, options: ParseOptions) -> ParsedChunk:
@@ -37,7 +36,7 @@ def _header_names(document: bytes, delimiter: str) -> list[str]:
 
 
 def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | None:
-    if any(kind != FieldKind.STRING for _, kind in options.field_kinds):
+    if any(kind is not STRING for _, kind in options.field_kinds):
         return None  # list cells need converting one by one
     if b"\n\n" in document or b"\n\r\n" in document or b"\x00" in document:
         return None
@@ -134,7 +133,9 @@ def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
             findings.append(Finding(seen, None, reason, "row|csv"))
             break
         record, finding = _csv_record(header, values, options)
-        if finding is not None:
+        if isinstance(finding, Finding):
+            findings.append(finding.shifted(seen - 1))
+        elif finding is not None:
             findings.append(Finding(seen, *finding))
         else:
             rows.append(record)
@@ -169,10 +170,10 @@ def _csv_record(header: list[str], values: list[str], options: ParseOptions) -> 
     padded = values + [""] * (len(header) - len(values))  # a short row's missing cells are empty
     record = dict(zip(header, padded, strict=True))
     for name, kind in options.field_kinds:
-        if kind != FieldKind.STRING and record.get(name) is not None:
-            record[name], problem = from_csv_cell(kind, record[name])
+        if kind is not STRING and record.get(name) is not None:
+            record[name], problem = kind.from_csv_cell(record[name])
             if problem:
-                return None, (name, problem, f"{name}|{kind}")
+                return None, field_finding(1, name, problem)
     return record, None
 
 

@@ -8,16 +8,9 @@ import sys
 
 import polars as pl
 
-from validators.fieldtypes import (
-    DTYPES,
-    accepts_dtype,
-    json_type_name,
-    may_hide_wrong_types,
-    normalised,
-    type_problem,
-)
-from validators.findings import Finding
+from validators.findings import Finding, field_finding
 from validators.formats import may_inflate
+from validators.kinds import STRING, FieldKind
 from validators.parsing.common import (
     ParsedChunk,
     ParseOptions,
@@ -25,7 +18,7 @@ from validators.parsing.common import (
     line_count,
     with_row_numbers,
 )
-from validators.spec import FieldKind
+from validators.shapes import json_type_name
 
 MAX_JSON_DEPTH = 64  # for the values kept (polars reads the kept fields only)
 MAX_LINE_DEPTH = 1024  # for a whole line: deeper, polars refuses the line, and so do we
@@ -40,6 +33,8 @@ def parse_jsonl(data: bytes, options: ParseOptions) -> ParsedChunk:
 def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
     """None when polars' reading can't be trusted. polars itself refuses invalid UTF-8, lone
     CRs and bad JSON, and skips blank lines (the row count gives those away)."""
+    if not all(kind.fast_path for _, kind in options.field_kinds):
+        return None
     if b"\x00" in data or may_hide_wrong_types(data, options.field_kinds):
         return None
     if may_inflate(data) or _may_hold_non_json(data) or _may_repeat_kept_keys(data, options):
@@ -86,7 +81,7 @@ def _has_wide_integer(dtype: pl.DataType) -> bool:
 def _read_ndjson(data: bytes, options: ParseOptions) -> pl.DataFrame:
     """With only the type's fields kept, a fixed schema lets polars skip inference and every
     other key (~5x faster); kept extra fields need their types inferred over every row."""
-    declared = {name: DTYPES[kind] for name, kind in options.field_kinds}
+    declared = {name: kind.dtype for name, kind in options.field_kinds}
     if set(options.kept_fields) <= set(declared):
         return pl.read_ndjson(io.BytesIO(data), schema=declared)
     return pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
@@ -96,7 +91,7 @@ def _coercion_possible(frame: pl.DataFrame, text: bytes, options: ParseOptions) 
     """polars turns a column holding both strings and other values into strings; a kept extra
     field read as String may hide numbers or objects, so check its raw values like ours."""
     extras = [
-        (name, FieldKind.STRING)
+        (name, STRING)
         for name in options.kept_fields
         if name not in options.kinds and frame.schema.get(name) == pl.String
     ]
@@ -116,7 +111,14 @@ def _dtype_depth(dtype: pl.DataType) -> int:
 
 
 def _declared_columns_ok(frame: pl.DataFrame, options: ParseOptions) -> bool:
-    return all(accepts_dtype(kind, frame.schema.get(name)) for name, kind in options.field_kinds)
+    return all(kind.accepts_dtype(frame.schema.get(name)) for name, kind in options.field_kinds)
+
+
+def may_hide_wrong_types(data: bytes, fields: tuple[tuple[str, FieldKind], ...] | list) -> bool:
+    """Whether raw JSONL bytes may hold a value of the wrong type for one of the fields."""
+    return any(
+        pattern.search(data) for name, kind in fields for pattern in kind.suspect_patterns(name)
+    )
 
 
 def _parse_jsonl_exact(data: bytes, options: ParseOptions) -> ParsedChunk:
@@ -126,7 +128,9 @@ def _parse_jsonl_exact(data: bytes, options: ParseOptions) -> ParsedChunk:
         lines.pop()
     for number, raw in enumerate(lines, start=1):
         record, finding = _read_json_line(raw.removesuffix(b"\r"), options)
-        if finding is not None:
+        if isinstance(finding, Finding):
+            findings.append(finding.shifted(number - 1))
+        elif finding is not None:
             findings.append(Finding(number, finding[0], finding[1], finding[2]))
         else:
             rows.append(record)
@@ -134,7 +138,9 @@ def _parse_jsonl_exact(data: bytes, options: ParseOptions) -> ParsedChunk:
     return ParsedChunk(frame_from_rows(rows, numbers, options), len(lines), findings)
 
 
-def _read_json_line(raw: bytes, options: ParseOptions) -> tuple[dict, None] | tuple[None, tuple]:
+def _read_json_line(
+    raw: bytes, options: ParseOptions
+) -> tuple[dict, None] | tuple[None, tuple | Finding]:
     if not raw.strip():
         return None, (None, "is empty", "row|not_empty")
     try:
@@ -174,10 +180,10 @@ def _read_json_line(raw: bytes, options: ParseOptions) -> tuple[dict, None] | tu
         return None, (too_wide, reason, f"{too_wide}|int64")
     for name, kind in options.field_kinds:
         value = record.get(name)
-        problem = None if value is None else type_problem(kind, value)
+        problem = None if value is None else kind.problem(value)
         if problem:
-            return None, (name, problem, f"{name}|{kind}")
-        record[name] = normalised(kind, value)
+            return None, field_finding(1, name, problem)
+        record[name] = None if value is None else kind.normalised(value)
     return record, None
 
 

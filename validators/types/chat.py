@@ -4,10 +4,10 @@ from collections.abc import Callable
 
 import polars as pl
 
+from validators.kinds import MESSAGES
 from validators.spec import (
     DatasetSpec,
     Field,
-    FieldKind,
     MinExamples,
     RowRule,
     Total,
@@ -36,7 +36,8 @@ def _system_only_first(field: str) -> pl.Expr:
 
 SPEC = DatasetSpec(
     name="chat-finetune-input",
-    fields=(Field("messages", FieldKind.MESSAGES),),
+    description="Chat fine-tuning: `messages`, a conversation of System, User and Chatbot turns.",
+    fields=(Field("messages", MESSAGES),),
     formats=frozenset({"jsonl"}),
     row_rules=(
         present("messages"),
@@ -69,7 +70,15 @@ SPEC = DatasetSpec(
             _system_only_first,
         ),
     ),
-    min_examples=MinExamples(train=2, eval=1),
+    dataset_rules=(MinExamples(train=2, eval=1),),
+    eval_split=0.2,
+    example_row=lambda i, prefix: {
+        "messages": [
+            {"role": "System", "content": "You are kind."},
+            {"role": "User", "content": f"{prefix}question {i}"},
+            {"role": "Chatbot", "content": f"answer {i}"},
+        ]
+    },
     totals=(Total("turns", list_length("messages")),),
     metrics_group="chat_data_metrics",
 )

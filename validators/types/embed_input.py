@@ -1,11 +1,11 @@
 """embed-input: texts to embed. One required string field, `text`, never empty."""
 
-from validators.spec import DatasetSpec, Field, MinExamples, not_empty, present
+from validators.spec import DatasetSpec, Field, not_empty, present
 
 SPEC = DatasetSpec(
     name="embed-input",
+    description="Texts for an embed job: one non-empty `text` per row.",
     fields=(Field("text"),),
     formats=frozenset({"jsonl", "csv", "txt"}),
     row_rules=(present("text"), not_empty("text")),
-    min_examples=MinExamples(train=1),
 )

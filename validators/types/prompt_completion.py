@@ -4,6 +4,7 @@ from validators.spec import DatasetSpec, Field, MinExamples, not_empty, present
 
 SPEC = DatasetSpec(
     name="prompt-completion-finetune-input",
+    description="Generative fine-tuning pairs: a non-empty `prompt` and `completion` per row.",
     fields=(Field("prompt"), Field("completion")),
     formats=frozenset({"jsonl", "csv"}),
     row_rules=(
@@ -13,5 +14,6 @@ SPEC = DatasetSpec(
         not_empty("completion"),
     ),
     # unique examples: exact duplicates are dropped before counting
-    min_examples=MinExamples(train=32, with_eval=16, eval=1),
+    dataset_rules=(MinExamples(train=32, with_eval=16, eval=1),),
+    eval_split=0.2,
 )

@@ -2,11 +2,11 @@
 
 import polars as pl
 
+from validators.kinds import STRING_LIST
 from validators.spec import (
     DatasetSpec,
+    DistinctAtLeast,
     Field,
-    FieldKind,
-    MinExamples,
     RowRule,
     Total,
     list_length,
@@ -26,10 +26,12 @@ def _disjoint(field: str) -> pl.Expr:
 
 SPEC = DatasetSpec(
     name="reranker-finetune-input",
+    description="Rerank fine-tuning: a `query`, its `relevant_passages` and optional "
+    "`hard_negatives`.",
     fields=(
         Field("query"),
-        Field("relevant_passages", FieldKind.STRING_LIST),
-        Field("hard_negatives", FieldKind.STRING_LIST, required=False),
+        Field("relevant_passages", STRING_LIST),
+        Field("hard_negatives", STRING_LIST, required=False),
     ),
     formats=frozenset({"jsonl"}),
     row_rules=(
@@ -46,7 +48,9 @@ SPEC = DatasetSpec(
             _disjoint,
         ),
     ),
-    min_examples=MinExamples(train=256, eval=64),
+    # Cohere: "the minimum number of labeled examples is 256" - counted as unique queries
+    dataset_rules=(DistinctAtLeast("query", train=256, eval=64),),
+    eval_split=0.2,
     totals=(
         Total("queries", row_count),
         Total("relevant_passages", list_length("relevant_passages")),

@@ -4,9 +4,14 @@ from validators.spec import DatasetSpec, Field, LabelRules, MinExamples, not_emp
 
 SPEC = DatasetSpec(
     name="single-label-classification-finetune-input",
+    description="Classification fine-tuning: a `text` and its one `label` per row.",
     fields=(Field("text"), Field("label")),
     formats=frozenset({"jsonl", "csv"}),
     row_rules=(present("text"), not_empty("text"), present("label"), not_empty("label")),
-    min_examples=MinExamples(train=40, eval=24),
-    labels=LabelRules("label", min_per_label=5, min_labels=2),
+    dataset_rules=(
+        LabelRules("label", min_per_label=5, min_labels=2),
+        MinExamples(train=40, eval=24),
+    ),
+    eval_split=0.2,
+    example_row=lambda i, prefix: {"text": f"{prefix}text {i}", "label": "abc"[i % 3]},
 )
