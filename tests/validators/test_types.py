@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.validators.broken_rows import NESTED_BROKEN_ROWS, ROW
 from tests.validators.simulate import as_csv, jsonl, validate
 from validators.registry import spec_for, supported_types
 
@@ -373,6 +374,58 @@ def test_verdict_is_the_same_whatever_the_chunk_size(chunk_bytes, skip, fmt):
     assert chunked == whole
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=600),
+    st.booleans(),
+    st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=6),
+)
+def test_unique_ids_are_judged_the_same_whatever_the_chunk_size(chunk_bytes, skip, clashes):
+    """custom_id clashes between rows that land in different chunks are found at every chunk
+    size, with the same findings and the same rows kept."""
+    rows = valid_rows("batch-embed-v2-input", 40)
+    for source, target in clashes:
+        rows[target] = {**rows[target], "custom_id": rows[source]["custom_id"]}
+    data = {"train": ("jsonl", jsonl(rows))}
+    whole = validate("batch-embed-v2-input", data, skip=skip)
+    assert validate("batch-embed-v2-input", data, chunk_bytes, skip) == whole
+    ids = [row["custom_id"] for row in rows]
+    if len(set(ids)) < len(ids):
+        first_clash = next(i for i, v in enumerate(ids) if v in ids[:i])
+        expected = f"row {first_clash + 1} of the train file: field 'custom_id' has the same value"
+        message = whole[0].warnings[0] if skip else whole[0].error
+        assert message.startswith(expected)
+    if skip:
+        assert [row["custom_id"] for row in whole[1]["train"]] == list(dict.fromkeys(ids))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=1, max_value=900), st.sampled_from(["jsonl", "csv"]))
+def test_labels_split_and_leaks_are_the_same_whatever_the_chunk_size(chunk_bytes, fmt):
+    """A rare label removed, eval rows copied from train named, at every chunk size."""
+    dataset_type = "single-label-classification-finetune-input"
+    rows = valid_rows(dataset_type, 60)
+    rows[10:13] = [{"text": f"rare {i}", "label": "z"} for i in range(3)]
+    evaluation = valid_rows(dataset_type, 30, prefix="eval ")
+    evaluation[4], evaluation[17] = rows[0], rows[40]
+    pack = jsonl if fmt == "jsonl" else as_csv
+    files = {"train": (fmt, pack(rows)), "eval": (fmt, pack(evaluation))}
+    whole = validate(dataset_type, files, outcome=True)
+    chunked = validate(dataset_type, files, chunk_bytes, outcome=True)
+    assert chunked == whole
+    verdict = whole[0].verdict
+    assert verdict.status == "validated"
+    assert verdict.warnings == [
+        "label 'z' has 3 examples in the train file, fewer than 5: it was removed "
+        "(its examples were dropped), as Cohere does",
+        "2 rows of the eval file also appear in the train file (eval rows 5, 18): "
+        "evaluating on training data overstates quality",
+    ]
+    assert all(row["label"] != "z" for row in whole[1]["train"])
+    assert whole[0].examples == {"train": 57, "eval": 30}
+    assert sorted(whole[0].tallies["train"].labels) == ["a", "b", "c"]
+
+
 def test_tallies_count_labels_per_example_and_sum_totals():
     import polars as pl
 
@@ -434,3 +487,18 @@ def test_file_wide_comparisons_bucket_by_bucket_match_one_pass(monkeypatch):
     first = whole.clashes[0]
     assert (first.row, first.field, first.rule) == (54, "custom_id", "custom_id|unique")
     assert "same value as row 1;" in first.reason
+
+
+@pytest.mark.parametrize(("dataset_type", "broken", "error"), NESTED_BROKEN_ROWS)
+@pytest.mark.parametrize("chunk_bytes", [1 << 30, 150])
+def test_each_nested_rule_broken_once(dataset_type, broken, error, chunk_bytes):
+    """Named by field path; the same at any chunk size (a custom_id clash across chunks too);
+    skip_malformed_input drops exactly that row."""
+    rows = valid_rows(dataset_type)
+    rows[2] = broken
+    data = {"train": ("jsonl", jsonl(rows))}
+    failed, _ = validate(dataset_type, data, chunk_bytes)
+    assert (failed.status, failed.error, failed.warnings) == ("failed", ROW + error, [])
+    skipped, kept = validate(dataset_type, data, chunk_bytes, skip=True)
+    assert (skipped.status, skipped.warnings) == ("validated", [f"{ROW}{error} (row dropped)"])
+    assert kept["train"] == as_stored(dataset_type, rows[:2] + rows[3:])
