@@ -63,7 +63,7 @@ class FieldKind(ABC):
         return Problem("", "", self.name, reason)
 
     def rules(self) -> Rules:
-        yield f"|{self.name}", f"must be {self.describe()}"
+        yield f"|{self.name}", f"is {self.describe()}", f"must be {self.describe()}, got ..."
 
 
 class Text(FieldKind):

@@ -39,7 +39,7 @@ class Problem:
         return Problem(path + self.path, generic + self.generic, self.check, self.reason)
 
 
-Rules = Iterator[tuple[str, str]]  # (generic path + "|" + check, what it checks)
+Rules = Iterator[tuple[str, str, str]]  # (generic path + "|" + check, what it checks, message)
 
 
 class Shape(ABC):
@@ -65,7 +65,7 @@ class Shape(ABC):
         )
 
     def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", f"must be {self.describe()}"
+        yield f"{path}|type", f"is {self.describe()}", f"must be {self.describe()}, got ..."
 
     @abstractmethod
     def example(self, seed: str) -> object:
@@ -94,11 +94,11 @@ class Str(Shape):
         return None
 
     def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", "must be a string"
+        yield f"{path}|type", "is a string", "must be a string, got ..."
         if self.choices:
-            yield f"{path}|one_of", f"must be {self.describe()}"
+            yield f"{path}|one_of", f"is {self.describe()}", f"must be {self.describe()}, got ..."
         if self.non_blank:
-            yield f"{path}|not_empty", "must not be empty or only whitespace"
+            yield f"{path}|not_empty", "is not empty or only whitespace", "is empty"
 
 
 @dataclass(frozen=True)
@@ -140,9 +140,9 @@ class Num(Shape):
         return None
 
     def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", f"must be {self.describe()}"
+        yield f"{path}|type", f"is {self.describe()}", f"must be {self.describe()}, got ..."
         if self.minimum is not None or self.maximum is not None:
-            yield f"{path}|range", f"must be {self._range()}"
+            yield f"{path}|range", f"is {self._range()}", f"must be {self._range()}, got ..."
 
 
 def Int(minimum: int | None = None, maximum: int | None = None) -> Num:  # noqa: N802
@@ -214,9 +214,9 @@ class ListOf(Shape):
         return None
 
     def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", "must be a list"
+        yield f"{path}|type", "is a list", "must be a list, got ..."
         if self.min_items or self.max_items is not None:
-            yield f"{path}|items", f"must have {self._size()}"
+            yield f"{path}|items", f"has {self._size()}", f"must have {self._size()}, has N"
         yield from self.item.rules(f"{path}[]")
 
 
@@ -248,12 +248,18 @@ class MapOf(Shape):
         return None
 
     def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", "must be an object"
+        yield f"{path}|type", "is an object", "must be an object, got ..."
         if self.min_keys:
-            yield f"{path}|not_empty", f"must have at least {self.min_keys} key"
+            need = f"at least {self.min_keys} key"
+            yield f"{path}|not_empty", f"has {need}", f"must have {need}"
         if self.keys:
-            yield f"{path}|known_keys", "keys can be " + ", ".join(repr(k) for k in self.keys)
+            yield _known_keys_rule(path, self.keys)
         yield from self.value.rules(f"{path}.*")
+
+
+def _known_keys_rule(path: str, known: Iterable[str]) -> tuple[str, str, str]:
+    keys = ", ".join(known)
+    return f"{path}|known_keys", f"has only the keys {keys}", "is not a known key (known: ...)"
 
 
 def _unknown_key(key: str, known: Iterable[str]) -> Problem:
@@ -309,15 +315,15 @@ class Obj(Shape):
         return "at least one of " + ", ".join(f"'{key}'" for key in self.one_of_keys)
 
     def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", "must be an object"
+        yield f"{path}|type", "is an object", "must be an object, got ..."
         for key, reason in self.refused.items():
-            yield f"{path}.{key}|refused", f"'{key}' {reason}"
+            yield f"{path}.{key}|refused", "is absent", reason
         for key in self.required:
-            yield f"{path}.{key}|present", f"'{key}' is required"
+            yield f"{path}.{key}|present", "is given", "is missing"
         if self.one_of_keys:
-            yield f"{path}|one_of_keys", f"needs {self._one_of()}"
+            yield f"{path}|one_of_keys", f"has {self._one_of()}", f"needs {self._one_of()}"
         if not self.open:
-            yield f"{path}|known_keys", "keys can be " + ", ".join(self._known)
+            yield _known_keys_rule(path, self._known)
         for key, shape in self._known.items():
             yield from shape.rules(f"{path}.{key}")
 
@@ -358,18 +364,16 @@ class Tagged(Shape):
         return self._with_tag[tag].check(mapping)
 
     def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", "must be an object"
-        yield f"{path}.{self.tag}|present", f"'{self.tag}' is required"
-        yield (
-            f"{path}.{self.tag}|one_of",
-            "must be one of " + ", ".join(map(json.dumps, self.variants)),
-        )
+        yield f"{path}|type", "is an object", "must be an object, got ..."
+        yield f"{path}.{self.tag}|present", "is given", "is missing"
+        choices = "one of " + ", ".join(map(json.dumps, self.variants))
+        yield f"{path}.{self.tag}|one_of", f"is {choices}", f"must be {choices}, got ..."
         seen: set[str] = set()
         for variant in self._with_tag.values():
-            for code, what in variant.rules(path):
+            for code, what, message in variant.rules(path):
                 if code not in seen and code != f"{path}|type":
                     seen.add(code)
-                    yield code, what
+                    yield code, what, message
 
 
 @dataclass(frozen=True)
@@ -393,6 +397,6 @@ class Either(Shape):
         return option.check(value)
 
     def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", f"must be {self.describe()}"
+        yield f"{path}|type", f"is {self.describe()}", f"must be {self.describe()}, got ..."
         for option in self.options:
-            yield from ((c, w) for c, w in option.rules(path) if c != f"{path}|type")
+            yield from (rule for rule in option.rules(path) if rule[0] != f"{path}|type")

@@ -33,9 +33,13 @@ class RowRule:
     field: str
     reason: str
     check: Callable[[str], pl.Expr]
+    checks: str = ""  # what a passing row has, for the rule catalog
 
     def passes(self) -> pl.Expr:
         return self.check(self.field).fill_null(False)
+
+    def describe(self) -> str:
+        return self.checks or f"refuses a row whose '{self.field}' {self.reason}"
 
 
 class DatasetRule:
@@ -67,7 +71,7 @@ class MinExamples(DatasetRule):
         return self.train if role == "train" else max(self.eval, 1)
 
     def describe(self) -> str:
-        text = f"at least {self.train} valid train examples"
+        text = f"at least {self.train} valid train example{'s' if self.train != 1 else ''}"
         if self.with_eval is not None:
             text += f" ({self.with_eval} when eval data is given)"
         return text + (f", and at least {self.eval} in the eval file" if self.eval else "")
@@ -223,21 +227,24 @@ def _items_not_blank(name: str) -> pl.Expr:
 
 
 def present(field_name: str) -> RowRule:
-    return RowRule(f"{field_name}|present", field_name, "is missing", _present)
+    checks = f"'{field_name}' is present (not null)"
+    return RowRule(f"{field_name}|present", field_name, "is missing", _present, checks)
 
 
 def not_empty(field_name: str) -> RowRule:
-    return RowRule(f"{field_name}|not_empty", field_name, "is empty", _not_blank)
+    checks = f"'{field_name}' is not empty or only whitespace"
+    return RowRule(f"{field_name}|not_empty", field_name, "is empty", _not_blank, checks)
 
 
 def not_empty_list(field_name: str) -> RowRule:
-    return RowRule(f"{field_name}|not_empty", field_name, "must have at least one item", _has_items)
+    reason, checks = "must have at least one item", f"'{field_name}' has at least one item"
+    return RowRule(f"{field_name}|not_empty", field_name, reason, _has_items, checks)
 
 
 def no_blank_items(field_name: str) -> RowRule:
-    return RowRule(
-        f"{field_name}|no_blank_items", field_name, "has an empty item", _items_not_blank
-    )
+    checks = f"no item of '{field_name}' is empty or only whitespace"
+    name = f"{field_name}|no_blank_items"
+    return RowRule(name, field_name, "has an empty item", _items_not_blank, checks)
 
 
 def row_count() -> pl.Expr:

@@ -14,9 +14,16 @@ import requests
 from tests.e2e.conftest import wait_until
 
 MIB = 1024 * 1024
-SUPPORTED = [
+SUPPORTED = [  # the cohere SDK's twelve DatasetType values, and prompt-completion
+    "batch-chat-input",
+    "batch-chat-v2-input",
+    "batch-embed-v2-input",
+    "batch-openai-chat-input",
     "chat-finetune-input",
+    "cluster-outliers",
+    "cluster-result",
     "embed-input",
+    "embed-result",
     "multi-label-classification-finetune-input",
     "prompt-completion-finetune-input",
     "reranker-finetune-input",

@@ -12,10 +12,37 @@ from __future__ import annotations
 from validators.formats import strip_bom
 from validators.parsing.common import ROW, ParsedChunk, ParseOptions
 from validators.parsing.csvfile import parse_csv
-from validators.parsing.jsonl import parse_jsonl
+from validators.parsing.jsonl import MAX_JSON_DEPTH, MAX_LINE_DEPTH, parse_jsonl
 from validators.parsing.text import parse_text
 
-__all__ = ["ROW", "ParseOptions", "ParsedChunk", "parse_chunk"]
+__all__ = ["FORMAT_RULES", "ROW", "ParseOptions", "ParsedChunk", "parse_chunk"]
+
+_READABLE = (
+    ("row|utf8", "the row is valid UTF-8", "is not valid UTF-8 (byte N)"),
+    ("row|no_nul", "the row holds no NUL byte (e.g. UTF-16 text)", "contains a NUL byte"),
+)
+# What each format's parser refuses, row by row: (code, what it checks, the message).
+# `<field>` stands for the name of any kept field.
+FORMAT_RULES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "jsonl": (
+        ("row|not_empty", "no blank line", "is empty"),
+        *_READABLE,
+        ("row|json", "the line is valid JSON (NaN and Infinity are not)", "is not valid JSON"),
+        ("row|json_object", "the line is a JSON object", "is not a JSON object"),
+        ("row|json_depth", f"the line nests at most {MAX_LINE_DEPTH} levels", "nests deeper"),
+        ("<field>|unique_key", "a kept field's key is given once", "appears twice"),
+        ("<field>|json_depth", f"a kept value nests at most {MAX_JSON_DEPTH} levels", "nests"),
+        ("<field>|int64", "integers fit in 64 bits", "holds an integer beyond 64 bits"),
+    ),
+    "csv": (
+        ("file|csv_header", "a header names the required fields, each once", "csv files must"),
+        ("row|csv", "quotes are well formed (else reading stops there)", "is not valid CSV"),
+        ("row|field_count", "no more fields than the header", "has N fields but"),
+        ("row|not_empty", "no blank line", "is empty"),
+        *_READABLE,
+    ),
+    "txt": _READABLE,
+}
 
 
 def parse_chunk(data: bytes, options: ParseOptions, at_file_start: bool = True) -> ParsedChunk:

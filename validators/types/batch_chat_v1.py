@@ -4,7 +4,7 @@
 and the v1 parameters, as in Cohere's Chat v1 API reference."""
 
 from validators.shapes import AnyJson, Bool, Int, ListOf, MapOf, Num, Obj, Str, Tagged
-from validators.spec import DatasetSpec
+from validators.spec import DatasetSpec, MinExamples
 from validators.types.batch_rows import (
     MODEL_REFUSED,
     UNIQUE_CUSTOM_ID,
@@ -61,5 +61,5 @@ SPEC = DatasetSpec(
     fields=batch_fields(BODY),
     formats=frozenset({"jsonl"}),
     row_rules=batch_row_rules(),
-    dataset_rules=(UNIQUE_CUSTOM_ID,),
+    dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
 )

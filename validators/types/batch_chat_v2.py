@@ -4,7 +4,7 @@ Messages, content blocks and parameters as in Cohere's Chat v2 API reference (th
 5's `ChatMessageV2`, `Content`, `ToolV2` types); ranges as documented there."""
 
 from validators.shapes import AnyJson, Bool, Either, Int, ListOf, MapOf, Num, Obj, Str, Tagged
-from validators.spec import DatasetSpec
+from validators.spec import DatasetSpec, MinExamples
 from validators.types.batch_rows import (
     IMAGE_URL_BLOCK,
     MODEL_REFUSED,
@@ -102,5 +102,5 @@ SPEC = DatasetSpec(
     fields=batch_fields(BODY),
     formats=frozenset({"jsonl"}),
     row_rules=batch_row_rules(),
-    dataset_rules=(UNIQUE_CUSTOM_ID,),
+    dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
 )

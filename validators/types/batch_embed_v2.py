@@ -3,7 +3,7 @@
 Shaped after Cohere's Embed v2 API reference (and the cohere SDK 5's `embed` arguments)."""
 
 from validators.shapes import Int, ListOf, Obj, Str, Tagged
-from validators.spec import DatasetSpec
+from validators.spec import DatasetSpec, MinExamples
 from validators.types.batch_rows import (
     MODEL_REFUSED,
     UNIQUE_CUSTOM_ID,
@@ -44,5 +44,5 @@ SPEC = DatasetSpec(
     fields=batch_fields(BODY),
     formats=frozenset({"jsonl"}),
     row_rules=batch_row_rules(),
-    dataset_rules=(UNIQUE_CUSTOM_ID,),
+    dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
 )

@@ -7,7 +7,7 @@ type- and range-checked."""
 import polars as pl
 
 from validators.shapes import AnyJson, Bool, Either, Int, ListOf, MapOf, Num, Obj, Str, Tagged
-from validators.spec import DatasetSpec, Field, RowRule, not_empty, present
+from validators.spec import DatasetSpec, Field, MinExamples, RowRule, not_empty, present
 from validators.types.batch_rows import (
     UNIQUE_CUSTOM_ID,
     batch_fields,
@@ -105,7 +105,7 @@ SPEC = DatasetSpec(
         not_empty("url"),
         RowRule("url|chat_completions", "url", f"must be '{URL}'", _equals(URL)),
     ),
-    dataset_rules=(UNIQUE_CUSTOM_ID,),
+    dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
     example_row=lambda i, prefix: {
         "custom_id": f"{prefix}request-{i}",
         "method": "POST",

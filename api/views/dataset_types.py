@@ -1,0 +1,39 @@
+"""The rule catalog: every dataset type with its formats, fields and rules (public: it holds no
+one's data)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from api.errors import ApiError
+from api.openapi import documented
+from api.schemas import DatasetTypeResponseSchema, DatasetTypesResponseSchema, unknown_type_message
+from validators.catalog import catalog
+from validators.registry import spec_for
+
+bp = Blueprint("dataset_types", __name__, url_prefix="/v1/dataset-types")
+
+
+@bp.get("")
+@documented(
+    "The rule catalog: every dataset type, its formats, fields and rules",
+    response=DatasetTypesResponseSchema,
+    secured=False,
+)
+def list_types() -> Response:
+    entries = [entry.to_dict() for entry in catalog()]
+    return jsonify(DatasetTypesResponseSchema().dump({"dataset_types": entries}))
+
+
+@bp.get("/<name>")
+@documented(
+    "One dataset type of the rule catalog",
+    response=DatasetTypeResponseSchema,
+    errors=("404",),
+    secured=False,
+)
+def get_type(name: str) -> Response:
+    if spec_for(name) is None:
+        raise ApiError(404, unknown_type_message(name))
+    entry = next(entry for entry in catalog() if entry.name == name)
+    return jsonify(DatasetTypeResponseSchema().dump({"dataset_type": entry.to_dict()}))

@@ -1,0 +1,138 @@
+"""The dataset record: one typed object for what Sieve knows about a dataset, and how it is kept
+in a Redis hash (strings; structured fields as JSON)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    VALIDATED = "validated"
+    FAILED = "failed"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (Status.VALIDATED, Status.FAILED)
+
+
+TERMINAL_STATUSES = frozenset(status for status in Status if status.terminal)
+
+
+@dataclass(frozen=True)
+class DatasetOptions:
+    """The create options validation reads (the rest only shape the request)."""
+
+    keep_original_file: bool = False
+    skip_malformed_input: bool = False
+    keep_fields: tuple[str, ...] = ()
+    optional_fields: tuple[str, ...] = ()
+    text_separator: str | None = None  # None: a newline
+    csv_delimiter: str | None = None  # None: a comma
+
+    @property
+    def separator(self) -> str:
+        return self.text_separator or "\n"
+
+    @property
+    def delimiter(self) -> str:
+        return self.csv_delimiter or ","
+
+    @property
+    def preserved_fields(self) -> list[str]:
+        return [*self.keep_fields, *self.optional_fields]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DatasetOptions:
+        known = {f.name for f in fields(cls)}
+        values = {name: value for name, value in data.items() if name in known}
+        for name in ("keep_fields", "optional_fields"):
+            values[name] = tuple(values.get(name) or ())
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One uploaded file: where its bytes are, how many, and the format it was read as."""
+
+    key: str
+    size: int
+    format: str  # "jsonl" | "csv" | "txt"
+
+
+@dataclass
+class DatasetRecord:
+    id: str
+    org: str
+    name: str
+    dataset_type: str
+    status: Status
+    created_at: str
+    updated_at: str
+    options: DatasetOptions = field(default_factory=DatasetOptions)
+    files: dict[str, StoredFile] = field(default_factory=dict)  # "train" / "eval"
+    dry_run: bool = False
+    usage_bytes: int = 0
+    plan: dict[str, Any] | None = None  # the workers' chunk plan (workers.planning)
+    chunks_total: int | None = None
+    chunks_done: int = 0
+    rows_seen: int = 0
+    validation_error: str | None = None
+    validation_warnings: list[str] = field(default_factory=list)
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    metrics: dict[str, Any] | None = None
+    schema: str | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status.terminal
+
+    def encode(self) -> dict[str, str]:
+        """The record as a Redis hash."""
+        values = asdict(self)
+        values["files"] = {role: asdict(f) for role, f in self.files.items()}
+        return encode_fields(values)
+
+    @classmethod
+    def decode(cls, raw: dict[str, str]) -> DatasetRecord:
+        values: dict[str, Any] = decode_fields(raw)
+        known = {f.name for f in fields(cls)}
+        values = {name: value for name, value in values.items() if name in known}
+        values["status"] = Status(values["status"])
+        values["options"] = DatasetOptions.from_dict(values.get("options") or {})
+        values["files"] = {r: StoredFile(**f) for r, f in (values.get("files") or {}).items()}
+        values["dry_run"] = values.get("dry_run") == "true"
+        for name in ("usage_bytes", "chunks_done", "rows_seen"):
+            values[name] = int(values.get(name) or 0)
+        total = values.get("chunks_total")
+        values["chunks_total"] = int(total) if total else None
+        values["validation_error"] = values.get("validation_error") or None
+        return cls(**values)
+
+
+JSON_FIELDS = frozenset(
+    {"options", "files", "parts", "metrics", "plan", "validation_warnings"}
+)
+
+
+def encode_fields(values: dict[str, Any]) -> dict[str, str]:
+    """Field values as Redis hash strings (None: not stored)."""
+    encoded = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name in JSON_FIELDS:
+            encoded[name] = json.dumps(value, separators=(",", ":"))
+        elif isinstance(value, bool):
+            encoded[name] = "true" if value else "false"
+        else:
+            encoded[name] = str(value)
+    return encoded
+
+
+def decode_fields(raw: dict[str, str]) -> dict[str, Any]:
+    return {name: json.loads(v) if name in JSON_FIELDS else v for name, v in raw.items()}
