@@ -33,6 +33,7 @@ from api.upload_timeouts import guarded_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.blobs import StorageFullError, StorageUnavailableError
 from store.datasets import IdempotentRequest, format_timestamp, utc_now
+from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
 from store.removal import remove_dataset
 from validators.formats import FileRefused, accepted_format, default_delimiter
 from validators.registry import spec_for
@@ -184,7 +185,7 @@ def _receive_and_record(
 
 def _record(
     ctx: SieveContext, org: str, dataset_id: str, options: dict[str, Any], upload: ReceivedUpload
-) -> dict[str, Any]:
+) -> DatasetRecord:
     spec = spec_for(options["type"])
     files = {}
     for role, received in upload.files.items():
@@ -199,22 +200,22 @@ def _record(
             )
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
-        files[role] = {"key": received.key, "size": received.size, "format": file_format}
+        files[role] = StoredFile(received.key, received.size, file_format)
     if "train" not in files:
         raise bad_request("missing the 'data' file part")
     if options["csv_delimiter"] is None:
         options["csv_delimiter"] = default_delimiter(upload.files["train"].filename)
     now = format_timestamp(utc_now())
-    return {
-        "id": dataset_id,
-        "org": org,
-        "name": options["name"],
-        "dataset_type": spec.name,
-        "status": "queued",
-        "created_at": now,
-        "updated_at": now,
-        "dry_run": options["dry_run"],
-        "usage_bytes": 0 if options["dry_run"] else upload.total_bytes,
-        "options": {name: options[name] for name in RECORD_OPTIONS},
-        "files": files,
-    }
+    return DatasetRecord(
+        id=dataset_id,
+        org=org,
+        name=options["name"],
+        dataset_type=spec.name,
+        status=Status.QUEUED,
+        created_at=now,
+        updated_at=now,
+        dry_run=options["dry_run"],
+        usage_bytes=0 if options["dry_run"] else upload.total_bytes,
+        options=DatasetOptions.from_dict({name: options[name] for name in RECORD_OPTIONS}),
+        files=files,
+    )

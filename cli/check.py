@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from store.local_blobs import LocalBlobStore
+from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
 from validators.formats import accepted_format, default_delimiter
 from validators.registry import spec_for
 from validators.verdict import Verdict
@@ -45,16 +46,20 @@ class CheckResult:
     chunks: int
 
 
-def _file_entry(spec_name: str, formats: Any, role: str, path: Path, separator: str | None) -> dict:
+def _file_entry(
+    spec_name: str, formats: Any, role: str, path: Path, separator: str | None
+) -> StoredFile:
     part = "eval_data" if role == "eval" else "data"
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
     size = path.stat().st_size
     file_format = accepted_format(spec_name, formats, part, (path.name, head, size), separator)
-    return {"key": role, "size": size, "format": file_format}
+    return StoredFile(role, size, file_format)
 
 
-def _validate_chunk(scratch: str, paths: dict[str, str], record: dict, chunk: Chunk) -> dict:
+def _validate_chunk(
+    scratch: str, paths: dict[str, str], record: DatasetRecord, chunk: Chunk
+) -> dict:
     files = {role: Path(path) for role, path in paths.items()}
     return chunk_report(LocalFiles(Path(scratch), files), record, chunk)
 
@@ -78,11 +83,21 @@ def check_files(
         role: _file_entry(spec.name, spec.formats, role, path, options.get("text_separator"))
         for role, path in paths.items()
     }
-    record = {"id": "check", "dataset_type": spec.name, "options": options, "files": files}
+    record = DatasetRecord(
+        id="check",
+        org="",
+        name="check",
+        dataset_type=spec.name,
+        status=Status.QUEUED,
+        created_at="",
+        updated_at="",
+        options=DatasetOptions.from_dict(options),
+        files=files,
+    )
     with tempfile.TemporaryDirectory(prefix="sieve-check-") as scratch:
         blobs = LocalFiles(Path(scratch), paths)
         chunks, headers = plan_chunks(blobs, record, chunk_bytes)
-        record["plan"] = {"csv_headers": headers}
+        record.plan = {"csv_headers": headers}
         reports = dict(
             zip(
                 [c.index for c in chunks],
@@ -96,7 +111,11 @@ def check_files(
 
 
 def _run(
-    scratch: str, paths: dict[str, Path], record: dict, chunks: list[Chunk], processes: int | None
+    scratch: str,
+    paths: dict[str, Path],
+    record: DatasetRecord,
+    chunks: list[Chunk],
+    processes: int | None,
 ) -> list[dict]:
     """Chunk reports in chunk order: in this process for one chunk, else over a process pool
     (one polars thread each, like the workers)."""

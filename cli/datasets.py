@@ -337,6 +337,27 @@ def write_rows(dataset: dict[str, Any], fmt: str, out: Any) -> int:
     return count
 
 
+@click.command("types")
+@click.argument("dataset_type", required=False, type=click.Choice(supported_types()))
+@click.option("--json", "as_json", is_flag=True, help="Print the rule catalog as JSON.")
+def types(dataset_type: str | None, as_json: bool) -> None:
+    """The dataset types and their rules: the catalog `check` and the server both run."""
+    from validators.catalog import catalog
+
+    entries = [e for e in catalog() if dataset_type in (None, e.name)]
+    if as_json:
+        click.echo(json.dumps([e.to_dict() for e in entries], indent=2))
+        return
+    for entry in entries:
+        if dataset_type is None:
+            click.echo(f"{entry.name:45} {', '.join(entry.formats):16} {entry.description}")
+            continue
+        click.echo(f"{entry.name}: {entry.description}\nformats: {', '.join(entry.formats)}")
+        click.echo(f"example row: {json.dumps(entry.example)}")
+        for rule in entry.rules:
+            click.echo(f"  {rule.code:44} {rule.checks}")
+
+
 @click.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]), default="bash")
 @click.pass_context
@@ -349,4 +370,4 @@ def completion(ctx: click.Context, shell: str) -> None:
     click.echo(script)
 
 
-COMMANDS = (upload, check, datasets, completion)
+COMMANDS = (upload, check, datasets, types, completion)

@@ -1,6 +1,6 @@
 """Dataset records in Redis: create, read, list, status transitions, delete — each atomic.
 
-A record is a Redis hash of strings; structured fields are stored as JSON (see JSON_FIELDS).
+A record (store.records.DatasetRecord) is a Redis hash of strings; structured fields are JSON.
 """
 
 from __future__ import annotations
@@ -15,22 +15,9 @@ from typing import Any
 import redis
 
 from store.keys import RedisKeys
+from store.records import TERMINAL_STATUSES, DatasetRecord, Status, encode_fields
 
-JSON_FIELDS = frozenset(
-    {
-        "options",
-        "files",
-        "parts",
-        "metrics",
-        "progress",
-        "plan",
-        "validation_warnings",
-        "required_fields",
-        "preserve_fields",
-        "parse_info",
-    }
-)
-TERMINAL_STATUSES = frozenset({"validated", "failed"})
+__all__ = ["TERMINAL_STATUSES", "DatasetRecord", "DatasetStore", "ListQuery", "Status"]
 
 # Status rank: a transition never goes backwards and never leaves a terminal status.
 _TRANSITION = """
@@ -89,26 +76,6 @@ def epoch_micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def _encode(fields: dict[str, Any]) -> dict[str, str]:
-    encoded = {}
-    for name, value in fields.items():
-        if value is None:
-            continue
-        if name in JSON_FIELDS:
-            encoded[name] = json.dumps(value, separators=(",", ":"))
-        elif isinstance(value, bool):
-            encoded[name] = "true" if value else "false"
-        else:
-            encoded[name] = str(value)
-    return encoded
-
-
-def _decode(raw: dict[str, str]) -> dict[str, Any]:
-    return {
-        name: json.loads(value) if name in JSON_FIELDS else value for name, value in raw.items()
-    }
-
-
 _REPLACE_IF_EQUAL = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') and 1
@@ -163,17 +130,17 @@ class DatasetStore:
         self._count_attempt = client.register_script(_COUNT_ATTEMPT)
 
     # -- create / read -------------------------------------------------------------------
-    def create(self, record: dict[str, Any], upload_id: str | None) -> None:
+    def create(self, record: DatasetRecord, upload_id: str | None) -> None:
         """Store the record, index it and hand the upload's quota reservation over to it.
 
         `usage_bytes` in the record is what delete will give back; the reservation entry is
         dropped in the same transaction so the bytes are counted exactly once.
         """
-        dataset_id, org = record["id"], record["org"]
-        score = epoch_micros(datetime.strptime(record["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ"))
+        dataset_id, org = record.id, record.org
+        score = epoch_micros(datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
         pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(self._keys.dataset(dataset_id), mapping=_encode(record))
-        if record.get("dry_run") is not True:  # a dry run is never listed
+        pipe.hset(self._keys.dataset(dataset_id), mapping=record.encode())
+        if not record.dry_run:  # a dry run is never listed
             pipe.zadd(self._keys.org_datasets(org), {dataset_id: score})
         pipe.zadd(self._keys.all_datasets(), {dataset_id: score})
         pipe.zadd(self._keys.active_datasets(), {dataset_id: time.time()})
@@ -184,17 +151,17 @@ class DatasetStore:
             )
         pipe.execute()
 
-    def get(self, dataset_id: str, org: str | None = None) -> dict[str, Any] | None:
+    def get(self, dataset_id: str, org: str | None = None) -> DatasetRecord | None:
         """The record, or None when missing or owned by another org than `org`."""
         raw = self._redis.hgetall(self._keys.dataset(dataset_id))
         if not raw or (org is not None and raw.get("org") != org):
             return None
-        return _decode(raw)
+        return DatasetRecord.decode(raw)
 
     def exists(self, dataset_id: str) -> bool:
         return bool(self._redis.exists(self._keys.dataset(dataset_id)))
 
-    def list(self, org: str, query: ListQuery) -> list[dict[str, Any]]:
+    def list(self, org: str, query: ListQuery) -> list[DatasetRecord]:
         """Newest first, filtered, then offset/limit applied to the filtered sequence."""
         if not (query.dataset_type or query.validation_status) and query.limit is not None:
             return self._fetch(self._ids_in_range(org, query, query.offset, query.limit))
@@ -215,25 +182,25 @@ class DatasetStore:
         key = self._keys.org_datasets(org)
         return self._redis.zrevrangebyscore(key, high, low, start=start, num=count)
 
-    def _filtered(self, org: str, query: ListQuery) -> Iterator[dict[str, Any]]:
+    def _filtered(self, org: str, query: ListQuery) -> Iterator[DatasetRecord]:
         page, start = 200, 0
         while True:
             ids = self._ids_in_range(org, query, start, page)
             for record in self._fetch(ids):
-                if query.dataset_type and record.get("dataset_type") != query.dataset_type:
+                if query.dataset_type and record.dataset_type != query.dataset_type:
                     continue
-                if query.validation_status and record.get("status") != query.validation_status:
+                if query.validation_status and record.status != query.validation_status:
                     continue
                 yield record
             if len(ids) < page:
                 return
             start += page
 
-    def _fetch(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+    def _fetch(self, ids: Iterable[str]) -> list[DatasetRecord]:
         pipe = self._redis.pipeline(transaction=False)
         for dataset_id in ids:
             pipe.hgetall(self._keys.dataset(dataset_id))
-        return [_decode(raw) for raw in pipe.execute() if raw]
+        return [DatasetRecord.decode(raw) for raw in pipe.execute() if raw]
 
     def ids_created_before(self, moment: datetime, limit: int = 500) -> list[str]:
         return self._redis.zrangebyscore(
@@ -245,15 +212,15 @@ class DatasetStore:
         self._redis.zrem(self._keys.all_datasets(), dataset_id)
 
     # -- updates -------------------------------------------------------------------------
-    def transition(self, dataset_id: str, status: str | None, **fields: Any) -> bool:
+    def transition(self, dataset_id: str, status: Status | None, **fields: Any) -> bool:
         """Set `status` (if given) and `fields` atomically, only if the record still exists,
         the status moves forward, and the record is not already terminal."""
         fields["updated_at"] = format_timestamp(utc_now())
         args: list[str] = [status or ""]
-        for name, value in _encode(fields).items():
+        for name, value in encode_fields(fields).items():
             args.extend([name, value])
         moved = bool(self._transition(keys=[self._keys.dataset(dataset_id)], args=args))
-        if moved and status in TERMINAL_STATUSES:
+        if moved and status is not None and Status(status).terminal:
             self._redis.zrem(self._keys.active_datasets(), dataset_id)
         elif moved and status:
             self._redis.zadd(self._keys.active_datasets(), {dataset_id: time.time()}, xx=True)

@@ -82,7 +82,7 @@ class DatasetRecord:
     chunks_done: int = 0
     rows_seen: int = 0
     validation_error: str | None = None
-    validation_warnings: list[str] = field(default_factory=list)
+    validation_warnings: list[str] | None = None  # None until a verdict
     parts: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, Any] | None = None
     schema: str | None = None
@@ -114,9 +114,7 @@ class DatasetRecord:
         return cls(**values)
 
 
-JSON_FIELDS = frozenset(
-    {"options", "files", "parts", "metrics", "plan", "validation_warnings"}
-)
+JSON_FIELDS = frozenset({"options", "files", "parts", "metrics", "plan", "validation_warnings"})
 
 
 def encode_fields(values: dict[str, Any]) -> dict[str, str]:

@@ -13,6 +13,7 @@ import pytest
 from cli.embedded_redis import free_port, spawn_redis_server, wait_for_port
 from store import open_stores
 from store.datasets import format_timestamp, utc_now
+from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
 from store.settings import Settings
 
 
@@ -65,19 +66,21 @@ def make_stores(tmp_path: Path):
     return factory
 
 
-def queued_record(dataset_id: str, org: str = "acme", size: int = 10, **extra) -> dict:
+def queued_record(dataset_id: str, org: str = "acme", size: int = 10, **extra) -> DatasetRecord:
     """A dataset record as the API writes it at create, with `extra` fields over it."""
-    now = extra.pop("at", utc_now())
-    return {
-        "id": dataset_id,
-        "org": org,
-        "name": dataset_id,
-        "dataset_type": "embed-input",
-        "status": "queued",
-        "created_at": format_timestamp(now),
-        "updated_at": format_timestamp(now),
-        "usage_bytes": size,
-        "options": {},
-        "files": {},
+    now = format_timestamp(extra.pop("at", utc_now()))
+    options = DatasetOptions.from_dict(extra.pop("options", {}))
+    files = {role: StoredFile(**f) for role, f in extra.pop("files", {}).items()}
+    return DatasetRecord(
+        id=dataset_id,
+        org=org,
+        name=dataset_id,
+        dataset_type=extra.pop("dataset_type", "embed-input"),
+        status=Status(extra.pop("status", Status.QUEUED)),
+        created_at=now,
+        updated_at=now,
+        usage_bytes=size,
+        options=options,
+        files=files,
         **extra,
-    }
+    )

@@ -16,7 +16,7 @@ from typing import Any
 
 from store import Stores
 from store.blobs import BlobStore
-from store.datasets import TERMINAL_STATUSES
+from store.records import DatasetOptions, DatasetRecord, Status
 from store.removal import dataset_prefix, hashes_key, hashes_prefix, part_key
 from validators.engine import RuleOptions, evaluate_chunk
 from validators.finish import finish
@@ -41,33 +41,33 @@ DRY_RUN_KEEP_SECONDS = 3600
 def start(stores: Stores, dataset_id: str) -> list[Chunk]:
     """Plan the chunks and mark the dataset processing. Returns the chunks to validate."""
     record = stores.datasets.get(dataset_id)
-    if record is None or record["status"] in TERMINAL_STATUSES:
+    if record is None or record.terminal:
         return []
-    if record.get("plan"):  # redelivered start: the plan stands, chunks are idempotent
-        return [Chunk(**c) for c in record["plan"]["chunks"]]
+    if record.plan:  # redelivered start: the plan stands, chunks are idempotent
+        return [Chunk(**c) for c in record.plan["chunks"]]
     try:
         chunks, headers = _plan(stores, record)
     except PlanError as exc:
         _conclude(stores, record, Verdict("failed", str(exc)), [], {})
         return []
     plan = {"chunks": [c.to_dict() for c in chunks], "csv_headers": headers}
-    stores.datasets.transition(dataset_id, "processing", plan=plan, chunks_total=len(chunks))
+    stores.datasets.transition(dataset_id, Status.PROCESSING, plan=plan, chunks_total=len(chunks))
     return chunks
 
 
-def _plan(stores: Stores, record: dict) -> tuple[list[Chunk], dict[str, int]]:
+def _plan(stores: Stores, record: DatasetRecord) -> tuple[list[Chunk], dict[str, int]]:
     return plan_chunks(stores.blobs, record, stores.settings.chunk_bytes)
 
 
 def plan_chunks(
-    blobs: BlobStore, record: dict, chunk_bytes: int
+    blobs: BlobStore, record: DatasetRecord, chunk_bytes: int
 ) -> tuple[list[Chunk], dict[str, int]]:
     """The chunks of every file of `record`, and where each CSV file's header ends."""
     chunks: list[Chunk] = []
     headers: dict[str, int] = {}
-    separator = record["options"].get("text_separator") or "\n"
+    separator = record.options.separator
     for role in FILE_ROLES:
-        file = record["files"].get(role)
+        file = record.files.get(role)
         if file is None:
             continue
         file_chunks, header_end = plan_file(blobs, role, file, chunk_bytes, separator, len(chunks))
@@ -97,7 +97,7 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     """Validate one chunk and record its report. True when this call completed the set and
     claimed the right to trigger finalize."""
     record = stores.datasets.get(dataset_id)
-    if record is None or record["status"] in TERMINAL_STATUSES:
+    if record is None or record.terminal:
         return False
     report = chunk_report(stores.blobs, record, chunk)
     _, count = stores.datasets.save_chunk_report(
@@ -105,41 +105,41 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     )
     if count < 0:
         _delete_parts(stores, _parts_of([report]))  # deleted while we worked
-    total = int(record.get("chunks_total") or len(record["plan"]["chunks"]))
+    total = record.chunks_total or len(record.plan["chunks"])  # type: ignore[index]
     return count == total and stores.datasets.claim_finalize(dataset_id, FINALIZE_CLAIM_SECONDS)
 
 
-def chunk_report(blobs: BlobStore, record: dict, chunk: Chunk) -> dict[str, Any]:
+def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[str, Any]:
     """Validate one chunk of `record`'s files: its report, with the row-hash file (for
     file-wide duplicates) and the Avro part of its valid rows written. Knows only the blobs,
     so `sieve check` runs it too, with no Redis."""
-    spec = spec_for(record["dataset_type"])
-    options = record["options"]
-    file = record["files"][chunk.role]
+    spec = spec_for(record.dataset_type)
+    options = record.options
+    file = record.files[chunk.role]
     fields = _kept_fields(spec, options)
-    header_end = record["plan"]["csv_headers"].get(chunk.role, 0)
+    header_end = record.plan["csv_headers"].get(chunk.role, 0)  # type: ignore[index]
     parse_options = ParseOptions(
-        format=file["format"],
+        format=file.format,
         kept_fields=tuple(fields),
         field_kinds=spec.field_kinds,
-        delimiter=options.get("csv_delimiter") or ",",
-        separator=options.get("text_separator") or "\n",
-        csv_header=blobs.read_range(file["key"], 0, header_end) if header_end else b"",
+        delimiter=options.delimiter,
+        separator=options.separator,
+        csv_header=blobs.read_range(file.key, 0, header_end) if header_end else b"",
     )
-    data = blobs.read_range(file["key"], chunk.start, chunk.end)
+    data = blobs.read_range(file.key, chunk.start, chunk.end)
     parsed = parse_chunk(data, parse_options, at_file_start=chunk.start == 0)
     del data
-    rule_options = RuleOptions(file["format"], tuple(options.get("keep_fields", [])))
+    rule_options = RuleOptions(file.format, options.keep_fields)
     report, valid = evaluate_chunk(spec, parsed, rule_options)
     result: dict[str, Any] = {"role": chunk.role, "worker": worker_identity(), **report.to_dict()}
-    keep_rows = options.get("skip_malformed_input") or report.finding_count == 0
+    keep_rows = options.skip_malformed_input or report.finding_count == 0
     if valid.height:
-        result["hashes_key"] = hashes_key(record["id"], chunk.index)
+        result["hashes_key"] = hashes_key(record.id, chunk.index)
         write_hashes(blobs, result["hashes_key"], row_hashes(spec, valid))
     if valid.height and keep_rows:
         name = f"{chunk.role}-{chunk.index:05d}"
         extras = set(fields) - set(spec.field_names)
-        key = part_key(record["id"], name)
+        key = part_key(record.id, name)
         result["part"] = {
             "name": name,
             **write_part(blobs, key, valid, extras),
@@ -147,8 +147,8 @@ def chunk_report(blobs: BlobStore, record: dict, chunk: Chunk) -> dict[str, Any]
     return result
 
 
-def _kept_fields(spec: DatasetSpec, options: dict) -> list[str]:
-    return kept_fields(spec, options.get("keep_fields", []), options.get("optional_fields", []))
+def _kept_fields(spec: DatasetSpec, options: DatasetOptions) -> list[str]:
+    return kept_fields(spec, list(options.keep_fields), list(options.optional_fields))
 
 
 PART_ENTRIES = ("part", "eval_part")  # eval_part: the rows an automatic split set aside
@@ -173,10 +173,10 @@ def worker_identity() -> str:
 def finalize(stores: Stores, dataset_id: str) -> None:
     """Merge the chunk reports into the verdict. Idempotent: a second run changes nothing."""
     record = stores.datasets.get(dataset_id)
-    if record is None or record["status"] in TERMINAL_STATUSES:
+    if record is None or record.terminal:
         return
     reports = stores.datasets.chunk_reports(dataset_id)
-    chunks = [Chunk(**c) for c in record["plan"]["chunks"]]
+    chunks = [Chunk(**c) for c in record.plan["chunks"]]  # type: ignore[index]
     if len(reports) < len(chunks):
         log.warning("finalize of %s before all chunks reported", dataset_id)
         return
@@ -185,20 +185,20 @@ def finalize(stores: Stores, dataset_id: str) -> None:
 
 
 def compute_verdict(
-    blobs: BlobStore, record: dict, chunks: list[Chunk], reports: dict[int, dict]
+    blobs: BlobStore, record: DatasetRecord, chunks: list[Chunk], reports: dict[int, dict]
 ) -> tuple[Verdict, list[dict], dict]:
     """Merge the chunk reports of `record` (by chunk index) into its verdict, the parts that
     hold its rows (duplicates removed) and its metrics. Knows only the blobs (`sieve check`)."""
-    spec = spec_for(record["dataset_type"])
+    spec = spec_for(record.dataset_type)
     files, taken_in = [], {}
     for role in FILE_ROLES:
-        if role in record["files"]:
+        if role in record.files:
             role_chunks = [reports[c.index] for c in chunks if c.role == role]
             merged = merge(role, [ChunkReport.from_dict(r) for r in role_chunks])
             taken_in[role] = role_chunks[: merged.chunks_read]
             files.append(merged)
-    skip = bool(record["options"].get("skip_malformed_input"))
-    outcome = finish(spec, files, BlobChunks(blobs, record["id"], taken_in), skip)
+    skip = record.options.skip_malformed_input
+    outcome = finish(spec, files, BlobChunks(blobs, record.id, taken_in), skip)
     parts = _parts_of([reports[c.index] for c in chunks])
     return outcome.verdict, parts, dataset_metrics(spec, outcome, parts)
 
@@ -206,7 +206,7 @@ def compute_verdict(
 def fail(stores: Stores, dataset_id: str, reason: str) -> None:
     """End a dataset as failed for a reason outside its data (e.g. repeated crashes). Kept
     minimal on purpose: it must work even when the code that crashed would crash again."""
-    if stores.datasets.transition(dataset_id, "failed", validation_error=reason):
+    if stores.datasets.transition(dataset_id, Status.FAILED, validation_error=reason):
         _delete_parts(stores, _parts_of(list(stores.datasets.chunk_reports(dataset_id).values())))
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
 
@@ -219,18 +219,19 @@ def _dataset_schema(stores: Stores, spec: DatasetSpec, fields: list[str], parts:
 
 
 def _conclude(
-    stores: Stores, record: dict, verdict: Verdict, parts: list[dict], metrics: dict
+    stores: Stores, record: DatasetRecord, verdict: Verdict, parts: list[dict], metrics: dict
 ) -> None:
-    dataset_id = record["id"]
-    spec = spec_for(record["dataset_type"])
-    dry_run = record.get("dry_run") == "true"
-    if verdict.status != "validated" or dry_run:
+    dataset_id = record.id
+    spec = spec_for(record.dataset_type)
+    dry_run = record.dry_run
+    status = Status(verdict.status)
+    if status != Status.VALIDATED or dry_run:
         _delete_parts(stores, parts)
         parts = []
-    fields = _kept_fields(spec, record["options"])
+    fields = _kept_fields(spec, record.options)
     moved = stores.datasets.transition(
         dataset_id,
-        verdict.status,
+        status,
         validation_error=verdict.error or "",
         validation_warnings=verdict.warnings,
         parts=parts,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from store.blobs import BlobStore
+from store.records import StoredFile
 from validators.boundaries import csv_boundaries, csv_header_end, separator_boundaries
 
 MAX_CSV_HEADER_BYTES = 1024 * 1024
@@ -26,12 +27,17 @@ class Chunk:
 
 
 def plan_file(
-    blobs: BlobStore, role: str, file: dict, chunk_bytes: int, separator: str, first_index: int
+    blobs: BlobStore,
+    role: str,
+    file: StoredFile,
+    chunk_bytes: int,
+    separator: str,
+    first_index: int,
 ) -> tuple[list[Chunk], int]:
     """Chunks of one file and, for CSV, where its header ends (0 otherwise)."""
-    key, size = file["key"], file["size"]
+    key, size = file.key, file.size
     start = 0
-    if file["format"] == "csv":
+    if file.format == "csv":
         start = _csv_header_end(blobs, key, size, role)
         cuts = (
             csv_boundaries(blobs.iter_range(key), start, chunk_bytes)
@@ -39,7 +45,7 @@ def plan_file(
             else []
         )
     else:
-        sep = b"\n" if file["format"] == "jsonl" else separator.encode("utf-8")
+        sep = b"\n" if file.format == "jsonl" else separator.encode("utf-8")
         cuts = separator_boundaries(
             lambda a, b: blobs.read_range(key, a, b), size, start, chunk_bytes, sep
         )

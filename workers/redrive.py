@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from store import Stores
-from store.datasets import TERMINAL_STATUSES
+from store.records import DatasetRecord
 from workers.planning import Chunk
 from workers.status import QUEUE, UNACKED  # messages name their dataset in clear text
 
@@ -38,7 +38,7 @@ def plan_redrives(stores: Stores, quiet_seconds: float) -> list[Redrive]:
     redrives = []
     for dataset_id in candidates:
         record = stores.datasets.get(dataset_id)
-        if record is None or record["status"] in TERMINAL_STATUSES:
+        if record is None or record.terminal:
             stores.datasets.forget_active(dataset_id)
             continue
         stores.datasets.mark_progress(dataset_id)
@@ -56,14 +56,14 @@ def _recently_delivered(stores: Stores, seconds: float) -> list[str]:
     return [message for message in stores.redis.hmget(UNACKED, tags) if message] if tags else []
 
 
-def _needs(stores: Stores, record: dict) -> Redrive:
-    dataset_id = record["id"]
-    if not record.get("plan"):
+def _needs(stores: Stores, record: DatasetRecord) -> Redrive:
+    dataset_id = record.id
+    if not record.plan:
         return Redrive(dataset_id, start=True)
     reported = stores.datasets.chunk_reports(dataset_id)
     missing = tuple(
         chunk
-        for chunk in (Chunk(**c) for c in record["plan"]["chunks"])
+        for chunk in (Chunk(**c) for c in record.plan["chunks"])
         if chunk.index not in reported
     )
     return Redrive(dataset_id, chunks=missing) if missing else Redrive(dataset_id, finalize=True)

@@ -23,13 +23,14 @@ from api.schemas import (
     first_error,
 )
 from store.datasets import ListQuery
+from store.records import DatasetRecord
 from store.removal import remove_dataset
 
 bp = Blueprint("datasets", __name__, url_prefix="/v1/datasets")
 bp.before_request(require_organization)
 
 
-def _view(record: dict) -> dict:
+def _view(record: DatasetRecord) -> dict:
     ctx = sieve()
     return dataset_view(record, ctx.stores.links, ctx.settings.download_url_ttl_seconds)
 

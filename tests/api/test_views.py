@@ -52,7 +52,7 @@ def test_create_enqueues_and_answers_the_id(app_and_stores):
     dataset_id = response.get_json()["id"]
     assert dataset_id.startswith("my-set-") and enqueuer.started == [dataset_id]
     record = stores.datasets.get(dataset_id)
-    assert record["files"]["train"]["format"] == "jsonl" and record["status"] == "queued"
+    assert record.files["train"].format == "jsonl" and record.status == "queued"
     assert stores.quota.usage("acme") == len(b'{"text": "a"}\n')
 
 

@@ -31,6 +31,15 @@ def readme_blocks() -> list[tuple[str, str, str | None]]:
     return blocks
 
 
+def test_the_type_table_is_the_rule_catalog():
+    from validators.catalog import markdown_table
+
+    table = README.split("<!-- dataset-types:begin -->\n")[1].split("\n<!-- dataset-types:end -->")[
+        0
+    ]
+    assert table == markdown_table(), "regenerate it with validators.catalog.markdown_table()"
+
+
 def test_every_block_is_run_or_says_why_not():
     blocks = readme_blocks()
     assert len([b for b in blocks if b[2] is None]) >= 3

@@ -164,6 +164,8 @@ MATRIX = {
     ("GET", "/healthz"): _carries_no_tenant_data("/healthz"),
     ("GET", "/readyz"): _carries_no_tenant_data("/readyz"),
     ("GET", "/openapi.json"): _carries_no_tenant_data("/openapi.json"),
+    ("GET", "/v1/dataset-types"): _carries_no_tenant_data("/v1/dataset-types"),
+    ("GET", "/v1/dataset-types/<name>"): _carries_no_tenant_data("/v1/dataset-types/embed-input"),
     ("GET", "/docs"): _carries_no_tenant_data("/docs"),
     ("GET", "/docs/init.js"): _carries_no_tenant_data("/docs/init.js"),
     ("GET", "/docs/assets/<name>"): _carries_no_tenant_data("/docs/assets/swagger-ui.css"),

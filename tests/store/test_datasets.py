@@ -43,7 +43,7 @@ def test_status_never_goes_backwards_nor_leaves_a_terminal_state(stores):
     assert stores.datasets.transition("ds-1", "validated")
     assert not stores.datasets.transition("ds-1", "failed")
     assert not stores.datasets.transition("ds-1", None, metrics={"x": 1})
-    assert stores.datasets.get("ds-1")["status"] == "validated"
+    assert stores.datasets.get("ds-1").status == "validated"
 
 
 def test_transitions_do_not_resurrect_a_deletedqueued_record(stores):
@@ -59,7 +59,7 @@ def test_chunk_reports_are_recorded_once(stores):
     assert stores.datasets.save_chunk_report("ds-1", 0, {"n": 1}, 5) == (True, 1)
     assert stores.datasets.save_chunk_report("ds-1", 0, {"n": 2}, 5) == (False, 1)
     assert stores.datasets.chunk_reports("ds-1") == {0: {"n": 1}}
-    assert stores.datasets.get("ds-1")["rows_seen"] == "5"
+    assert stores.datasets.get("ds-1").rows_seen == 5
     assert stores.datasets.claim_finalize("ds-1", 60)
     assert not stores.datasets.claim_finalize("ds-1", 60)
 
@@ -67,7 +67,7 @@ def test_chunk_reports_are_recorded_once(stores):
 def test_get_hides_other_orgs(stores):
     stores.datasets.create(queued_record("ds-1", org="acme"), None)
     assert stores.datasets.get("ds-1", org="globex") is None
-    assert stores.datasets.get("ds-1", org="acme")["name"] == "ds-1"
+    assert stores.datasets.get("ds-1", org="acme").name == "ds-1"
 
 
 def test_list_filters_newest_first(stores):
@@ -78,7 +78,7 @@ def test_list_filters_newest_first(stores):
             queued_record(f"ds-{i}", at=start + timedelta(seconds=i), **extra), None
         )
     stores.datasets.create(queued_record("other", org="globex"), None)
-    ids = lambda **q: [r["id"] for r in stores.datasets.list("acme", ListQuery(**q))]  # noqa: E731
+    ids = lambda **q: [r.id for r in stores.datasets.list("acme", ListQuery(**q))]  # noqa: E731
     assert ids() == ["ds-4", "ds-3", "ds-2", "ds-1", "ds-0"]
     assert ids(validation_status="failed") == ["ds-2"]
     assert ids(limit=2, offset=1) == ["ds-3", "ds-2"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from store.datasets import format_timestamp, utc_now
 from store.removal import upload_key
+from tests.conftest import queued_record
 from workers import pipeline
 
 
@@ -15,34 +15,27 @@ def _create(stores, dataset_id: str, body: bytes) -> None:
     writer.write(body)
     size = writer.commit()
     stores.quota.reserve("acme", dataset_id, size)
-    now = format_timestamp(utc_now())
     stores.datasets.create(
-        {
-            "id": dataset_id,
-            "org": "acme",
-            "name": "twice",
-            "dataset_type": "embed-input",
-            "status": "queued",
-            "created_at": now,
-            "updated_at": now,
-            "usage_bytes": size,
-            "options": {"skip_malformed_input": True},
-            "files": {
+        queued_record(
+            dataset_id,
+            size=size,
+            options={"skip_malformed_input": True},
+            files={
                 "train": {"key": upload_key(dataset_id, "train"), "size": size, "format": "jsonl"}
             },
-        },
+        ),
         dataset_id,
     )
 
 
 def _outcome(stores, dataset_id: str) -> tuple:
     record = stores.datasets.get(dataset_id)
-    parts = [(p["name"], p["num_rows"], p["size_bytes"]) for p in record.get("parts") or []]
+    parts = [(p["name"], p["num_rows"], p["size_bytes"]) for p in record.parts]
     return (
-        record["status"],
-        record.get("validation_error"),
-        record.get("validation_warnings"),
-        json.dumps(record.get("metrics"), sort_keys=True),
+        record.status,
+        record.validation_error,
+        record.validation_warnings,
+        json.dumps(record.metrics, sort_keys=True),
         parts,
         stores.quota.usage("acme"),
     )
@@ -89,8 +82,8 @@ def test_a_chunk_delivered_too_often_fails_the_dataset_instead_of_looping(make_s
         True
     ] * 3 + [False]
     record = stores.datasets.get("poison-cccc")
-    assert record["status"] == "failed"
-    assert record["validation_error"] == (
+    assert record.status == "failed"
+    assert record.validation_error == (
         f"the train file could not be validated: its bytes {chunk.start}-{chunk.end} "
         "crashed the validator 3 times; please check that part of the file"
     )
@@ -113,11 +106,11 @@ def test_a_full_storage_while_validating_is_said_as_the_platform_s_problem(
         raise StorageFullError(28, "storage is full")
 
     monkeypatch.setattr(pipeline, "validate_chunk", full)
-    chunk = json.loads(json.dumps(stores.datasets.get("full-1")["plan"]["chunks"][0]))
+    chunk = json.loads(json.dumps(stores.datasets.get("full-1").plan["chunks"][0]))
     tasks.validate_chunk.apply(
         args=("full-1", chunk["index"], chunk["role"], chunk["start"], chunk["end"])
     )
     record = stores.datasets.get("full-1")
-    assert record["status"] == "failed"
-    assert record["validation_error"] == tasks.STORAGE_FULL
-    assert "not of your data" in record["validation_error"]
+    assert record.status == "failed"
+    assert record.validation_error == tasks.STORAGE_FULL
+    assert "not of your data" in record.validation_error
