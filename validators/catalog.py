@@ -109,3 +109,7 @@ def markdown_table() -> str:
             f"{'; '.join(rules)} | {entry.description} |"
         )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m validators.catalog: the README's table
+    print(markdown_table())

@@ -17,7 +17,7 @@ import polars as pl
 
 from validators.findings import Finding
 from validators.parsing import ROW
-from validators.spec import DatasetSpec, DistinctAtLeast, UniqueValues
+from validators.spec import DatasetSpec, UniqueValues
 
 HASH_SEEDS = (0x5EED, 0xB0B)  # two 64-bit hashes: collisions ~never
 SPLIT_SEED = 0x5917
@@ -187,16 +187,3 @@ def leaked_rows(train: FileHashes, evaluation: FileHashes, drops: list[set[int]]
         if train_rows.height and eval_rows.height:
             leaked += eval_rows.join(train_rows.unique(), on=list(ROW_KEY))["row"].to_list()
     return sorted(leaked)
-
-
-def distinct_problems(spec: DatasetSpec, role: str, distinct: dict[str, int]) -> list[str]:
-    problems = []
-    for rule in spec.rules_of(DistinctAtLeast):
-        needed = rule.train if role == "train" else max(rule.eval, 1)
-        found = distinct.get(rule.field, 0)
-        if found < needed:
-            problems.append(
-                f"the {role} file has {found} distinct '{rule.field}' value"
-                f"{'s' if found != 1 else ''}; {spec.name} needs at least {needed}"
-            )
-    return problems

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
 from validators.kinds import STRING, FieldKind
+
+if TYPE_CHECKING:
+    from validators.report import FileReport
 
 R = TypeVar("R", bound="DatasetRule")
 
@@ -44,8 +47,9 @@ class RowRule:
 
 class DatasetRule:
     """A rule over a whole file (or the train and eval files together), judged once every
-    chunk is in. `code` is stable; `describe()` says what it checks, for the rule catalog.
-    `key_fields` are fields whose values must be compared across chunks (by hash)."""
+    chunk is in, over the merged file reports (validators.report.FileReport). `code` is
+    stable; `describe()` says what it checks, for the rule catalog. `key_fields` are fields
+    whose values must be compared across chunks (by hash)."""
 
     code: str = ""
     key_fields: tuple[str, ...] = ()
@@ -53,8 +57,24 @@ class DatasetRule:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def problems(self, type_name: str, files: list[FileReport]) -> list[str]:
+        """What fails the dataset."""
+        return []
+
+    def notes(self, files: list[FileReport]) -> list[str]:
+        """Warnings that don't."""
+        return []
+
     def rows_needed(self, role: str) -> int:
         return 1
+
+
+def _file(files: list[FileReport], role: str) -> FileReport | None:
+    return next((report for report in files if report.role == role), None)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,17 @@ class MinExamples(DatasetRule):
 
     def rows_needed(self, role: str) -> int:
         return self.train if role == "train" else max(self.eval, 1)
+
+    def problems(self, type_name: str, files: list[FileReport]) -> list[str]:
+        has_eval = _file(files, "eval") is not None
+        train = self.with_eval if has_eval and self.with_eval is not None else self.train
+        needed = {"train": train, "eval": max(self.eval, 1)}
+        return [
+            f"the {r.role} file has {_plural(r.rows_valid, 'valid example')}; "
+            f"{type_name} needs at least {needed[r.role]}"
+            for r in sorted(files, key=lambda r: r.role != "train")
+            if r.rows_valid < needed[r.role]
+        ]
 
     def describe(self) -> str:
         text = f"at least {self.train} valid train example{'s' if self.train != 1 else ''}"
@@ -92,6 +123,35 @@ class LabelRules(DatasetRule):
 
     def rows_needed(self, role: str) -> int:
         return self.min_per_label * self.min_labels if role == "train" else 1
+
+    def problems(self, type_name: str, files: list[FileReport]) -> list[str]:
+        """Judged on what is left once the rare labels were removed (validators.finish)."""
+        train = _file(files, "train")
+        if train is None or train.rows_valid == 0:
+            return []
+        labels = train.tally.labels
+        if len(labels) < self.min_labels:
+            found = ", ".join(repr(label) for label in sorted(labels)) or "none"
+            kept = f" with at least {self.min_per_label} examples" if train.pruned_labels else ""
+            return [
+                f"the train file has {_plural(len(labels), 'distinct label')}{kept} ({found}); "
+                f"{type_name} needs at least {self.min_labels}"
+            ]
+        return [
+            f"label {label!r} is in every example of the train file; "
+            "a label can't be in all of them"
+            for label, count in sorted(labels.items())
+            if count >= train.rows_valid
+        ]
+
+    def notes(self, files: list[FileReport]) -> list[str]:
+        train = _file(files, "train")
+        what = "its examples were dropped" if self.one_per_row else "it was taken off its examples"
+        return [
+            f"label {label!r} has {_plural(count, 'example')} in the train file, fewer than "
+            f"{self.min_per_label}: it was removed ({what}), as Cohere does"
+            for label, count in sorted(train.pruned_labels.items() if train else [])
+        ]
 
     def describe(self) -> str:
         return (
@@ -138,6 +198,18 @@ class DistinctAtLeast(DatasetRule):
 
     def rows_needed(self, role: str) -> int:
         return self.train if role == "train" else max(self.eval, 1)
+
+    def problems(self, type_name: str, files: list[FileReport]) -> list[str]:
+        problems = []
+        for report in sorted(files, key=lambda r: r.role != "train"):
+            needed = self.train if report.role == "train" else max(self.eval, 1)
+            found = report.distinct.get(self.field, 0)
+            if found < needed:
+                problems.append(
+                    f"the {report.role} file has {found} distinct '{self.field}' "
+                    f"value{'s' if found != 1 else ''}; {type_name} needs at least {needed}"
+                )
+        return problems
 
     def describe(self) -> str:
         text = f"at least {self.train} distinct '{self.field}' values in the train file"

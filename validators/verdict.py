@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from validators.report import FATAL_RULES, MAX_FINDINGS, FileReport
-from validators.settle import distinct_problems
 from validators.spec import DatasetSpec
 
 LEAKS_SHOWN = 10
@@ -37,68 +36,14 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
             else:
                 errors.append(finding.message(report.role))
     errors = list(dict.fromkeys(errors))  # a file-level problem is seen by every chunk
-    if not errors:
-        errors = _count_problems(spec, files) + _label_problems(spec, files)
-        errors += [p for r in files for p in distinct_problems(spec, r.role, r.distinct)]
+    if not errors:  # else the dataset rules would only restate the row errors
+        errors = [p for rule in spec.dataset_rules for p in rule.problems(spec.name, files)]
     notes.extend(_duplicate_notes(files))
-    notes.extend(_pruned_label_notes(spec, files))
+    notes.extend(note for rule in spec.dataset_rules for note in rule.notes(files))
     notes.extend(_leak_notes(files))
     if errors:
         return Verdict("failed", errors[0], _capped(errors[1:] + notes, unlisted))
     return Verdict("validated", None, _capped(notes, unlisted))
-
-
-def _count_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
-    by_role = {report.role: report for report in files}
-    has_eval = "eval" in by_role
-    rule = spec.min_examples
-    needed = {
-        "train": rule.with_eval if has_eval and rule.with_eval is not None else rule.train,
-        "eval": max(rule.eval, 1),
-    }
-    return [
-        _too_few(role, by_role[role].rows_valid, needed[role], spec.name)
-        for role in ("train", "eval")
-        if role in by_role and by_role[role].rows_valid < needed[role]
-    ]
-
-
-def _label_problems(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
-    """What is left after the rare labels were removed (see finish._rare_labels)."""
-    rules = spec.labels
-    train = next((report for report in files if report.role == "train"), None)
-    if rules is None or train is None or train.rows_valid == 0:
-        return []
-    labels = train.tally.labels
-    problems = []
-    if len(labels) < rules.min_labels:
-        found = ", ".join(repr(label) for label in sorted(labels)) or "none"
-        kept = f" with at least {rules.min_per_label} examples" if train.pruned_labels else ""
-        problems.append(
-            f"the train file has {len(labels)} distinct label{'s' if len(labels) != 1 else ''}"
-            f"{kept} ({found}); {spec.name} needs at least {rules.min_labels}"
-        )
-    else:
-        problems.extend(
-            f"label {label!r} is in every example of the train file; "
-            "a label can't be in all of them"
-            for label, count in sorted(labels.items())
-            if count >= train.rows_valid
-        )
-    return problems
-
-
-def _pruned_label_notes(spec: DatasetSpec, files: list[FileReport]) -> list[str]:
-    rules = spec.labels
-    train = next((report for report in files if report.role == "train"), None)
-    if rules is None or train is None:
-        return []
-    what = "its examples were dropped" if rules.one_per_row else "it was taken off its examples"
-    return [
-        f"label {label!r} has {count} example{'s' if count != 1 else ''} in the train file, "
-        f"fewer than {rules.min_per_label}: it was removed ({what}), as Cohere does"
-        for label, count in sorted(train.pruned_labels.items())
-    ]
 
 
 def _leak_notes(files: list[FileReport]) -> list[str]:
@@ -122,11 +67,6 @@ def _duplicate_notes(files: list[FileReport]) -> list[str]:
         for report in files
         if report.duplicates
     ]
-
-
-def _too_few(role: str, found: int, needed: int, type_name: str) -> str:
-    plural = "s" if found != 1 else ""
-    return f"the {role} file has {found} valid example{plural}; {type_name} needs at least {needed}"
 
 
 def _capped(messages: list[str], unlisted: int) -> list[str]:

@@ -37,7 +37,7 @@ def test_the_type_table_is_the_rule_catalog():
     table = README.split("<!-- dataset-types:begin -->\n")[1].split("\n<!-- dataset-types:end -->")[
         0
     ]
-    assert table == markdown_table(), "regenerate it with validators.catalog.markdown_table()"
+    assert table == markdown_table(), "regenerate it: python -m validators.catalog"
 
 
 def test_every_block_is_run_or_says_why_not():

@@ -21,8 +21,8 @@ SPEC = DatasetSpec(
     formats=frozenset({"jsonl", "csv"}),
     row_rules=(present("text"), not_empty("text"), present("label"), no_blank_items("label")),
     dataset_rules=(
-        LabelRules("label", min_per_label=5, min_labels=2, one_per_row=False),
         MinExamples(train=40, eval=24),
+        LabelRules("label", min_per_label=5, min_labels=2, one_per_row=False),
     ),
     eval_split=0.2,
     example_row=lambda i, prefix: {

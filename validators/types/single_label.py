@@ -9,8 +9,8 @@ SPEC = DatasetSpec(
     formats=frozenset({"jsonl", "csv"}),
     row_rules=(present("text"), not_empty("text"), present("label"), not_empty("label")),
     dataset_rules=(
-        LabelRules("label", min_per_label=5, min_labels=2),
         MinExamples(train=40, eval=24),
+        LabelRules("label", min_per_label=5, min_labels=2),
     ),
     eval_split=0.2,
     example_row=lambda i, prefix: {"text": f"{prefix}text {i}", "label": "abc"[i % 3]},
