@@ -17,6 +17,8 @@ def test_openapi_document_is_served_without_auth(stack):
         "/v1/datasets",
         "/v1/datasets/usage",
         "/v1/datasets/{dataset_id}",
+        "/v1/dataset-types",
+        "/v1/dataset-types/{name}",
         "/v1/blobs/{key}",
         "/healthz",
         "/readyz",
