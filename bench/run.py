@@ -39,7 +39,8 @@ def measure_file(
     dataset_type, fmt, _ = datagen.KINDS[kind]
     path = datagen.dataset(DATA, kind, size_mb)
     required = spec_for(dataset_type).required_fields
-    floor = baselines.polars_floor(path, fmt, chunk_bytes, required, psutil.cpu_count())
+    spec = spec_for(dataset_type)
+    floor = baselines.polars_floor(path, fmt, chunk_bytes, spec, psutil.cpu_count())
     loop_seconds, covered = baselines.python_loop(path, fmt, required, max_bytes=64 * MIB)
     python_estimate = loop_seconds * path.stat().st_size / covered
     copy_seconds = baselines.loopback_copy(path)
