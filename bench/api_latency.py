@@ -12,6 +12,7 @@ import requests
 
 from store import open_stores
 from store.datasets import format_timestamp, utc_now
+from store.records import DatasetRecord, Status
 from store.settings import Settings
 
 
@@ -21,19 +22,15 @@ def seed_datasets(env: dict[str, str], org: str, count: int) -> list[str]:
     for index in range(count):
         now = format_timestamp(utc_now())
         dataset_id = f"seeded-{index:06d}-x"
-        record = {
-            "id": dataset_id,
-            "org": org,
-            "name": f"seeded {index}",
-            "dataset_type": "embed-input",
-            "status": "validated",
-            "created_at": now,
-            "updated_at": now,
-            "options": {},
-            "files": {},
-            "parts": [],
-            "usage_bytes": 0,
-        }
+        record = DatasetRecord(
+            id=dataset_id,
+            org=org,
+            name=f"seeded {index}",
+            dataset_type="embed-input",
+            status=Status.VALIDATED,
+            created_at=now,
+            updated_at=now,
+        )
         stores.datasets.create(record, None)
         ids.append(dataset_id)
     return ids
