@@ -29,6 +29,7 @@ from api.schemas import (
     first_error,
     unknown_type_message,
 )
+from api.streaming import ChunkStreamer
 from api.upload_timeouts import guarded_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.blobs import StorageFullError, StorageUnavailableError
@@ -159,14 +160,23 @@ def _receive_and_record(
     boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
     if request.mimetype != "multipart/form-data" or not boundary:
         raise bad_request("send the dataset as multipart/form-data with a 'data' file part")
-    session = UploadSession(ctx.stores, org, dataset_id, not _boolean_option(query, "dry_run"))
+    streamer = _streamer(ctx, org, request, query, dataset_id)
+    reserve = not _boolean_option(query, "dry_run")
+    session = UploadSession(ctx.stores, org, dataset_id, reserve, streamer)
     try:
         upload = session.receive(body, boundary)
         options = _parse_options(query, _option_values(upload.fields))
         if options["dry_run"]:
             session.stop_reserving()
         record = _record(ctx, org, dataset_id, options, upload)
-        ctx.stores.datasets.create(record, None if options["dry_run"] else dataset_id)
+        upload_id = None if options["dry_run"] else dataset_id
+        if streamer is not None and streamer.started:
+            streamer.check_late_options(options)
+            record.plan = streamer.final_plan(record.files)
+            if not ctx.stores.datasets.complete_upload(record, upload_id):
+                raise unavailable()  # swept as abandoned meanwhile: only a retry can help
+        else:
+            ctx.stores.datasets.create(record, upload_id)
     except BaseException as exc:
         session.discard()
         refused = isinstance(exc, ApiError) and exc.status in (400, 413, 503)
@@ -181,6 +191,26 @@ def _receive_and_record(
         remove_dataset(ctx.stores, dataset_id)  # never a stored dataset behind a 5xx
         raise unavailable() from exc
     return dataset_id
+
+
+def _streamer(
+    ctx: SieveContext, org: str, request: Request, query: dict[str, Any], dataset_id: str
+) -> ChunkStreamer | None:
+    """Validation can start while the bytes arrive when the query already says everything
+    validation needs (what the SDK sends); otherwise it starts after the last byte."""
+    try:
+        options = CreateOptionsSchema().load(query)
+    except ValidationError:
+        return None  # the name or type comes in form fields: wait for the whole body
+    return ChunkStreamer(
+        ctx.stores,
+        ctx.enqueuer,
+        (dataset_id, org, options["name"]),
+        spec_for(options["type"]),
+        options,
+        request.content_length,
+        current_request_id(),
+    )
 
 
 def _record(

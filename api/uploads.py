@@ -17,6 +17,7 @@ from typing import BinaryIO
 from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
 
 from api.errors import ApiError, bad_request
+from api.streaming import ChunkStreamer
 from store import Stores
 from store.blobs import BlobWriter, StorageUnavailableError
 from store.removal import dataset_prefix, upload_key
@@ -57,8 +58,16 @@ def _human(size: int) -> str:
 class UploadSession:
     """One upload's blobs and quota reservation, until it becomes a dataset or is discarded."""
 
-    def __init__(self, stores: Stores, org: str, dataset_id: str, reserve_quota: bool) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        org: str,
+        dataset_id: str,
+        reserve_quota: bool,
+        streamer: ChunkStreamer | None = None,
+    ) -> None:
         self._stores = stores
+        self.streamer = streamer
         self._org = org
         self.dataset_id = dataset_id
         self._reserve_quota = reserve_quota
@@ -102,6 +111,8 @@ class UploadSession:
         received = ReceivedFile(role, upload_key(self.dataset_id, role), filename or "upload")
         self.upload.files[role] = received
         self._writer = self._stores.blobs.open_writer(received.key)
+        if self.streamer is not None:
+            self.streamer.open(role, received.key, received.filename)
         return received
 
     def add_field(self, name: str, value: str) -> None:
@@ -109,8 +120,10 @@ class UploadSession:
         if name == "dry_run" and value.strip().lower() in ("true", "1"):
             self.stop_reserving()  # a dry run counts nothing, whichever way it is asked
 
-    def end_file(self) -> None:
+    def end_file(self, received: ReceivedFile) -> None:
         self._finish_writer()
+        if self.streamer is not None:
+            self.streamer.close(received.role)
 
     def write(self, received: ReceivedFile, data: bytes) -> None:
         if not data:
@@ -128,6 +141,8 @@ class UploadSession:
             )
         self._writer.write(data)  # storage errors: 503, see api/errors.py
         self._reserve()
+        if self.streamer is not None:
+            self.streamer.feed(received.role, data)
 
     def _refuse_compressed(self, received: ReceivedFile) -> None:
         part = "eval_data" if received.role == "eval" else "data"
@@ -170,7 +185,11 @@ class UploadSession:
         is released even when the storage is unreachable; beat's sweep aborts what's left."""
         writer, self._writer = self._writer, None
         try:
+            if self.streamer is not None and self.streamer.started:
+                self._stores.datasets.delete(self.dataset_id)  # first: workers stop at once
             with suppress(StorageUnavailableError):
+                if self.streamer is not None:
+                    self.streamer.abort()
                 if writer is not None:
                     writer.abort()
                 for received in self.upload.files.values():
@@ -232,7 +251,7 @@ class _Parts:
 
     def _end(self) -> None:
         if self._file is not None:
-            self._session.end_file()
+            self._session.end_file(self._file)
         elif self._field is not None:
             self._session.add_field(self._field, self._buffer.decode("utf-8", errors="replace"))
 

@@ -57,6 +57,17 @@ end
 return {stored, redis.call('HLEN', KEYS[2])}
 """
 
+_COMPLETE_UPLOAD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[2] ~= '' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
+if ARGV[3] ~= '' then
+  redis.call('HDEL', KEYS[3], ARGV[3])
+  redis.call('ZREM', KEYS[4], ARGV[4])
+end
+return 1
+"""
+
 # Counted only while the record exists, so a chunk redelivered after a delete leaves no key.
 _COUNT_ATTEMPT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -128,6 +139,7 @@ class DatasetStore:
         self._delete = client.register_script(_DELETE)
         self._save_report = client.register_script(_SAVE_REPORT)
         self._count_attempt = client.register_script(_COUNT_ATTEMPT)
+        self._complete_upload = client.register_script(_COMPLETE_UPLOAD)
 
     # -- create / read -------------------------------------------------------------------
     def create(self, record: DatasetRecord, upload_id: str | None) -> None:
@@ -140,7 +152,7 @@ class DatasetStore:
         score = epoch_micros(datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(self._keys.dataset(dataset_id), mapping=record.encode())
-        if not record.dry_run:  # a dry run is never listed
+        if not record.dry_run and not record.receiving:  # listed once it is whole
             pipe.zadd(self._keys.org_datasets(org), {dataset_id: score})
         pipe.zadd(self._keys.all_datasets(), {dataset_id: score})
         pipe.zadd(self._keys.active_datasets(), {dataset_id: time.time()})
@@ -150,6 +162,29 @@ class DatasetStore:
                 self._keys.reservation_heartbeats(), self._keys.reservation_member(org, upload_id)
             )
         pipe.execute()
+
+    def complete_upload(self, record: DatasetRecord, upload_id: str | None) -> bool:
+        """A streamed upload is whole: store the record's final fields, list it (unless a dry
+        run) and hand the upload's quota reservation over to it, atomically. The counters the
+        workers keep (chunks done, rows seen) are left alone. False if the record is gone (its
+        upload was swept as abandoned)."""
+        fields = record.encode()
+        for kept in ("status", "chunks_done", "rows_seen"):
+            fields.pop(kept, None)
+        fields["receiving"] = "false"
+        score = epoch_micros(datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
+        listed = "" if record.dry_run else str(score)
+        keys = [
+            self._keys.dataset(record.id),
+            self._keys.org_datasets(record.org),
+            self._keys.org_reservations(record.org),
+            self._keys.reservation_heartbeats(),
+        ]
+        member = self._keys.reservation_member(record.org, upload_id) if upload_id else ""
+        args = [record.id, listed, upload_id or "", member]
+        for name, value in fields.items():
+            args.extend([name, value])
+        return bool(self._complete_upload(keys=keys, args=args))
 
     def get(self, dataset_id: str, org: str | None = None) -> DatasetRecord | None:
         """The record, or None when missing or owned by another org than `org`."""
@@ -252,6 +287,11 @@ class DatasetStore:
             self._keys.active_datasets(), "-inf", cutoff, start=0, num=limit
         )
 
+    def quiet_for(self, dataset_id: str) -> float:
+        """Seconds since an active dataset last progressed (0 if it isn't active)."""
+        score = self._redis.zscore(self._keys.active_datasets(), dataset_id)
+        return 0.0 if score is None else time.time() - score
+
     def mark_progress(self, dataset_id: str) -> None:
         """Count now as progress of an active dataset (it was just driven again)."""
         self._redis.zadd(self._keys.active_datasets(), {dataset_id: time.time()}, xx=True)
@@ -293,6 +333,13 @@ class DatasetStore:
     def chunk_reports(self, dataset_id: str) -> dict[int, dict[str, Any]]:
         raw = self._redis.hgetall(self._keys.chunk_reports(dataset_id))
         return {int(index): json.loads(report) for index, report in raw.items()}
+
+    def chunks_reported(self, dataset_id: str) -> int:
+        return int(self._redis.hlen(self._keys.chunk_reports(dataset_id)))
+
+    def get_chunks_total(self, dataset_id: str) -> int | None:
+        total = self._redis.hget(self._keys.dataset(dataset_id), "chunks_total")
+        return int(total) if total else None
 
     def claim_finalize(self, dataset_id: str, ttl_seconds: int) -> bool:
         """True for exactly one caller: the one that gets to trigger finalize."""

@@ -76,6 +76,7 @@ class DatasetRecord:
     options: DatasetOptions = field(default_factory=DatasetOptions)
     files: dict[str, StoredFile] = field(default_factory=dict)  # "train" / "eval"
     dry_run: bool = False
+    receiving: bool = False  # its upload is still streaming in (validation already started)
     usage_bytes: int = 0
     plan: dict[str, Any] | None = None  # the workers' chunk plan (workers.planning)
     chunks_total: int | None = None
@@ -106,6 +107,7 @@ class DatasetRecord:
         values["options"] = DatasetOptions.from_dict(values.get("options") or {})
         values["files"] = {r: StoredFile(**f) for r, f in (values.get("files") or {}).items()}
         values["dry_run"] = values.get("dry_run") == "true"
+        values["receiving"] = values.get("receiving") == "true"
         for name in ("usage_bytes", "chunks_done", "rows_seen"):
             values[name] = int(values.get(name) or 0)
         total = values.get("chunks_total")

@@ -15,6 +15,11 @@ def upload_key(dataset_id: str, role: str) -> str:
     return f"{dataset_prefix(dataset_id)}/upload/{role}"
 
 
+def chunk_blob_key(dataset_id: str, role: str, name: str) -> str:
+    """A chunk cut from an upload while it streamed in (or its CSV header: name "header")."""
+    return f"{dataset_prefix(dataset_id)}/chunks/{role}-{name}"
+
+
 def part_key(dataset_id: str, part_name: str) -> str:
     return f"{dataset_prefix(dataset_id)}/parts/{part_name}.avro"
 

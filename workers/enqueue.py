@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import Celery
 
+from workers.planning import Chunk
+
 
 class Enqueuer:
     def __init__(self, celery_app: Celery) -> None:
@@ -13,4 +15,12 @@ class Enqueuer:
         """`request_id` travels with the work so task logs can be tied to the request."""
         self._app.send_task(
             "workers.start_validation", args=[dataset_id], kwargs={"request_id": request_id}
+        )
+
+    def validate_chunk(self, dataset_id: str, chunk: Chunk, request_id: str = "") -> None:
+        """A chunk cut while its upload streams in (see api/streaming)."""
+        self._app.send_task(
+            "workers.validate_chunk",
+            args=[dataset_id, chunk.index, chunk.role, chunk.start, chunk.end],
+            kwargs={"request_id": request_id, "key": chunk.key},
         )

@@ -38,39 +38,61 @@ FINALIZE_CLAIM_SECONDS = 24 * 3600
 DRY_RUN_KEEP_SECONDS = 3600
 
 
-def start(stores: Stores, dataset_id: str) -> list[Chunk]:
-    """Plan the chunks and mark the dataset processing. Returns the chunks to validate."""
+def start(stores: Stores, dataset_id: str) -> tuple[list[Chunk], bool]:
+    """Plan the chunks not planned yet and mark the dataset processing. Returns the chunks to
+    validate, and whether every chunk already has its report (chunks cut while the upload
+    streamed in may all be done) — then this call has claimed finalize."""
     record = stores.datasets.get(dataset_id)
-    if record is None or record.terminal:
-        return []
-    if record.plan:  # redelivered start: the plan stands, chunks are idempotent
-        return [Chunk(**c) for c in record.plan["chunks"]]
+    if record is None or record.terminal or record.receiving:
+        return [], False  # a streaming upload is started by its own end
+    plan = record.plan or {"chunks": [], "csv_headers": {}}
+    if record.chunks_total is not None:  # redelivered start: send what has no report yet
+        reported = stores.datasets.chunk_reports(dataset_id)
+        return [Chunk(**c) for c in plan["chunks"] if c["index"] not in reported], False
     try:
-        chunks, headers = _plan(stores, record)
+        chunks, headers = plan_chunks(
+            stores.blobs,
+            record,
+            stores.settings.chunk_bytes,
+            first_index=len(plan["chunks"]),
+            offsets=plan.get("rest"),
+        )
     except PlanError as exc:
         _conclude(stores, record, Verdict("failed", str(exc)), [], {})
-        return []
-    plan = {"chunks": [c.to_dict() for c in chunks], "csv_headers": headers}
-    stores.datasets.transition(dataset_id, Status.PROCESSING, plan=plan, chunks_total=len(chunks))
-    return chunks
-
-
-def _plan(stores: Stores, record: DatasetRecord) -> tuple[list[Chunk], dict[str, int]]:
-    return plan_chunks(stores.blobs, record, stores.settings.chunk_bytes)
+        return [], False
+    plan = {
+        **plan,
+        "chunks": [*plan["chunks"], *(c.to_dict() for c in chunks)],
+        "csv_headers": {**headers, **plan["csv_headers"]},
+        "rest": {},
+    }
+    total = len(plan["chunks"])
+    stores.datasets.transition(dataset_id, Status.PROCESSING, plan=plan, chunks_total=total)
+    done = stores.datasets.chunks_reported(dataset_id)
+    return chunks, done == total and stores.datasets.claim_finalize(
+        dataset_id, FINALIZE_CLAIM_SECONDS
+    )
 
 
 def plan_chunks(
-    blobs: BlobStore, record: DatasetRecord, chunk_bytes: int
+    blobs: BlobStore,
+    record: DatasetRecord,
+    chunk_bytes: int,
+    first_index: int = 0,
+    offsets: dict[str, int] | None = None,
 ) -> tuple[list[Chunk], dict[str, int]]:
-    """The chunks of every file of `record`, and where each CSV file's header ends."""
+    """The chunks of every file of `record` (with `offsets`: of those files only, from those
+    offsets — what streaming left), and where each CSV file's header ends."""
     chunks: list[Chunk] = []
     headers: dict[str, int] = {}
     separator = record.options.separator
     for role in FILE_ROLES:
         file = record.files.get(role)
-        if file is None:
+        if file is None or (offsets is not None and role not in offsets):
             continue
-        file_chunks, header_end = plan_file(blobs, role, file, chunk_bytes, separator, len(chunks))
+        start = offsets[role] if offsets is not None else None
+        index = first_index + len(chunks)
+        file_chunks, header_end = plan_file(blobs, role, file, chunk_bytes, separator, index, start)
         chunks.extend(file_chunks)
         headers[role] = header_end
     return chunks, headers
@@ -103,9 +125,14 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     _, count = stores.datasets.save_chunk_report(
         dataset_id, chunk.index, report, report["rows_seen"]
     )
-    if count < 0:
-        _delete_parts(stores, _parts_of([report]))  # deleted while we worked
-    total = record.chunks_total or len(record.plan["chunks"])  # type: ignore[index]
+    if count < 0:  # deleted while we worked
+        _delete_parts(stores, _parts_of([report]))
+        if report.get("hashes_key"):
+            stores.blobs.delete_prefix(report["hashes_key"])
+        return False
+    # While an upload streams in, the total is not known yet: read it fresh. Its end sets the
+    # total and then counts the reports, so one of the two sees the set complete.
+    total = record.chunks_total or stores.datasets.get_chunks_total(dataset_id)
     return count == total and stores.datasets.claim_finalize(dataset_id, FINALIZE_CLAIM_SECONDS)
 
 
@@ -117,16 +144,21 @@ def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[
     options = record.options
     file = record.files[chunk.role]
     fields = _kept_fields(spec, options)
-    header_end = record.plan["csv_headers"].get(chunk.role, 0)  # type: ignore[index]
+    plan = record.plan or {}
+    header_end = plan["csv_headers"].get(chunk.role, 0)
+    header_key = plan.get("csv_header_keys", {}).get(chunk.role) or file.key
     parse_options = ParseOptions(
         format=file.format,
         kept_fields=tuple(fields),
         field_kinds=spec.field_kinds,
         delimiter=options.delimiter,
         separator=options.separator,
-        csv_header=blobs.read_range(file.key, 0, header_end) if header_end else b"",
+        csv_header=blobs.read_range(header_key, 0, header_end) if header_end else b"",
     )
-    data = blobs.read_range(file.key, chunk.start, chunk.end)
+    if chunk.key is not None:  # cut while the upload streamed in: a blob of its own
+        data = blobs.read_range(chunk.key, 0, chunk.end - chunk.start)
+    else:
+        data = blobs.read_range(file.key, chunk.start, chunk.end)
     parsed = parse_chunk(data, parse_options, at_file_start=chunk.start == 0)
     del data
     rule_options = RuleOptions(file.format, options.keep_fields)
@@ -173,7 +205,7 @@ def worker_identity() -> str:
 def finalize(stores: Stores, dataset_id: str) -> None:
     """Merge the chunk reports into the verdict. Idempotent: a second run changes nothing."""
     record = stores.datasets.get(dataset_id)
-    if record is None or record.terminal:
+    if record is None or record.terminal or record.receiving:
         return
     reports = stores.datasets.chunk_reports(dataset_id)
     chunks = [Chunk(**c) for c in record.plan["chunks"]]  # type: ignore[index]

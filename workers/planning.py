@@ -19,8 +19,9 @@ class PlanError(ValueError):
 class Chunk:
     index: int
     role: str  # "train" | "eval"
-    start: int
+    start: int  # file offsets
     end: int
+    key: str | None = None  # a blob holding just these bytes (cut while the upload streamed)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -33,12 +34,16 @@ def plan_file(
     chunk_bytes: int,
     separator: str,
     first_index: int,
+    start: int | None = None,
 ) -> tuple[list[Chunk], int]:
-    """Chunks of one file and, for CSV, where its header ends (0 otherwise)."""
+    """Chunks of one file (from `start`, else from its first record) and, for CSV, where its
+    header ends (0 otherwise)."""
     key, size = file.key, file.size
-    start = 0
+    header_end = 0
     if file.format == "csv":
-        start = _csv_header_end(blobs, key, size, role)
+        header_end = _csv_header_end(blobs, key, size, role)
+    start = header_end if start is None else max(start, header_end)
+    if file.format == "csv":
         cuts = (
             csv_boundaries(blobs.iter_range(key), start, chunk_bytes)
             if size - start > chunk_bytes
@@ -57,7 +62,7 @@ def plan_file(
     ]
     # A file with no records (a CSV header alone) still gets one, empty, chunk: its header
     # is checked there, and the chunk set completes so finalize runs.
-    return chunks or [Chunk(first_index, role, start, size)], start
+    return chunks or [Chunk(first_index, role, start, size)], header_end
 
 
 def _csv_header_end(blobs: BlobStore, key: str, size: int, role: str) -> int:

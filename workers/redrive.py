@@ -6,13 +6,17 @@ what a quiet, unfinished dataset still needs: its start, its missing chunks, or 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 from store import Stores
 from store.records import DatasetRecord
+from store.removal import remove_dataset
 from workers.planning import Chunk
 from workers.status import QUEUE, UNACKED  # messages name their dataset in clear text
+
+log = logging.getLogger(__name__)
 
 UNACKED_INDEX = "unacked_index"  # kombu: delivery tag -> when it was delivered
 
@@ -41,6 +45,11 @@ def plan_redrives(stores: Stores, quiet_seconds: float) -> list[Redrive]:
         if record is None or record.terminal:
             stores.datasets.forget_active(dataset_id)
             continue
+        if record.receiving:  # its upload keeps it fresh while alive
+            if stores.datasets.quiet_for(dataset_id) > stores.settings.abandoned_upload_seconds:
+                log.warning("dataset %s: its upload was abandoned; removing it", dataset_id)
+                remove_dataset(stores, dataset_id)
+            continue
         stores.datasets.mark_progress(dataset_id)
         if any(dataset_id in message for message in waiting):
             continue  # its work is queued or running: slow, not stalled
@@ -58,7 +67,7 @@ def _recently_delivered(stores: Stores, seconds: float) -> list[str]:
 
 def _needs(stores: Stores, record: DatasetRecord) -> Redrive:
     dataset_id = record.id
-    if not record.plan:
+    if record.chunks_total is None:  # not planned yet (or only streamed): start it
         return Redrive(dataset_id, start=True)
     reported = stores.datasets.chunk_reports(dataset_id)
     missing = tuple(

@@ -57,23 +57,36 @@ def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> No
 @shared_task(name="workers.start_validation", bind=True)
 def start_validation(self: Task, dataset_id: str, request_id: str = "") -> None:
     try:
-        chunks = _patiently(lambda: pipeline.start(stores(), dataset_id))
+        chunks, complete = _patiently(lambda: pipeline.start(stores(), dataset_id))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "planning the validation", exc)
         return
     for chunk in chunks:
-        validate_chunk.apply_async(
-            (dataset_id, chunk.index, chunk.role, chunk.start, chunk.end),
-            {"request_id": request_id},
-        )
+        send_chunk(dataset_id, chunk, request_id)
+    if complete:  # every chunk was validated while the upload streamed in
+        finalize.apply_async((dataset_id,), {"request_id": request_id})
+
+
+def send_chunk(dataset_id: str, chunk: Chunk, request_id: str = "") -> None:
+    validate_chunk.apply_async(
+        (dataset_id, chunk.index, chunk.role, chunk.start, chunk.end),
+        {"request_id": request_id, "key": chunk.key},
+    )
 
 
 @shared_task(name="workers.validate_chunk", bind=True)
-def validate_chunk(
-    self: Task, dataset_id: str, index: int, role: str, start: int, end: int, request_id: str = ""
+def validate_chunk(  # noqa: PLR0913 - the message's fields
+    self: Task,
+    dataset_id: str,
+    index: int,
+    role: str,
+    start: int,
+    end: int,
+    request_id: str = "",
+    key: str | None = None,
 ) -> None:
     try:
-        chunk = Chunk(index, role, start, end)
+        chunk = Chunk(index, role, start, end, key)
         if not _patiently(lambda: pipeline.register_attempt(stores(), dataset_id, chunk)):
             return
         completed = _patiently(lambda: pipeline.validate_chunk(stores(), dataset_id, chunk))
@@ -101,9 +114,7 @@ def redrive_stalled() -> int:
         if plan.start:
             start_validation.apply_async((plan.dataset_id,))
         for chunk in plan.chunks:
-            validate_chunk.apply_async(
-                (plan.dataset_id, chunk.index, chunk.role, chunk.start, chunk.end)
-            )
+            send_chunk(plan.dataset_id, chunk)
         if plan.finalize:
             finalize.apply_async((plan.dataset_id,))
     return len(plans)

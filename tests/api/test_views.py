@@ -11,9 +11,13 @@ from tests.conftest import queued_record
 class RecordingEnqueuer:
     def __init__(self) -> None:
         self.started: list[str] = []
+        self.chunks: list[tuple[str, object]] = []
 
     def start_validation(self, dataset_id: str, request_id: str = "") -> None:
         self.started.append(dataset_id)
+
+    def validate_chunk(self, dataset_id: str, chunk: object, request_id: str = "") -> None:
+        self.chunks.append((dataset_id, chunk))
 
 
 @pytest.fixture

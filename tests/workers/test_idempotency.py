@@ -47,7 +47,7 @@ BODY = b"".join(b'{"text": "row %d"}\n' % (i % 40) for i in range(120)) + b'{"te
 def test_every_step_twice_gives_the_same_result_as_once(make_stores):
     once = make_stores(chunk_bytes=200)
     _create(once, "once-aaaa", BODY)
-    chunks = pipeline.start(once, "once-aaaa")
+    chunks, _ = pipeline.start(once, "once-aaaa")
     for chunk in chunks:
         assert pipeline.register_attempt(once, "once-aaaa", chunk)
         pipeline.validate_chunk(once, "once-aaaa", chunk)
@@ -55,8 +55,8 @@ def test_every_step_twice_gives_the_same_result_as_once(make_stores):
 
     twice = make_stores(chunk_bytes=200)
     _create(twice, "twice-bbbb", BODY)
-    chunks = pipeline.start(twice, "twice-bbbb")
-    assert pipeline.start(twice, "twice-bbbb") == chunks  # a redelivered start re-plans nothing
+    chunks, _ = pipeline.start(twice, "twice-bbbb")
+    assert pipeline.start(twice, "twice-bbbb") == (chunks, False)  # re-plans nothing
     claims = [pipeline.validate_chunk(twice, "twice-bbbb", c) for c in chunks + chunks]
     assert claims.count(True) == 1  # finalize is triggered exactly once
     pipeline.finalize(twice, "twice-bbbb")
@@ -77,7 +77,7 @@ def test_every_step_twice_gives_the_same_result_as_once(make_stores):
 def test_a_chunk_delivered_too_often_fails_the_dataset_instead_of_looping(make_stores):
     stores = make_stores(chunk_bytes=200, max_chunk_attempts=3)
     _create(stores, "poison-cccc", BODY)
-    chunk = pipeline.start(stores, "poison-cccc")[0]
+    chunk = pipeline.start(stores, "poison-cccc")[0][0]
     assert [pipeline.register_attempt(stores, "poison-cccc", chunk) for _ in range(4)] == [
         True
     ] * 3 + [False]
