@@ -173,6 +173,7 @@ def _receive_and_record(
         if streamer is not None and streamer.started:
             streamer.check_late_options(options)
             record.plan = streamer.final_plan(record.files)
+            record.status = Status.PROCESSING  # its chunks are being validated already
             if not ctx.stores.datasets.complete_upload(record, upload_id):
                 raise unavailable()  # swept as abandoned meanwhile: only a retry can help
         else:

@@ -134,7 +134,7 @@ class ChunkStreamer:
             self._stop(file)  # no whole header record: planned at the end, like any file
             return
         if cutter.received > file.chunk_begin or file.chunks == 0:
-            self._dispatch(file, cutter.received)
+            self._dispatch(file, cutter.received, last=True)
 
     def abort(self) -> None:
         for file in self._files.values():
@@ -238,15 +238,21 @@ class ChunkStreamer:
     def _next_key(self, file: _File) -> str:
         return chunk_blob_key(self.dataset_id, file.role, f"{len(self.plan['chunks']):05d}")
 
-    def _dispatch(self, file: _File, end: int) -> None:
+    def _dispatch(self, file: _File, end: int, last: bool = False) -> None:
+        """Send the chunk that ends at `end`. The last one is read from the whole file, whose
+        blob is complete by then: its bytes are not stored twice."""
         stored = self._stored_file(file)
         if stored.format != file.cutter.file_format:
             self._stop(file)  # the name said one format, the content another: plan it later
             return
-        key = self._next_key(file)
-        if file.writer is None:  # an empty last chunk
-            file.writer = self._stores.blobs.open_writer(key)
-        file.writer.commit()
+        key: str | None = self._next_key(file)
+        if last:
+            if file.writer is not None:
+                file.writer.abort()
+            key = None
+        else:
+            file.writer = file.writer or self._stores.blobs.open_writer(key)
+            file.writer.commit()
         file.writer = None
         chunk = Chunk(len(self.plan["chunks"]), file.role, file.chunk_begin, end, key)
         file.chunks += 1

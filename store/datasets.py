@@ -164,12 +164,13 @@ class DatasetStore:
         pipe.execute()
 
     def complete_upload(self, record: DatasetRecord, upload_id: str | None) -> bool:
-        """A streamed upload is whole: store the record's final fields, list it (unless a dry
-        run) and hand the upload's quota reservation over to it, atomically. The counters the
-        workers keep (chunks done, rows seen) are left alone. False if the record is gone (its
+        """A streamed upload is whole: store the record's final fields (its status too: only
+        the web process writes a receiving record's), list it (unless a dry run) and hand the
+        upload's quota reservation over to it, atomically. The counters the workers keep
+        (chunks done, rows seen) are left alone. False if the record is gone (its
         upload was swept as abandoned)."""
         fields = record.encode()
-        for kept in ("status", "chunks_done", "rows_seen"):
+        for kept in ("chunks_done", "rows_seen"):
             fields.pop(kept, None)
         fields["receiving"] = "false"
         score = epoch_micros(datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
@@ -333,6 +334,9 @@ class DatasetStore:
     def chunk_reports(self, dataset_id: str) -> dict[int, dict[str, Any]]:
         raw = self._redis.hgetall(self._keys.chunk_reports(dataset_id))
         return {int(index): json.loads(report) for index, report in raw.items()}
+
+    def has_chunk_report(self, dataset_id: str, chunk_index: int) -> bool:
+        return bool(self._redis.hexists(self._keys.chunk_reports(dataset_id), str(chunk_index)))
 
     def chunks_reported(self, dataset_id: str) -> int:
         return int(self._redis.hlen(self._keys.chunk_reports(dataset_id)))

@@ -15,9 +15,14 @@ def upload_key(dataset_id: str, role: str) -> str:
     return f"{dataset_prefix(dataset_id)}/upload/{role}"
 
 
+def chunks_prefix(dataset_id: str) -> str:
+    """Chunks cut from an upload while it streamed in: kept only until validated."""
+    return f"{dataset_prefix(dataset_id)}/chunks"
+
+
 def chunk_blob_key(dataset_id: str, role: str, name: str) -> str:
     """A chunk cut from an upload while it streamed in (or its CSV header: name "header")."""
-    return f"{dataset_prefix(dataset_id)}/chunks/{role}-{name}"
+    return f"{chunks_prefix(dataset_id)}/{role}-{name}"
 
 
 def part_key(dataset_id: str, part_name: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from store import Stores
 from store.blobs import BlobStore
 from store.records import DatasetOptions, DatasetRecord, Status
-from store.removal import dataset_prefix, hashes_key, hashes_prefix, part_key
+from store.removal import chunks_prefix, dataset_prefix, hashes_key, hashes_prefix, part_key
 from validators.engine import RuleOptions, evaluate_chunk
 from validators.finish import finish
 from validators.parsing import ParseOptions, parse_chunk
@@ -121,6 +121,8 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     record = stores.datasets.get(dataset_id)
     if record is None or record.terminal:
         return False
+    if chunk.key is not None and stores.datasets.has_chunk_report(dataset_id, chunk.index):
+        return False  # a redelivery of a streamed chunk already done (its blob is gone)
     report = chunk_report(stores.blobs, record, chunk)
     _, count = stores.datasets.save_chunk_report(
         dataset_id, chunk.index, report, report["rows_seen"]
@@ -130,6 +132,8 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
         if report.get("hashes_key"):
             stores.blobs.delete_prefix(report["hashes_key"])
         return False
+    if chunk.key is not None:
+        stores.blobs.delete_prefix(chunk.key)  # its bytes were only a way to the workers
     # While an upload streams in, the total is not known yet: read it fresh. Its end sets the
     # total and then counts the reports, so one of the two sees the set complete.
     total = record.chunks_total or stores.datasets.get_chunks_total(dataset_id)
@@ -241,6 +245,7 @@ def fail(stores: Stores, dataset_id: str, reason: str) -> None:
     if stores.datasets.transition(dataset_id, Status.FAILED, validation_error=reason):
         _delete_parts(stores, _parts_of(list(stores.datasets.chunk_reports(dataset_id).values())))
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
+        stores.blobs.delete_prefix(chunks_prefix(dataset_id))
 
 
 def _dataset_schema(stores: Stores, spec: DatasetSpec, fields: list[str], parts: list[dict]) -> str:
@@ -272,6 +277,7 @@ def _conclude(
     )
     if moved:  # only now: a finalize retried after a failed transition still needs them
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
+        stores.blobs.delete_prefix(chunks_prefix(dataset_id))
     elif not stores.datasets.exists(dataset_id):
         _delete_parts(stores, parts)  # deleted while finalizing
     if dry_run:  # the verdict stays readable for a while; nothing else is kept

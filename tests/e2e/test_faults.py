@@ -486,7 +486,7 @@ def test_task_messages_lost_by_redis_are_driven_again(redis_server, tmp_path):
         url = deployment.urls[0]
         ids = [_upload(url, 2_000, f"lost-{n}") for n in range(3)]  # nothing consumes them yet
         usage = requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json()
-        assert client.llen("celery") == 3
+        assert client.llen("celery") >= 3  # a start each, and the chunks cut as they came
         client.delete("celery")  # ...and the messages are lost
         deployment.start("worker.1", "worker")
         deployment.start("beat.1", "beat")
