@@ -23,7 +23,7 @@ from store.blobs import BlobWriter, StorageUnavailableError
 from store.removal import dataset_prefix, upload_key
 from validators.formats import FileRefused, refuse_compressed
 
-READ_BYTES = 1024 * 1024
+READ_BYTES = 256 * 1024  # small enough that a slow upload is cut and validated as it comes
 RESERVE_EVERY = 4 * 1024 * 1024
 HEAD_BYTES = 64 * 1024
 MAX_FIELD_BYTES = 64 * 1024

@@ -56,7 +56,9 @@ def test_create_enqueues_and_answers_the_id(app_and_stores):
     dataset_id = response.get_json()["id"]
     assert dataset_id.startswith("my-set-") and enqueuer.started == [dataset_id]
     record = stores.datasets.get(dataset_id)
-    assert record.files["train"].format == "jsonl" and record.status == "queued"
+    assert record.files["train"].format == "jsonl" and not record.receiving
+    # the query said name and type: its one chunk went out as the upload ended
+    assert record.status == "processing" and [c[0] for c in enqueuer.chunks] == [dataset_id]
     assert stores.quota.usage("acme") == len(b'{"text": "a"}\n')
 
 
