@@ -43,7 +43,8 @@ class RecordCutter:
         search_from = 0
         while True:
             want = self.chunk_start + target - window_start  # first offset a cut may follow
-            found = window.find(self.separator, max(search_from, want - len(self.separator), 0))
+            earliest = max(search_from, want - len(self.separator), self.chunk_start - window_start)
+            found = window.find(self.separator, max(earliest, 0))
             if found < 0:
                 break
             cut = window_start + found + len(self.separator)

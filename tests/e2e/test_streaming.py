@@ -190,10 +190,7 @@ def test_a_client_cut_off_after_chunks_went_out_leaves_nothing(redis_server, tmp
     blobs = tmp_path / "blobs"
     try:
         url = deployment.urls[0]
-        upload = SlowUpload(url, "name=cut&type=embed-input", _body(_rows()))
-        upload.send(len(upload.body) // 2, rate_bytes_per_s=4 * 1024 * 1024)
-        record = _wait_for(lambda: _receiving_with_chunks_done(client))
-        assert record
+        upload, record = _half_sent(url, client, "cut")
         upload.cut_off()
         assert _wait_for(lambda: _nothing_left(client, blobs, record["id"]), 30)
         time.sleep(1)  # chunks still queued run on, find it gone, and leave nothing either
@@ -217,11 +214,7 @@ def test_a_web_process_killed_mid_upload_is_swept_with_its_chunks(redis_server, 
     client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
     blobs = tmp_path / "blobs"
     try:
-        url = deployment.urls[0]
-        upload = SlowUpload(url, "name=killed&type=embed-input", _body(_rows()))
-        upload.send(len(upload.body) // 2, rate_bytes_per_s=4 * 1024 * 1024)
-        record = _wait_for(lambda: _receiving_with_chunks_done(client))
-        assert record
+        upload, record = _half_sent(deployment.urls[0], client, "killed")
         web = deployment.processes["web.1"]
         for child in _children(web.pid):
             os.kill(child, signal.SIGKILL)
@@ -244,3 +237,12 @@ def _children(pid: int) -> list[int]:
 def _receiving_with_chunks_done(client: redis.Redis) -> dict[str, str] | None:
     record = _receiving(client)
     return record if record and int(record.get("chunks_done", 0)) > 0 else None
+
+
+def _half_sent(url: str, client: redis.Redis, name: str) -> tuple[SlowUpload, dict[str, str]]:
+    """An upload half sent, once some of its chunks have been validated."""
+    upload = SlowUpload(url, f"name={name}&type=embed-input", _body(_rows()))
+    upload.send(len(upload.body) // 2, rate_bytes_per_s=4 * 1024 * 1024)
+    record = _wait_for(lambda: _receiving_with_chunks_done(client))
+    assert record, "no chunk was validated while the upload was coming"
+    return upload, record

@@ -4,12 +4,9 @@
 and the v1 parameters, as in Cohere's Chat v1 API reference."""
 
 from validators.shapes import AnyJson, Bool, Int, ListOf, MapOf, Num, Obj, Str, Tagged
-from validators.spec import DatasetSpec, MinExamples
 from validators.types.batch_rows import (
-    MODEL_REFUSED,
-    UNIQUE_CUSTOM_ID,
-    batch_fields,
-    batch_row_rules,
+    COHERE_REFUSED,
+    batch_spec,
 )
 
 _SAID = Obj({"message": Str()}, {"tool_calls": ListOf(AnyJson())})
@@ -49,17 +46,11 @@ BODY = Obj(
         "response_format": MapOf(AnyJson()),
         "safety_mode": Str(choices=("CONTEXTUAL", "STRICT", "NONE")),
     },
-    refused={
-        "model": MODEL_REFUSED,
-        "stream": "can't be used in a batch: its results are written to a dataset",
-    },
+    refused=COHERE_REFUSED,
 )
 
-SPEC = DatasetSpec(
-    name="batch-chat-input",
-    description="Batch chat requests (v1): a unique `custom_id` and a Chat v1 request `body`.",
-    fields=batch_fields(BODY),
-    formats=frozenset({"jsonl"}),
-    row_rules=batch_row_rules(),
-    dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
+SPEC = batch_spec(
+    "batch-chat-input",
+    "Batch chat requests (v1): a unique `custom_id` and a Chat v1 request `body`.",
+    BODY,
 )

@@ -4,13 +4,10 @@ Messages, content blocks and parameters as in Cohere's Chat v2 API reference (th
 5's `ChatMessageV2`, `Content`, `ToolV2` types); ranges as documented there."""
 
 from validators.shapes import AnyJson, Bool, Either, Int, ListOf, MapOf, Num, Obj, Str, Tagged
-from validators.spec import DatasetSpec, MinExamples
 from validators.types.batch_rows import (
+    COHERE_REFUSED,
     IMAGE_URL_BLOCK,
-    MODEL_REFUSED,
-    UNIQUE_CUSTOM_ID,
-    batch_fields,
-    batch_row_rules,
+    batch_spec,
 )
 
 _TEXT = Obj({"text": Str()})
@@ -90,17 +87,11 @@ BODY = Obj(
         "thinking": Obj({"type": Str(choices=("enabled", "disabled"))}, {"token_budget": Int(1)}),
         "priority": Int(0),
     },
-    refused={
-        "model": MODEL_REFUSED,
-        "stream": "can't be used in a batch: its results are written to a dataset",
-    },
+    refused=COHERE_REFUSED,
 )
 
-SPEC = DatasetSpec(
-    name="batch-chat-v2-input",
-    description="Batch chat requests: a unique `custom_id` and a Chat v2 request `body`.",
-    fields=batch_fields(BODY),
-    formats=frozenset({"jsonl"}),
-    row_rules=batch_row_rules(),
-    dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
+SPEC = batch_spec(
+    "batch-chat-v2-input",
+    "Batch chat requests: a unique `custom_id` and a Chat v2 request `body`.",
+    BODY,
 )

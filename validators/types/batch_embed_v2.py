@@ -3,12 +3,9 @@
 Shaped after Cohere's Embed v2 API reference (and the cohere SDK 5's `embed` arguments)."""
 
 from validators.shapes import Int, ListOf, Obj, Str, Tagged
-from validators.spec import DatasetSpec, MinExamples
 from validators.types.batch_rows import (
     MODEL_REFUSED,
-    UNIQUE_CUSTOM_ID,
-    batch_fields,
-    batch_row_rules,
+    batch_spec,
 )
 
 INPUT_TYPES = ("search_document", "search_query", "classification", "clustering", "image")
@@ -38,11 +35,8 @@ BODY = Obj(
     one_of_keys=("texts", "images", "inputs"),
 )
 
-SPEC = DatasetSpec(
-    name="batch-embed-v2-input",
-    description="Batch embed requests: a unique `custom_id` and an Embed v2 request `body`.",
-    fields=batch_fields(BODY),
-    formats=frozenset({"jsonl"}),
-    row_rules=batch_row_rules(),
-    dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
+SPEC = batch_spec(
+    "batch-embed-v2-input",
+    "Batch embed requests: a unique `custom_id` and an Embed v2 request `body`.",
+    BODY,
 )

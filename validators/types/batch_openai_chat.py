@@ -7,12 +7,8 @@ type- and range-checked."""
 import polars as pl
 
 from validators.shapes import AnyJson, Bool, Either, Int, ListOf, MapOf, Num, Obj, Str, Tagged
-from validators.spec import DatasetSpec, Field, MinExamples, RowRule, not_empty, present
-from validators.types.batch_rows import (
-    UNIQUE_CUSTOM_ID,
-    batch_fields,
-    batch_row_rules,
-)
+from validators.spec import Field, RowRule, not_empty, present
+from validators.types.batch_rows import IMAGE_URL_BLOCK, batch_spec
 
 URL = "/v1/chat/completions"
 AUDIO = ("wav", "mp3")
@@ -20,19 +16,9 @@ _PARTS = Tagged(
     "type",
     {
         "text": Obj({"text": Str()}),
-        "image_url": Obj(
-            {
-                "image_url": Obj(
-                    {"url": Str(non_blank=True)}, {"detail": Str(choices=("auto", "low", "high"))}
-                )
-            }
-        ),
+        "image_url": IMAGE_URL_BLOCK,
         "input_audio": Obj(
-            {
-                "input_audio": Obj(
-                    {"data": Str(non_blank=True), "format": Str(choices=("wav", "mp3"))}
-                )
-            }
+            {"input_audio": Obj({"data": Str(non_blank=True), "format": Str(choices=AUDIO)})}
         ),
         "file": Obj({"file": Obj({}, {"file_data": Str(), "file_id": Str(), "filename": Str()})}),
         "refusal": Obj({"refusal": Str()}),
@@ -92,20 +78,18 @@ def _equals(value: str):  # noqa: ANN202 - a RowRule check
     return lambda field: pl.col(field).is_null() | (pl.col(field) == value)
 
 
-SPEC = DatasetSpec(
-    name="batch-openai-chat-input",
-    description=f"OpenAI batch lines: a unique `custom_id`, `method` POST, `url` {URL}, a `body`.",
-    fields=(*batch_fields(BODY), Field("method"), Field("url")),
-    formats=frozenset({"jsonl"}),
+SPEC = batch_spec(
+    "batch-openai-chat-input",
+    f"OpenAI batch lines: a unique `custom_id`, `method` POST, `url` {URL}, a `body`.",
+    BODY,
+    fields=(Field("method"), Field("url")),
     row_rules=(
-        *batch_row_rules(),
         present("method"),
         RowRule("method|post", "method", "must be 'POST'", _equals("POST")),
         present("url"),
         not_empty("url"),
         RowRule("url|chat_completions", "url", f"must be '{URL}'", _equals(URL)),
     ),
-    dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
     example_row=lambda i, prefix: {
         "custom_id": f"{prefix}request-{i}",
         "method": "POST",

@@ -1,8 +1,18 @@
 """What every batch input row shares: a `custom_id`, unique in its file, and a `body`."""
 
+from typing import Any
+
 from validators.kinds import Shaped
 from validators.shapes import Obj, Str
-from validators.spec import Field, RowRule, UniqueValues, not_empty, present
+from validators.spec import (
+    DatasetSpec,
+    Field,
+    MinExamples,
+    RowRule,
+    UniqueValues,
+    not_empty,
+    present,
+)
 
 # An image given by URL (a data URI or https), in chat content blocks of both APIs.
 IMAGE_URL_BLOCK = Obj(
@@ -13,6 +23,11 @@ IMAGE_URL_BLOCK = Obj(
     }
 )
 MODEL_REFUSED = "is set once for the whole batch, not in each request"
+# What a Cohere batch request body may not say: the batch names the model; results are stored.
+COHERE_REFUSED = {
+    "model": MODEL_REFUSED,
+    "stream": "can't be used in a batch: its results are written to a dataset",
+}
 
 
 def batch_fields(body: Obj) -> tuple[Field, ...]:
@@ -24,3 +39,24 @@ def batch_row_rules() -> tuple[RowRule, ...]:
 
 
 UNIQUE_CUSTOM_ID = UniqueValues("custom_id")
+
+
+def batch_spec(
+    name: str,
+    description: str,
+    body: Obj,
+    fields: tuple[Field, ...] = (),
+    row_rules: tuple[RowRule, ...] = (),
+    **more: Any,
+) -> DatasetSpec:
+    """A batch input type: JSONL rows of a unique `custom_id` and a `body` of this shape
+    (and `fields`, `row_rules` of its own)."""
+    return DatasetSpec(
+        name=name,
+        description=description,
+        fields=(*batch_fields(body), *fields),
+        formats=frozenset({"jsonl"}),
+        row_rules=(*batch_row_rules(), *row_rules),
+        dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
+        **more,
+    )
