@@ -265,7 +265,9 @@ class ChunkStreamer:
             raise unavailable() from exc
 
     def _save(self, file: _File, stored: StoredFile) -> None:
-        """Create the record at the first chunk; later, bring its files and plan up to date."""
+        """Create the record at the first chunk; later, tell it of a new file. The workers need
+        the files and the CSV headers; the list of chunks is written once, at the end (written
+        at every chunk, it would cost the square of their number)."""
         if self.record is None:
             now = format_timestamp(utc_now())
             self.record = DatasetRecord(
@@ -280,13 +282,17 @@ class ChunkStreamer:
                 files={file.role: stored},
                 dry_run=bool(self._options.get("dry_run")),
                 receiving=True,
-                plan=self.plan,
+                plan=self._headers_only(),
             )
             self._stores.datasets.create(self.record, None)
-            return
-        self.record.files[file.role] = stored
-        files = {role: asdict(f) for role, f in self.record.files.items()}
-        self._stores.datasets.transition(self.dataset_id, None, plan=self.plan, files=files)
+        elif file.role not in self.record.files:
+            self.record.files[file.role] = stored
+            files = {role: asdict(f) for role, f in self.record.files.items()}
+            plan = self._headers_only()
+            self._stores.datasets.transition(self.dataset_id, None, plan=plan, files=files)
+
+    def _headers_only(self) -> dict[str, Any]:
+        return {**self.plan, "chunks": []}
 
     def _stored_file(self, file: _File) -> StoredFile:
         part = "eval_data" if file.role == "eval" else "data"

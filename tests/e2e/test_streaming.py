@@ -12,10 +12,11 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 import redis
 import requests
 
-from cli.embedded_redis import free_port
+from cli.embedded_redis import free_port, spawn_redis_server, wait_for_port
 from tests.e2e.conftest import KEYS
 from tests.e2e.test_production import Deployment
 
@@ -132,18 +133,28 @@ def _nothing_left(client: redis.Redis, blobs: Path, dataset_id: str) -> bool:
     return not keys and not files
 
 
-def _deployment(redis_server: str, tmp_path: Path, db: int, **settings: str) -> Deployment:
+@pytest.fixture
+def own_redis(tmp_path: Path):
+    """A valkey-server of this test's own: its sweeps and flushes touch no other test's data."""
+    port = free_port()
+    process = spawn_redis_server(port, tmp_path / "redis", durable=False)
+    wait_for_port(port, timeout=10)
+    yield f"redis://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _deployment(redis_url: str, tmp_path: Path, **settings: str) -> Deployment:
     deployment = Deployment(
-        f"{redis_server}/{db}", tmp_path, SIEVE_CHUNK_BYTES=str(64 * 1024), **settings
+        f"{redis_url}/0", tmp_path, SIEVE_CHUNK_BYTES=str(64 * 1024), **settings
     )
-    redis.Redis.from_url(deployment.redis_url).flushdb()
     deployment.start_web("web.1", free_port())
     deployment.start("worker.1", "worker", SIEVE_WORKER_CONCURRENCY="2")
     return deployment
 
 
-def test_a_slow_upload_is_validated_before_its_last_byte_and_judged_alike(redis_server, tmp_path):
-    deployment = _deployment(redis_server, tmp_path, 12)
+def test_a_slow_upload_is_validated_before_its_last_byte_and_judged_alike(own_redis, tmp_path):
+    deployment = _deployment(own_redis, tmp_path)
     client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
     try:
         url, data = deployment.urls[0], _rows()
@@ -184,8 +195,8 @@ def test_a_slow_upload_is_validated_before_its_last_byte_and_judged_alike(redis_
         deployment.stop()
 
 
-def test_a_client_cut_off_after_chunks_went_out_leaves_nothing(redis_server, tmp_path):
-    deployment = _deployment(redis_server, tmp_path, 13)
+def test_a_client_cut_off_after_chunks_went_out_leaves_nothing(own_redis, tmp_path):
+    deployment = _deployment(own_redis, tmp_path)
     client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
     blobs = tmp_path / "blobs"
     try:
@@ -201,11 +212,10 @@ def test_a_client_cut_off_after_chunks_went_out_leaves_nothing(redis_server, tmp
         deployment.stop()
 
 
-def test_a_web_process_killed_mid_upload_is_swept_with_its_chunks(redis_server, tmp_path):
+def test_a_web_process_killed_mid_upload_is_swept_with_its_chunks(own_redis, tmp_path):
     deployment = _deployment(
-        redis_server,
+        own_redis,
         tmp_path,
-        14,
         SIEVE_ABANDONED_UPLOAD_SECONDS="3",
         SIEVE_STALL_SECONDS="1",
         SIEVE_RETENTION_SWEEP_SECONDS="1",
