@@ -5,6 +5,7 @@ gives the same verdict."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 from hypothesis import given, settings
@@ -502,3 +503,22 @@ def test_each_nested_rule_broken_once(dataset_type, broken, error, chunk_bytes):
     skipped, kept = validate(dataset_type, data, chunk_bytes, skip=True)
     assert (skipped.status, skipped.warnings) == ("validated", [f"{ROW}{error} (row dropped)"])
     assert kept["train"] == as_stored(dataset_type, rows[:2] + rows[3:])
+
+
+@pytest.mark.parametrize("dataset_type", supported_types())
+def test_kept_fields_work_for_every_type(dataset_type):
+    """keep_fields must be in every row (a row without it is named); optional_fields are kept
+    where present, nested values included."""
+    rows = [
+        {**row, "note": {"n": i}, "tag": f"t{i}"} for i, row in enumerate(valid_rows(dataset_type))
+    ]
+    del rows[1]["tag"]
+    data = {"train": ("jsonl", jsonl(rows))}
+    verdict, kept = validate(dataset_type, data, keep=("note",), optional=("tag",))
+    assert verdict.status == "validated", verdict
+    by_id = {json.dumps(row["note"]): row for row in all_kept(kept)}
+    assert by_id[json.dumps({"n": 1})]["tag"] is None
+    assert by_id[json.dumps({"n": 2})]["tag"] == "t2"
+    del rows[3]["note"]
+    failed, _ = validate(dataset_type, {"train": ("jsonl", jsonl(rows))}, keep=("note",))
+    assert failed.error == "row 4 of the train file: field 'note' is missing"
