@@ -99,6 +99,11 @@ return 0
 """
 
 
+def _listing_score(record: DatasetRecord) -> int:
+    """Where a record sorts in the org's list and the retention index: its creation time."""
+    return epoch_micros(datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
 @dataclass(frozen=True)
 class IdempotentRequest:
     """What an Idempotency-Key is bound to: the dataset its first request makes, a fingerprint
@@ -149,7 +154,7 @@ class DatasetStore:
         dropped in the same transaction so the bytes are counted exactly once.
         """
         dataset_id, org = record.id, record.org
-        score = epoch_micros(datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
+        score = _listing_score(record)
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(self._keys.dataset(dataset_id), mapping=record.encode())
         if not record.dry_run and not record.receiving:  # listed once it is whole
@@ -173,7 +178,7 @@ class DatasetStore:
         for kept in ("chunks_done", "rows_seen"):
             fields.pop(kept, None)
         fields["receiving"] = "false"
-        score = epoch_micros(datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
+        score = _listing_score(record)
         listed = "" if record.dry_run else str(score)
         keys = [
             self._keys.dataset(record.id),
