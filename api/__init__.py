@@ -8,7 +8,7 @@ from api import openapi
 from api.context import SieveContext
 from api.errors import register_error_handlers
 from api.request_log import install_request_logging
-from api.views import blobs, dataset_types, datasets, docs, health
+from api.views import blobs, dataset_types, datasets, docs, health, uploads
 from store import Stores, open_stores, seed_api_keys
 from store.patience import patiently
 from store.settings import Settings
@@ -32,6 +32,7 @@ def create_app(
     )
     register_error_handlers(app)
     install_request_logging(app)
-    for blueprint in (datasets.bp, dataset_types.bp, blobs.bp, health.bp, openapi.bp, docs.bp):
+    blueprints = (datasets, uploads, dataset_types, blobs, health, openapi, docs)
+    for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     return app

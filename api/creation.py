@@ -168,30 +168,48 @@ def _receive_and_record(
         options = _parse_options(query, _option_values(upload.fields))
         if options["dry_run"]:
             session.stop_reserving()
-        record = _record(ctx, org, dataset_id, options, upload)
-        upload_id = None if options["dry_run"] else dataset_id
-        if streamer is not None and streamer.started:
-            streamer.check_late_options(options)
-            record.plan = streamer.final_plan(record.files)
-            record.status = Status.PROCESSING  # its chunks are being validated already
-            if not ctx.stores.datasets.complete_upload(record, upload_id):
-                raise unavailable()  # swept as abandoned meanwhile: only a retry can help
-        else:
-            ctx.stores.datasets.create(record, upload_id)
+        record_upload(ctx, org, dataset_id, options, upload, streamer)
     except BaseException as exc:
         session.discard()
         refused = isinstance(exc, ApiError) and exc.status in (400, 413, 503)
         if refused or isinstance(exc, StorageFullError | StorageUnavailableError):
             drain(body, ctx.settings.max_dataset_bytes)  # so the client reads our answer
         raise
+    start_validation(ctx, dataset_id)
+    return dataset_id
+
+
+def record_upload(
+    ctx: SieveContext,
+    org: str,
+    dataset_id: str,
+    options: dict[str, Any],
+    upload: ReceivedUpload,
+    streamer: ChunkStreamer | None,
+) -> None:
+    """The upload is whole: record the dataset, taking over the upload's quota reservation
+    (held under the dataset's id). A streamed one's record exists already: it is completed."""
+    record = _record(ctx, org, dataset_id, options, upload)
+    upload_id = None if options["dry_run"] else dataset_id
+    if streamer is not None and streamer.started:
+        streamer.check_late_options(options)
+        record.plan = streamer.final_plan(record.files)
+        record.status = Status.PROCESSING  # its chunks are being validated already
+        if not ctx.stores.datasets.complete_upload(record, upload_id):
+            raise unavailable()  # swept as abandoned meanwhile: only a retry can help
+    else:
+        ctx.stores.datasets.create(record, upload_id)
+
+
+def start_validation(ctx: SieveContext, dataset_id: str) -> None:
+    """Send the recorded dataset to the workers; never a stored dataset behind a 5xx."""
     g.dataset_id = dataset_id
     try:
         ctx.enqueuer.start_validation(dataset_id, current_request_id())
     except Exception as exc:  # the queue is unreachable (after Celery's publish retries)
         log.warning("dataset %s could not be enqueued: %s", dataset_id, exc)
-        remove_dataset(ctx.stores, dataset_id)  # never a stored dataset behind a 5xx
+        remove_dataset(ctx.stores, dataset_id)
         raise unavailable() from exc
-    return dataset_id
 
 
 def _streamer(

@@ -8,6 +8,7 @@ declaration is an error (tests fail on it), so the document can't drift from the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ class Operation:
     summary: str
     query: type[Schema] | None = None
     form: type[Schema] | None = None  # multipart/form-data fields, files included
+    body: type[Schema] | str | None = None  # a JSON body's schema, or a CONTENT kind
     headers: type[Schema] | None = None
     response: type[Schema] | None = None  # the JSON body of a 200
     responses: dict[str, str] | None = None  # other bodies by status: a CONTENT kind
@@ -104,6 +106,11 @@ def _operation(operation: Operation, path_arguments: list[str]) -> dict[str, Any
     if operation.form is not None:
         content = {"multipart/form-data": {"schema": operation.form}}
         document["requestBody"] = {"required": True, "content": content}
+    elif isinstance(operation.body, str):
+        document["requestBody"] = {"required": True, "content": CONTENT[operation.body]}
+    elif operation.body is not None:
+        content = {"application/json": {"schema": operation.body}}
+        document["requestBody"] = {"required": True, "content": content}
     if not operation.secured:
         document["security"] = []
     return document
@@ -123,11 +130,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             raise UndocumentedRouteError(f"route {rule.rule} ({rule.endpoint}) is not documented")
         if not operation.listed:
             continue
-        path = rule.rule
-        for argument in rule.arguments:
-            path = path.replace(f"<path:{argument}>", f"{{{argument}}}").replace(
-                f"<{argument}>", f"{{{argument}}}"
-            )
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # <int:n>, <path:p>, <x>
         for method in sorted((rule.methods or set()) - SKIPPED_METHODS):
             paths.setdefault(path, {})[method.lower()] = _operation(
                 operation, sorted(rule.arguments)

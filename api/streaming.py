@@ -10,6 +10,7 @@ size is known), so the work left after the last byte is short.
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -57,6 +58,26 @@ class _File:
     stopped: bool = False  # streaming gave up on it (planned at the upload's end instead)
 
 
+@dataclass
+class ResumePoint:
+    """Where the streamed validation of a file stopped, so that another request (or another
+    web process) goes on from there: a record boundary just past the last chunk sent. What
+    follows it was not sent, and is fed again."""
+
+    offset: int
+    chunks: int  # sent so far
+    plan: dict[str, Any]  # the streamer's plan: chunks, CSV headers and their blobs
+    options: dict[str, Any]  # with the CSV delimiter's default filled in
+    file_format: str | None = None  # None: not yet known (too few bytes seen)
+    separator: str = "\n"
+    header_end: int | None = None
+    head: str = ""  # base64 of the file's first bytes (HEAD_BYTES): its format check
+    stopped: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 class ChunkStreamer:
     def __init__(
         self,
@@ -67,8 +88,10 @@ class ChunkStreamer:
         options: dict[str, Any],  # as the query gave them (CreateOptionsSchema)
         expected_bytes: int | None,
         request_id: str,
+        alive_until: float | None = None,
     ) -> None:
         self._stores = stores
+        self._alive_until = alive_until  # a resumable upload: its record lives till it expires
         self._enqueuer = enqueuer
         self.dataset_id, self._org, self._name = identity
         self._spec = spec
@@ -89,6 +112,54 @@ class ChunkStreamer:
     @property
     def started(self) -> bool:
         return self.record is not None
+
+    # -- going on elsewhere (resumable uploads) ---------------------------------------------
+    def resume(self, role: str, key: str, filename: str, point: ResumePoint | None) -> int:
+        """Take up the file where `point` says; returns the offset whose bytes come next."""
+        self.open(role, key, filename)
+        if point is None:
+            return 0
+        file = self._files[role]
+        self._options = dict(point.options)
+        self.plan = dict(point.plan)
+        file.chunks, file.stopped = point.chunks, point.stopped
+        file.chunk_begin = file.written_to = self._received = point.offset
+        file.head = bytearray(base64.b64decode(point.head))
+        if point.file_format is not None:
+            file.cutter = RecordCutter(
+                point.file_format,
+                point.separator.encode("utf-8"),
+                received=point.offset,
+                chunk_start=point.offset,
+                header_end=point.header_end,
+            )
+        if point.chunks:
+            self.record = self._stores.datasets.get(self.dataset_id)
+        return point.offset
+
+    def suspend(self, role: str) -> ResumePoint | None:
+        """Stop where the last chunk ended, dropping the bytes after it (fed again on
+        resuming); None when nothing is known yet, not even the format."""
+        file = self._files.get(role)
+        if file is None:
+            return None
+        if file.writer is not None:
+            file.writer.abort()
+            file.writer = None
+        cutter = file.cutter
+        if cutter is None and not file.stopped:
+            return None
+        return ResumePoint(
+            offset=file.chunk_begin,
+            chunks=file.chunks,
+            plan=self.plan,
+            options=self._options,
+            file_format=cutter.file_format if cutter else None,
+            separator=cutter.separator.decode("utf-8") if cutter else "\n",
+            header_end=cutter.header_end if cutter else None,
+            head=base64.b64encode(bytes(file.head[:HEAD_BYTES])).decode("ascii"),
+            stopped=file.stopped,
+        )
 
     # -- the session's hooks -------------------------------------------------------------------
     def open(self, role: str, key: str, filename: str) -> None:
@@ -285,6 +356,8 @@ class ChunkStreamer:
                 plan=self._headers_only(),
             )
             self._stores.datasets.create(self.record, None)
+            if self._alive_until is not None:  # not abandoned while its upload may go on
+                self._stores.datasets.mark_progress(self.dataset_id, self._alive_until)
         elif file.role not in self.record.files:
             self.record.files[file.role] = stored
             files = {role: asdict(f) for role, f in self.record.files.items()}
@@ -313,4 +386,4 @@ class ChunkStreamer:
         now = time.monotonic()
         if self.started and now - self._last_progress > PROGRESS_EVERY_SECONDS:
             self._last_progress = now
-            self._stores.datasets.mark_progress(self.dataset_id)
+            self._stores.datasets.mark_progress(self.dataset_id, self._alive_until)

@@ -51,7 +51,7 @@ class ReceivedUpload:
         return sum(f.size for f in self.files.values())
 
 
-def _human(size: int) -> str:
+def human_size(size: int) -> str:
     return f"{size / 1024**3:.2f} GiB" if size >= 1024**3 else f"{size / 1024**2:.1f} MiB"
 
 
@@ -136,7 +136,7 @@ class UploadSession:
         if self.upload.total_bytes > limit:
             raise ApiError(
                 413,
-                f"the dataset is larger than the {_human(limit)} limit "
+                f"the dataset is larger than the {human_size(limit)} limit "
                 "(data and eval_data together)",
             )
         self._writer.write(data)  # storage errors: 503, see api/errors.py
@@ -168,7 +168,7 @@ class UploadSession:
             return
         self._last_reserved = now
         if not self._stores.quota.reserve(self._org, self.dataset_id, total):
-            limit = _human(self._stores.settings.max_org_bytes)
+            limit = human_size(self._stores.settings.max_org_bytes)
             raise bad_request(
                 f"You have exceeded capacity: your organization may store {limit} of datasets"
             )

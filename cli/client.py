@@ -70,6 +70,32 @@ class SieveClient:
         )
         return response.json()["id"]
 
+    # -- resumable uploads (cli/resumable.py) ------------------------------------------------
+    def open_upload(self, declared: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "/v1/uploads", json=declared).json()["upload"]
+
+    def get_upload(self, upload_id: str) -> dict[str, Any] | None:
+        """The upload, or None when the server no longer has it (expired, aborted)."""
+        try:
+            return self._request("GET", f"/v1/uploads/{upload_id}").json()["upload"]
+        except CliError as exc:
+            if str(exc).startswith("not found"):
+                return None
+            raise
+
+    def put_part(self, upload_id: str, number: int, data: bytes, sha256: str) -> None:
+        self._request(
+            "PUT",
+            f"/v1/uploads/{upload_id}/parts/{number}",
+            data=data,
+            headers={"X-Content-SHA256": sha256, "Content-Type": "application/octet-stream"},
+            timeout=600,
+        )
+
+    def complete_upload(self, upload_id: str, sha256: str) -> str:
+        path = f"/v1/uploads/{upload_id}/complete"
+        return self._request("POST", path, json={"sha256": sha256}, timeout=3600).json()["id"]
+
     def get(self, dataset_id: str) -> dict[str, Any]:
         return self._request("GET", f"/v1/datasets/{dataset_id}").json()["dataset"]
 

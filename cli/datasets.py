@@ -20,11 +20,27 @@ import click
 
 from cli.client import TERMINAL, CliError, SieveClient, download_blocks
 from cli.instance import data_dir, instance_url, saved_api_key
-from store.settings import Settings
+from cli.resumable import send_resumable
+from store.settings import Settings, parse_size
 from validators.registry import supported_types
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+
+class _Size(click.ParamType):
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a size (bytes, or 64MiB, 1.5GB, ...)", param, ctx)
+
+
+SIZE = _Size()
 
 
 def _default_url() -> str:
@@ -129,8 +145,16 @@ def _finish(dataset: dict[str, Any], as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate only: nothing is kept or counted.")
 @click.option("--wait", is_flag=True, help="Wait for the verdict and print it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the dataset as JSON.")
+@click.option(
+    "--resumable-above",
+    type=SIZE,
+    default="64MiB",
+    show_default=True,
+    help="Send a bigger FILE in parts, resumable: run again after an interruption.",
+)
+@click.option("--part-size", type=SIZE, help="Each part's size (default: the server's, 16MiB).")
 @client_options
-def upload(
+def upload(  # noqa: PLR0913 - the command's options
     client: SieveClient,
     file: Path,
     eval_data: Path | None,
@@ -139,9 +163,13 @@ def upload(
     dry_run: bool,
     wait: bool,
     as_json: bool,
+    resumable_above: int,
+    part_size: int | None,
     **options: Any,
 ) -> None:
-    """Upload FILE as a dataset, with a progress bar; --wait for the verdict."""
+    """Upload FILE as a dataset, with a progress bar; --wait for the verdict. A FILE over
+    --resumable-above is sent in parts: if the upload is interrupted, the same command
+    sends only the parts the server lacks (with --eval-data, it is one request)."""
     params = _create_params(**options)
     params["name"] = name or file.stem[:50] or "dataset"
     params.update(
@@ -154,10 +182,17 @@ def upload(
     files = [("data", file)] + ([("eval_data", eval_data)] if eval_data else [])
     total = sum(path.stat().st_size for _, path in files)
     shown = sys.stderr.isatty()
+    resumable = eval_data is None and file.stat().st_size > resumable_above
     with click.progressbar(
         length=total, label="uploading", file=sys.stderr, hidden=not shown
     ) as bar:
-        dataset_id = client.create(files, params, on_sent=bar.update)
+        if resumable:
+            state_dir = data_dir(Settings.from_env()) / "uploads"
+            if part_size:
+                params["part_size"] = part_size
+            dataset_id = send_resumable(client, file, params, state_dir, bar.update)
+        else:
+            dataset_id = client.create(files, params, on_sent=bar.update)
     if not wait:
         click.echo(json.dumps({"id": dataset_id}) if as_json else dataset_id)
         return

@@ -16,6 +16,7 @@ from store.ratelimit import RateLimiter
 from store.redis_client import connect
 from store.settings import Settings
 from store.signing import DownloadLinks, UrlSigner
+from store.uploads import UploadStore
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Stores:
     signer: UrlSigner
     links: DownloadLinks
     create_rate: RateLimiter
+    uploads: UploadStore
 
 
 def signing_secret(settings: Settings, client: redis.Redis, keys: RedisKeys) -> str:
@@ -56,6 +58,7 @@ def open_stores(settings: Settings, client: redis.Redis | None = None) -> Stores
         signer=signer,
         links=DownloadLinks(signer, settings.public_url),
         create_rate=RateLimiter(client, keys, settings.create_rate_per_minute),
+        uploads=UploadStore(client, keys),
     )
 
 

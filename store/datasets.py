@@ -298,9 +298,11 @@ class DatasetStore:
         score = self._redis.zscore(self._keys.active_datasets(), dataset_id)
         return 0.0 if score is None else time.time() - score
 
-    def mark_progress(self, dataset_id: str) -> None:
-        """Count now as progress of an active dataset (it was just driven again)."""
-        self._redis.zadd(self._keys.active_datasets(), {dataset_id: time.time()}, xx=True)
+    def mark_progress(self, dataset_id: str, at: float | None = None) -> None:
+        """Count now (or `at`, epoch seconds) as progress of an active dataset: it was just
+        driven again, or its resumable upload may go on until `at`."""
+        score = time.time() if at is None else at
+        self._redis.zadd(self._keys.active_datasets(), {dataset_id: score}, xx=True)
 
     def forget_active(self, dataset_id: str) -> None:
         self._redis.zrem(self._keys.active_datasets(), dataset_id)

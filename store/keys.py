@@ -59,6 +59,22 @@ class RedisKeys:
         upload_id, _, org = member.partition("\t")
         return org, upload_id
 
+    def upload(self, upload_id: str) -> str:
+        """Hash: a resumable upload (store/uploads.py)."""
+        return f"{self.prefix}:upload:{upload_id}"
+
+    def upload_parts(self, upload_id: str) -> str:
+        """Hash: part number -> JSON {size, sha256} of each part received."""
+        return f"{self.prefix}:upload:{upload_id}:parts"
+
+    def upload_advance(self, upload_id: str) -> str:
+        """String set NX by the one process cutting an upload's known bytes into chunks."""
+        return f"{self.prefix}:upload:{upload_id}:advance"
+
+    def uploads_by_expiry(self) -> str:
+        """Sorted set: unfinished upload ids scored by when they expire (epoch seconds)."""
+        return f"{self.prefix}:uploads:by-expiry"
+
     def idempotency(self, org: str, key: str) -> str:
         return f"{self.prefix}:org:{org}:idem:{key}"
 

@@ -51,11 +51,15 @@ class QuotaStore:
             self._keys.reservation_heartbeats(),
         ]
 
-    def reserve(self, org: str, upload_id: str, total_bytes: int) -> bool:
+    def reserve(
+        self, org: str, upload_id: str, total_bytes: int, alive_until: float | None = None
+    ) -> bool:
         """Raise this upload's reservation to `total_bytes` (also a heartbeat, see
-        `release_abandoned`); False when the org cap forbids it."""
+        `release_abandoned`: a resumable upload beats once, for as long as it may go on);
+        False when the org cap forbids it."""
         member = self._keys.reservation_member(org, upload_id)
-        args = [upload_id, total_bytes, self._cap, time.time(), member]
+        beat = time.time() if alive_until is None else alive_until
+        args = [upload_id, total_bytes, self._cap, beat, member]
         return bool(self._reserve(keys=self._script_keys(org), args=args))
 
     def release(self, org: str, upload_id: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from store import Stores
+from store.uploads import ResumableUpload
 
 
 def dataset_prefix(dataset_id: str) -> str:
@@ -25,6 +26,15 @@ def chunk_blob_key(dataset_id: str, role: str, name: str) -> str:
     return f"{chunks_prefix(dataset_id)}/{role}-{name}"
 
 
+def upload_parts_prefix(dataset_id: str) -> str:
+    """The parts of a resumable upload (kept until the upload is completed or aborted)."""
+    return f"{dataset_prefix(dataset_id)}/upload-parts"
+
+
+def upload_part_key(dataset_id: str, number: int) -> str:
+    return f"{upload_parts_prefix(dataset_id)}/{number:05d}"
+
+
 def part_key(dataset_id: str, part_name: str) -> str:
     return f"{dataset_prefix(dataset_id)}/parts/{part_name}.avro"
 
@@ -44,3 +54,11 @@ def remove_dataset(stores: Stores, dataset_id: str) -> bool:
     released = stores.datasets.delete(dataset_id)
     stores.blobs.delete_prefix(dataset_prefix(dataset_id))
     return released is not None
+
+
+def remove_upload(stores: Stores, upload: ResumableUpload) -> None:
+    """An unfinished resumable upload, aborted or expired: its parts, the chunks and record its
+    streamed validation made, and its quota reservation are all given up."""
+    remove_dataset(stores, upload.dataset_id)
+    stores.quota.release(upload.org, upload.dataset_id)
+    stores.uploads.forget(upload.id)

@@ -167,6 +167,9 @@ class Settings:
     abandoned_upload_seconds: int = field(  # an upload silent this long is reclaimed by beat
         default=3600, metadata=_env("SIEVE_ABANDONED_UPLOAD_SECONDS", _whole)
     )
+    upload_expiry_seconds: int = field(  # an unfinished resumable upload is removed then
+        default=24 * 3600, metadata=_env("SIEVE_UPLOAD_EXPIRY_SECONDS", _whole)
+    )
     stall_seconds: float = field(  # an unfinished dataset quiet this long is driven again
         default=30.0, metadata=_env("SIEVE_STALL_SECONDS", _number)
     )

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from store import Stores
 from store.datasets import utc_now
-from store.removal import remove_dataset
+from store.removal import remove_dataset, remove_upload
+from store.uploads import UploadState
 
 
 def purge_expired(stores: Stores) -> int:
@@ -28,3 +29,25 @@ def reclaim_abandoned_uploads(stores: Stores) -> tuple[int, int]:
     Returns (reservations released, temp files removed)."""
     silent = stores.settings.abandoned_upload_seconds
     return stores.quota.release_abandoned(silent), stores.blobs.remove_abandoned_writes(silent)
+
+
+def expire_uploads(stores: Stores) -> int:
+    """Remove the resumable uploads not completed within SIEVE_UPLOAD_EXPIRY_SECONDS (parts,
+    chunks, reservation); returns how many. One caught completing is left to its request,
+    unless that request died: then its dataset is kept if it was recorded whole."""
+    removed = 0
+    for upload_id in stores.uploads.expired_ids():
+        upload = stores.uploads.get(upload_id)
+        if upload is None:
+            stores.uploads.forget(upload_id)
+        elif stores.uploads.move(upload_id, UploadState.OPEN, UploadState.ABORTED):
+            remove_upload(stores, upload)
+            removed += 1
+        elif upload.state is UploadState.COMPLETING:
+            record = stores.datasets.get(upload.dataset_id)
+            if record is not None and not record.receiving:
+                stores.uploads.finish(upload_id, stores.settings.upload_expiry_seconds)
+            else:
+                remove_upload(stores, upload)
+                removed += 1
+    return removed

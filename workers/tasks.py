@@ -124,5 +124,6 @@ def redrive_stalled() -> int:
 def purge_expired() -> int:
     """Beat's sweep: datasets past retention, then what dead uploads left (workers/retention)."""
     removed = retention.purge_expired(stores())
+    retention.expire_uploads(stores())
     retention.reclaim_abandoned_uploads(stores())
     return removed

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from cli.embedded_redis import free_port, wait_for_port
+from cli.embedded_redis import free_port, spawn_redis_server, wait_for_port
 from cli.processes import start_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,3 +258,14 @@ def start_sieve_up(
         if line.startswith("Next:"):
             break
     return SieveUp(process, banner, stderr_path)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path):
+    """A valkey-server of this test's own: its sweeps and flushes touch no other test's data."""
+    port = free_port()
+    process = spawn_redis_server(port, tmp_path / "redis", durable=False)
+    wait_for_port(port, timeout=10)
+    yield f"redis://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)

@@ -3,6 +3,7 @@ bound to dataset, part and expiry, keys hashed at rest, storage names chosen by 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -154,7 +155,69 @@ def _carries_no_tenant_data(path: str):
     return check
 
 
+def _upload_checks(check):
+    """Run `check(stack, upload, send)` on a fresh acme upload with one part in, then abort it
+    (`send(org, method, path, **kwargs)` is a request as that org)."""
+
+    def run(stack, dataset):
+        def send(org, method, path, **kwargs):
+            headers = {**stack.headers(org), **kwargs.pop("headers", {})}
+            return requests.request(method, f"{stack.url}{path}", headers=headers, **kwargs)
+
+        declared = {"name": "up", "type": "embed-input", "filename": "a.jsonl", "size": len(ROWS)}
+        upload = send("acme", "POST", "/v1/uploads", json=declared).json()["upload"]
+        digest = {"X-Content-SHA256": hashlib.sha256(ROWS).hexdigest()}
+        part = f"/v1/uploads/{upload['id']}/parts/1"
+        assert send("acme", "PUT", part, data=ROWS, headers=digest).status_code == 200
+        try:
+            check(send, upload, digest)
+            mine = send("acme", "GET", f"/v1/uploads/{upload['id']}").json()["upload"]
+            assert mine["state"] == "open" and len(mine["parts"]) == 1
+        finally:
+            send("acme", "DELETE", f"/v1/uploads/{upload['id']}")
+
+    return run
+
+
+def _upload_is_404(send, upload, digest):
+    unknown = send(OTHER, "GET", "/v1/uploads/upl-0123456789abcdef0123456789abcdef")
+    answer = send(OTHER, "GET", f"/v1/uploads/{upload['id']}")
+    assert answer.status_code == 404 and answer.json() == unknown.json()
+
+
+def _part_is_404(send, upload, digest):
+    path = f"/v1/uploads/{upload['id']}/parts/1"
+    answer = send(OTHER, "PUT", path, data=b"other bytes", headers=digest)
+    assert answer.status_code == 404
+
+
+def _complete_is_404(send, upload, digest):
+    path = f"/v1/uploads/{upload['id']}/complete"
+    answer = send(OTHER, "POST", path, json={"sha256": digest["X-Content-SHA256"]})
+    assert answer.status_code == 404
+
+
+def _abort_is_404(send, upload, digest):
+    assert send(OTHER, "DELETE", f"/v1/uploads/{upload['id']}").status_code == 404
+
+
+def _open_reserves_for_its_own_org(send, upload, digest):
+    usage = {org: send(org, "GET", "/v1/datasets/usage").json() for org in ("acme", OTHER)}
+    declared = {"name": "theirs", "type": "embed-input", "filename": "a.jsonl", "size": 1000}
+    theirs = send(OTHER, "POST", "/v1/uploads", json=declared).json()["upload"]
+    assert theirs["id"] != upload["id"]
+    after = send(OTHER, "GET", "/v1/datasets/usage").json()["organization_usage"]
+    assert after == usage[OTHER]["organization_usage"] + 1000
+    assert send("acme", "GET", "/v1/datasets/usage").json() == usage["acme"]
+    send(OTHER, "DELETE", f"/v1/uploads/{theirs['id']}")
+
+
 MATRIX = {
+    ("POST", "/v1/uploads"): _upload_checks(_open_reserves_for_its_own_org),
+    ("GET", "/v1/uploads/<upload_id>"): _upload_checks(_upload_is_404),
+    ("PUT", "/v1/uploads/<upload_id>/parts/<int:number>"): _upload_checks(_part_is_404),
+    ("POST", "/v1/uploads/<upload_id>/complete"): _upload_checks(_complete_is_404),
+    ("DELETE", "/v1/uploads/<upload_id>"): _upload_checks(_abort_is_404),
     ("GET", "/v1/datasets/<dataset_id>"): _get_is_404,
     ("DELETE", "/v1/datasets/<dataset_id>"): _delete_is_404_and_deletes_nothing,
     ("GET", "/v1/datasets"): _list_never_shows_it,

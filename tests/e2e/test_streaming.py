@@ -5,24 +5,26 @@ leaves no record, no blob, no chunk result, and the usage as it was."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import random
 import signal
 import socket
 import time
 from pathlib import Path
 
-import pytest
 import redis
 import requests
 
-from cli.embedded_redis import free_port, spawn_redis_server, wait_for_port
+from cli.embedded_redis import free_port
 from tests.e2e.conftest import KEYS
 from tests.e2e.test_production import Deployment
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}
 BOUNDARY = "sieve-streaming-test"
 ROWS = 100_000  # ~2.3 MB of JSONL: about 35 chunks of 64 KiB
+PART_BYTES = 256 * 1024
 
 
 def _rows(count: int = ROWS) -> bytes:
@@ -133,17 +135,6 @@ def _nothing_left(client: redis.Redis, blobs: Path, dataset_id: str) -> bool:
     return not keys and not files
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path):
-    """A valkey-server of this test's own: its sweeps and flushes touch no other test's data."""
-    port = free_port()
-    process = spawn_redis_server(port, tmp_path / "redis", durable=False)
-    wait_for_port(port, timeout=10)
-    yield f"redis://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
-
-
 def _deployment(redis_url: str, tmp_path: Path, **settings: str) -> Deployment:
     deployment = Deployment(
         f"{redis_url}/0", tmp_path, SIEVE_CHUNK_BYTES=str(64 * 1024), **settings
@@ -186,7 +177,8 @@ def test_a_slow_upload_is_validated_before_its_last_byte_and_judged_alike(own_re
             },
             headers=HEADERS,
         ).json()["id"]
-        verdicts = {_verdict(_final(url, dataset_id)) for dataset_id in (fast, after)}
+        in_parts = _send_in_parts(url, data, shuffle_seed=7)
+        verdicts = {_verdict(_final(url, dataset_id)) for dataset_id in (fast, after, in_parts)}
         assert verdicts == {_verdict(slow)}
         status, _, warnings, examples, rows = _verdict(slow)
         assert (status, examples, rows) == ("validated", ROWS - 2, ROWS - 2)
@@ -195,21 +187,54 @@ def test_a_slow_upload_is_validated_before_its_last_byte_and_judged_alike(own_re
         deployment.stop()
 
 
-def test_a_client_cut_off_after_chunks_went_out_leaves_nothing(own_redis, tmp_path):
-    deployment = _deployment(own_redis, tmp_path)
+def test_a_client_cut_off_or_refused_after_chunks_went_out_leaves_nothing(own_redis, tmp_path):
+    limit = len(_body(_rows())) - 100_000
+    deployment = _deployment(own_redis, tmp_path, SIEVE_MAX_DATASET_BYTES=str(limit))
     client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
     blobs = tmp_path / "blobs"
     try:
         url = deployment.urls[0]
         upload, record = _half_sent(url, client, "cut")
         upload.cut_off()
-        assert _wait_for(lambda: _nothing_left(client, blobs, record["id"]), 30)
+        too_big, too_big_record = _half_sent(url, client, "too-big")
+        assert too_big.answer()["message"].startswith("the dataset is larger than the")
+        for dataset_id in (record["id"], too_big_record["id"]):
+            assert _wait_for(lambda d=dataset_id: _nothing_left(client, blobs, d), 30)
         time.sleep(1)  # chunks still queued run on, find it gone, and leave nothing either
         assert _nothing_left(client, blobs, record["id"])
+        assert _nothing_left(client, blobs, too_big_record["id"])
         usage = requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json()
         assert usage == {"organization_usage": 0}
     finally:
         deployment.stop()
+
+
+def _send_in_parts(url: str, data: bytes, shuffle_seed: int) -> str:
+    """The file as a resumable upload of 256 KiB parts sent in shuffled order."""
+    declared = {
+        "name": "in-parts",
+        "type": "embed-input",
+        "skip_malformed_input": True,
+        "filename": "a.jsonl",
+        "size": len(data),
+        "part_size": PART_BYTES,
+    }
+    upload = requests.post(f"{url}/v1/uploads", json=declared, headers=HEADERS).json()["upload"]
+    numbers = list(range(1, upload["part_count"] + 1))
+    random.Random(shuffle_seed).shuffle(numbers)
+    for number in numbers:
+        part = data[(number - 1) * PART_BYTES : number * PART_BYTES]
+        digest = {"X-Content-SHA256": hashlib.sha256(part).hexdigest()}
+        sent = requests.put(
+            f"{url}/v1/uploads/{upload['id']}/parts/{number}",
+            data=part,
+            headers={**HEADERS, **digest},
+        )
+        assert sent.status_code == 200, sent.text
+    whole = {"sha256": hashlib.sha256(data).hexdigest()}
+    done = requests.post(f"{url}/v1/uploads/{upload['id']}/complete", json=whole, headers=HEADERS)
+    assert done.status_code == 200, done.text
+    return done.json()["id"]
 
 
 def test_a_web_process_killed_mid_upload_is_swept_with_its_chunks(own_redis, tmp_path):

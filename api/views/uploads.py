@@ -1,0 +1,132 @@
+"""The /v1/uploads resource: resumable uploads of big files, in parts (api/resumable.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from marshmallow import Schema, ValidationError
+
+from api import resumable
+from api.auth import require_organization
+from api.context import sieve
+from api.errors import bad_request
+from api.openapi import documented
+from api.schemas import (
+    CompleteUploadSchema,
+    CreateResponseSchema,
+    OpenUploadSchema,
+    PartHeadersSchema,
+    PartResponseSchema,
+    UploadResponseSchema,
+    first_error,
+)
+from api.upload_timeouts import guarded_body
+from store.uploads import ResumableUpload
+
+bp = Blueprint("uploads", __name__, url_prefix="/v1/uploads")
+bp.before_request(require_organization)
+
+
+def _load(schema: Schema, data: Any) -> dict[str, Any]:
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise bad_request(first_error(exc)) from exc
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise bad_request("send a JSON object (Content-Type: application/json)")
+    return body
+
+
+def _upload_view(upload: ResumableUpload) -> Response:
+    expires = datetime.fromtimestamp(upload.expires_at, UTC).isoformat().replace("+00:00", "Z")
+    view = {
+        "id": upload.id,
+        "name": upload.name,
+        "dataset_type": upload.dataset_type,
+        "filename": upload.filename,
+        "size": upload.size,
+        "part_size": upload.part_size,
+        "part_count": upload.part_count,
+        "state": upload.state.value,
+        "created_at": upload.created_at,
+        "expires_at": expires,
+        "parts": [upload.parts[n] for n in sorted(upload.parts)],
+    }
+    if upload.state.value == "completed":
+        view["dataset_id"] = upload.dataset_id
+    return jsonify(UploadResponseSchema().dump({"upload": view}))
+
+
+@bp.post("")
+@documented(
+    "Open a resumable upload: declare the file, then send its parts",
+    body=OpenUploadSchema,
+    response=UploadResponseSchema,
+    errors=("400", "413"),
+)
+def open_upload() -> Response:
+    declared = _load(OpenUploadSchema(), _json_body())
+    return _upload_view(resumable.open_upload(sieve(), g.org, declared))
+
+
+@bp.get("/<upload_id>")
+@documented("An upload and the parts received", response=UploadResponseSchema, errors=("404",))
+def get(upload_id: str) -> Response:
+    upload = sieve().stores.uploads.get(upload_id, org=g.org)
+    if upload is None:
+        raise resumable.not_an_upload()
+    return _upload_view(upload)
+
+
+@bp.put("/<upload_id>/parts/<int:number>")
+@documented(
+    "Send part N (1-based) of the file, with its SHA-256; sent again, it replaces the first",
+    headers=PartHeadersSchema,
+    body="binary",
+    response=PartResponseSchema,
+    errors=("400", "404", "408", "409"),
+)
+def put_part(upload_id: str, number: int) -> Response:
+    ctx = sieve()
+    header = "X-Content-SHA256"  # werkzeug spells header names its own way: ask for ours
+    sent = {header: request.headers[header]} if header in request.headers else {}
+    sha256 = _load(PartHeadersSchema(), sent)["sha256"].strip().lower()
+    settings = ctx.settings
+    with guarded_body(
+        request.stream,
+        request.environ,
+        settings.upload_idle_seconds,
+        settings.upload_min_bytes_per_second,
+    ) as body:
+        part = resumable.put_part(
+            ctx, g.org, upload_id, number, body, request.content_length, sha256
+        )
+    return jsonify(PartResponseSchema().dump({"part": part}))
+
+
+@bp.post("/<upload_id>/complete")
+@documented(
+    "Complete the upload with the whole file's SHA-256: the dataset it becomes",
+    body=CompleteUploadSchema,
+    response=CreateResponseSchema,
+    errors=("400", "404", "409"),
+)
+def complete(upload_id: str) -> Response:
+    sha256 = _load(CompleteUploadSchema(), _json_body())["sha256"].lower()
+    dataset_id = resumable.complete(sieve(), g.org, upload_id, sha256)
+    return jsonify(CreateResponseSchema().dump({"id": dataset_id}))
+
+
+@bp.delete("/<upload_id>")
+@documented(
+    "Abort the upload: its parts are removed and its reservation given back", errors=("404", "409")
+)
+def abort(upload_id: str) -> Response:
+    resumable.abort(sieve(), g.org, upload_id)
+    return jsonify({})

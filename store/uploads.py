@@ -1,0 +1,164 @@
+"""Resumable uploads in Redis: what was declared, which parts arrived (with their SHA-256),
+how far the streamed validation got, and when an unfinished upload expires.
+
+An upload moves OPEN -> COMPLETING -> COMPLETED (or OPEN -> ABORTED); each move is one atomic
+compare-and-set, so a complete, an abort and the expiry sweep can race and only one wins.
+Parts live as blobs under the dataset's folder (see store.removal.upload_part_key).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import redis
+
+from store.keys import RedisKeys
+
+_MOVE = """
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+return 1
+"""
+
+
+class UploadState(StrEnum):
+    OPEN = "open"
+    COMPLETING = "completing"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+
+
+@dataclass(frozen=True)
+class ReceivedPart:
+    number: int
+    size: int
+    sha256: str
+
+
+@dataclass
+class ResumableUpload:
+    id: str
+    org: str
+    dataset_id: str
+    name: str
+    dataset_type: str
+    filename: str
+    size: int
+    part_size: int
+    options: dict[str, Any]  # CreateOptionsSchema's result, as given at creation
+    created_at: str
+    expires_at: float  # epoch seconds
+    state: UploadState = UploadState.OPEN
+    resume: dict[str, Any] | None = None  # how far streamed validation got (api.streaming)
+    parts: dict[int, ReceivedPart] = field(default_factory=dict)
+
+    @property
+    def part_count(self) -> int:
+        return max(1, -(-self.size // self.part_size))
+
+    def part_bytes(self, number: int) -> int:
+        """The size part `number` (1-based) must have: part_size, the last one what is left."""
+        return min(self.part_size, self.size - (number - 1) * self.part_size)
+
+    def missing_parts(self) -> list[int]:
+        return [n for n in range(1, self.part_count + 1) if n not in self.parts]
+
+    def contiguous_bytes(self) -> int:
+        """How many bytes from the start of the file are known (parts 1..k all arrived)."""
+        number = 1
+        while number in self.parts:
+            number += 1
+        return min(self.size, (number - 1) * self.part_size)
+
+    def encode(self) -> dict[str, str]:
+        values = asdict(self)
+        values.pop("parts")
+        values["state"] = self.state.value
+        values["options"] = json.dumps(self.options)
+        values["resume"] = json.dumps(self.resume)
+        return {name: str(value) for name, value in values.items()}
+
+    @classmethod
+    def decode(cls, raw: dict[str, str], parts: dict[str, str]) -> ResumableUpload:
+        values: dict[str, Any] = dict(raw)
+        for name in ("size", "part_size"):
+            values[name] = int(values[name])
+        values["expires_at"] = float(values["expires_at"])
+        values["state"] = UploadState(values["state"])
+        values["options"] = json.loads(values["options"])
+        values["resume"] = json.loads(values["resume"])
+        values["parts"] = {
+            int(number): ReceivedPart(int(number), **json.loads(text))
+            for number, text in parts.items()
+        }
+        return cls(**values)
+
+
+class UploadStore:
+    def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
+        self._redis = client
+        self._keys = keys
+        self._move = client.register_script(_MOVE)
+
+    def create(self, upload: ResumableUpload) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(self._keys.upload(upload.id), mapping=upload.encode())
+        pipe.zadd(self._keys.uploads_by_expiry(), {upload.id: upload.expires_at})
+        pipe.execute()
+
+    def get(self, upload_id: str, org: str | None = None) -> ResumableUpload | None:
+        """The upload, or None when missing or owned by another org than `org`."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(self._keys.upload(upload_id))
+        pipe.hgetall(self._keys.upload_parts(upload_id))
+        raw, parts = pipe.execute()
+        if not raw or (org is not None and raw.get("org") != org):
+            return None
+        return ResumableUpload.decode(raw, parts)
+
+    def save_part(self, upload_id: str, part: ReceivedPart) -> None:
+        value = json.dumps({"size": part.size, "sha256": part.sha256})
+        self._redis.hset(self._keys.upload_parts(upload_id), str(part.number), value)
+
+    def save_resume(self, upload_id: str, resume: dict[str, Any] | None) -> None:
+        self._redis.hset(self._keys.upload(upload_id), "resume", json.dumps(resume))
+
+    def move(self, upload_id: str, from_state: UploadState, to_state: UploadState) -> bool:
+        """Compare-and-set the state; False when it was not `from_state`."""
+        keys = [self._keys.upload(upload_id)]
+        return bool(self._move(keys=keys, args=[from_state.value, to_state.value]))
+
+    def finish(self, upload_id: str, keep_seconds: int) -> None:
+        """Completed: out of the expiry sweep; kept a while so a retried complete is answered."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(self._keys.upload(upload_id), "state", UploadState.COMPLETED.value)
+        pipe.zrem(self._keys.uploads_by_expiry(), upload_id)
+        pipe.delete(self._keys.upload_parts(upload_id))
+        pipe.expire(self._keys.upload(upload_id), keep_seconds)
+        pipe.execute()
+
+    def forget(self, upload_id: str) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.zrem(self._keys.uploads_by_expiry(), upload_id)
+        pipe.delete(self._keys.upload(upload_id), self._keys.upload_parts(upload_id))
+        pipe.delete(self._keys.upload_advance(upload_id))
+        pipe.execute()
+
+    def expired_ids(self, limit: int = 500) -> list[str]:
+        return self._redis.zrangebyscore(
+            self._keys.uploads_by_expiry(), "-inf", time.time(), start=0, num=limit
+        )
+
+    def claim_advance(self, upload_id: str, holder: str, seconds: int) -> bool:
+        """Only one process at a time cuts an upload's known bytes into chunks."""
+        key = self._keys.upload_advance(upload_id)
+        return bool(self._redis.set(key, holder, nx=True, ex=seconds))
+
+    def release_advance(self, upload_id: str, holder: str) -> None:
+        key = self._keys.upload_advance(upload_id)
+        if self._redis.get(key) == holder:
+            self._redis.delete(key)
