@@ -39,7 +39,9 @@ clean:
 
 # The benchmark (not part of the tests): `make bench` (16-256 MB), `make bench-full` (to 1.5 GB).
 bench: setup-dev
+	$(PY) -m pip install -q -e '.[dev,bench]'
 	$(PY) -m bench.run
 
 bench-full: setup-dev
+	$(PY) -m pip install -q -e '.[dev,bench]'
 	$(PY) -m bench.run --full

@@ -120,3 +120,18 @@ def loopback_copy(path: Path) -> float:
     thread.join()
     server.close()
     return time.perf_counter() - started
+
+
+def together_check(path: Path) -> float | None:
+    """Seconds Together's own file check (`together files check`, its library function, run
+    locally) takes on the file; None where the `together` package is not installed."""
+    try:
+        from together.lib.utils.files import check_file
+    except ImportError:
+        return None
+    started = time.perf_counter()
+    report = check_file(path)
+    elapsed = time.perf_counter() - started
+    if not report.get("is_check_passed"):
+        raise RuntimeError(f"together refused the benchmark file: {report.get('message')}")
+    return elapsed

@@ -30,6 +30,7 @@ def table(results: dict) -> str:
             f"| {f['upload_mb_s']} | {f['loopback_copy_mb_s']} | {f['web_peak_rss_mb']:.0f} MB "
             f"| {f['worker_peak_rss_mb']:.0f} MB |"
         )
+    lines += ["", *latency_table(results["latency"])] if "latency" in results else []
     lines += [
         "",
         f"Scaling ({results['scaling_file_mb']} MB embed-input JSONL): "
@@ -54,6 +55,33 @@ def table(results: dict) -> str:
             f"| {b['p99_ms']} ms | {_ratio(s['p99_ms'], b['p99_ms'])} |"
         )
     return "\n".join(lines)
+
+
+def latency_table(latency: dict) -> list[str]:
+    floor = latency["polars_floor_s"]
+    together = latency["together_check_s"]
+    lines = [
+        f"Verdict after the last byte, {latency['kind']} {latency['size_mb']} MB "
+        f"(polars floor {floor:.2f} s; peers checking the same file: pure-Python loop "
+        f"{latency['python_loop_s']:.2f} s, `together files check` "
+        + (f"{together:.2f} s" if together is not None else "not installed")
+        + f"; loopback socket sink {latency['loopback_copy_mb_s']} MB/s):",
+        "",
+        "| sent as | upload | upload MB/s | verdict after the upload | / floor | web peak RSS |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, label in (
+        ("loopback", "one POST, loopback"),
+        ("rate_64mb_s", "one POST at 64 MB/s"),
+        ("resumable_parts", "resumable, 4 parts at a time"),
+    ):
+        r = latency[name]
+        lines.append(
+            f"| {label} | {r['upload_s']:.2f} s | {r['upload_mb_s']} "
+            f"| {r['verdict_after_upload_s']:.2f} s | {r['ratio_to_floor']}x "
+            f"| {r['web_peak_rss_mb']:.0f} MB |"
+        )
+    return lines
 
 
 def chart(results: dict, path: Path) -> None:

@@ -79,6 +79,50 @@ def _epoch(timestamp: str) -> float:
     return datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
 
 
+def measure_latency(stack: BenchStack, kind: str, size_mb: int, chunk_bytes: int) -> dict:
+    """How soon the verdict follows the upload's last byte: sent at loopback speed, at a
+    good WAN's 64 MB/s, and as resumable parts; beside the floor and the peers' checks."""
+    dataset_type, fmt, _ = datagen.KINDS[kind]
+    path = datagen.dataset(DATA, kind, size_mb)
+    spec = spec_for(dataset_type)
+    floor = baselines.polars_floor(path, fmt, chunk_bytes, spec, psutil.cpu_count())
+    loop_seconds, covered = baselines.python_loop(path, fmt, spec.required_fields)
+    result = {
+        "kind": kind,
+        "size_mb": size_mb,
+        "polars_floor_s": round(floor, 3),
+        "python_loop_s": round(loop_seconds * path.stat().st_size / covered, 3),
+        "together_check_s": _rounded(baselines.together_check(path)),
+        "loopback_copy_mb_s": round(size_mb / baselines.loopback_copy(path), 1),
+    }
+    stack.set_workers(psutil.cpu_count())
+    for name, send in (
+        ("loopback", lambda: stack.upload(path, dataset_type)),
+        ("rate_64mb_s", lambda: stack.upload(path, dataset_type, 64 * MIB)),
+        ("resumable_parts", lambda: stack.upload_in_parts(path, dataset_type)),
+    ):
+        stack.restart_web()
+        started = time.time()
+        dataset_id = send()
+        answered = time.time()
+        dataset = stack.wait_final(dataset_id)
+        assert dataset["validation_status"] == "validated", dataset.get("validation_error")
+        after = _epoch(dataset["updated_at"]) - answered
+        result[name] = {
+            "upload_s": round(answered - started, 3),
+            "upload_mb_s": round(size_mb / (answered - started), 1),
+            "verdict_after_upload_s": round(after, 3),
+            "ratio_to_floor": round(after / floor, 2),
+            "web_peak_rss_mb": round(max(peak_rss_mb(p) for p in stack.web_processes()), 1),
+        }
+        stack.delete(dataset_id)
+    return result
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
 def measure_scaling(stack: BenchStack, kind: str, size_mb: int, chunk_bytes: int) -> list[dict]:
     points = []
     for workers in range(1, psutil.cpu_count() + 1):
@@ -160,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                 measure_file(stack, kind, 64, cores, chunk_bytes)
                 for kind in ("embed-csv", "classify-jsonl", "chat-jsonl")
             ]
+            latency_size = max(s for s in sizes if s <= 256)
+            results["latency"] = measure_latency(stack, "embed-jsonl", latency_size, chunk_bytes)
             scaling_size = max(s for s in sizes if s <= 256) if not args.full else 1024
             results["scaling"] = measure_scaling(stack, "embed-jsonl", scaling_size, chunk_bytes)
             results["scaling_file_mb"] = scaling_size

@@ -12,9 +12,11 @@ from pathlib import Path
 import psutil
 import requests
 
+from cli.client import SieveClient
 from cli.embedded_redis import free_port, spawn_redis_server, wait_for_port
 from cli.multipart import MultipartFiles
 from cli.processes import start_process
+from cli.resumable import send_resumable
 
 API_KEY = "sk-bench-0123456789abcdef0123456789"
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
@@ -29,6 +31,25 @@ def peak_rss_mb(process: psutil.Process) -> float:
     except (FileNotFoundError, psutil.Error):
         pass
     return 0.0
+
+
+class Paced:
+    """A request body read no faster than `rate` bytes a second."""
+
+    def __init__(self, body: MultipartFiles, rate: float) -> None:
+        self._body, self._rate = body, rate
+        self._sent, self._started = 0, time.monotonic()
+
+    def __len__(self) -> int:
+        return len(self._body)
+
+    def read(self, size: int = -1) -> bytes:
+        block = self._body.read(min(size, 1 << 20) if size and size > 0 else 1 << 20)
+        self._sent += len(block)
+        ahead = self._started + self._sent / self._rate - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+        return block
 
 
 class BenchStack:
@@ -91,18 +112,25 @@ class BenchStack:
     def web_processes(self) -> list[psutil.Process]:
         return psutil.Process(self.web.pid).children(recursive=True)
 
-    def upload(self, path: Path, dataset_type: str) -> str:
-        """Stream the file from disk as a multipart upload; returns the dataset id."""
+    def upload(self, path: Path, dataset_type: str, rate_bytes_per_s: float | None = None) -> str:
+        """Stream the file from disk as a multipart upload (no faster than `rate_bytes_per_s`,
+        a client on a slower network); returns the dataset id."""
         body = MultipartFiles([("data", path)])
         response = requests.post(
             f"{self.url}/v1/datasets",
             params={"name": path.stem, "type": dataset_type},
-            data=body,
+            data=body if rate_bytes_per_s is None else Paced(body, rate_bytes_per_s),
             headers={**HEADERS, "Content-Type": body.content_type},
             timeout=3600,
         )
         response.raise_for_status()
         return response.json()["id"]
+
+    def upload_in_parts(self, path: Path, dataset_type: str) -> str:
+        """The file as a resumable upload, four parts at a time, as `sieve upload` sends it."""
+        client = SieveClient(self.url, API_KEY)
+        params = {"name": path.stem, "type": dataset_type}
+        return send_resumable(client, path, params, self.workdir / "cli-uploads", lambda _: None)
 
     def wait_final(self, dataset_id: str, timeout: float = 3600) -> dict:
         deadline = time.monotonic() + timeout
