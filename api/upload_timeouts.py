@@ -99,8 +99,9 @@ class GuardedBody:
 
     def read(self, size: int = -1) -> bytes:
         """Up to `size` bytes. The received count the watchdog judges by moves once per read,
-        so it lags the socket by at most one read (the callers read 1 MiB at a time); the head
-        start of idle-seconds × min-rate (3.75 MiB by default) absorbs that lag."""
+        so it lags the socket by at most one read (256 KiB to 4 MiB, see api.uploads.ReadPace;
+        the big ones only while the client is fast, whose lead over the minimum rate absorbs
+        the lag, as the head start of idle-seconds × min-rate does for the small ones)."""
         if self._finished:
             return b""
         try:

@@ -24,7 +24,8 @@ from store.removal import dataset_prefix, upload_key
 from validators.formats import FileRefused, refuse_compressed
 
 READ_BYTES = 256 * 1024  # small enough that a slow upload is cut and validated as it comes
-RESERVE_EVERY = 4 * 1024 * 1024
+MAX_READ_BYTES = 4 * 1024 * 1024  # a fast one is read in bigger blocks (see ReadPace)
+RESERVE_EVERY = 32 * 1024 * 1024  # and at the end, exactly
 HEAD_BYTES = 64 * 1024
 MAX_FIELD_BYTES = 64 * 1024
 MAX_PART_HEADER_BYTES = 16 * 1024  # one header line
@@ -53,6 +54,29 @@ class ReceivedUpload:
 
 def human_size(size: int) -> str:
     return f"{size / 1024**3:.2f} GiB" if size >= 1024**3 else f"{size / 1024**2:.1f} MiB"
+
+
+class ReadPace:
+    """Read sizes that follow the client: the WSGI stream's read(n) waits for all n bytes, so a
+    slow client is read in small blocks (each is cut and validated as it comes), and a fast one
+    in blocks up to 16 times bigger (on loopback, 256 KiB reads cost a third of the upload in
+    copies and calls)."""
+
+    FAST_SECONDS = 0.02  # a full block this quick: double the next one
+    SLOW_SECONDS = 0.2  # a block this slow: halve the next one
+
+    def __init__(self) -> None:
+        self.size = READ_BYTES
+
+    def read(self, stream: BinaryIO) -> bytes:
+        started = time.monotonic()
+        block = stream.read(self.size)
+        took = time.monotonic() - started
+        if took < self.FAST_SECONDS and len(block) == self.size:
+            self.size = min(self.size * 2, MAX_READ_BYTES)
+        elif took > self.SLOW_SECONDS:
+            self.size = max(self.size // 2, READ_BYTES)
+        return block
 
 
 class UploadSession:
@@ -86,9 +110,10 @@ class UploadSession:
             max_header_count=MAX_PART_HEADERS,
             max_header_size=MAX_PART_HEADER_BYTES,
         )
+        pace = ReadPace()
         while not parts.ended:
             time.sleep(0)  # under gevent, let other connections in between blocks
-            block = stream.read(READ_BYTES)
+            block = pace.read(stream)
             if not block:
                 raise bad_request("the upload ended before the multipart body was complete")
             try:
