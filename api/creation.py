@@ -249,7 +249,7 @@ def _record(
             )
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
-        files[role] = StoredFile(received.key, received.size, file_format)
+        files[role] = StoredFile(received.key, received.size, file_format, received.filename)
     if "train" not in files:
         raise bad_request("missing the 'data' file part")
     if options["csv_delimiter"] is None:

@@ -37,6 +37,10 @@ CONTENT = {
     "binary": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     "html": {"text/html": {"schema": {"type": "string"}}},
     "json": {"application/json": {"schema": {"type": "object"}}},
+    "ndjson": {
+        "application/x-ndjson": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string"}},
+    },
 }
 
 

@@ -29,6 +29,8 @@ def dataset_view(record: DatasetRecord, links: DownloadLinks, url_ttl: int) -> d
     }
     if record.status == Status.VALIDATED:
         view["dataset_parts"] = _parts(record, links, url_ttl)
+    if record.report is not None:
+        view["validation_report"] = _report_summary(record)
     if not record.terminal:
         view["progress"] = {
             "chunks_done": record.chunks_done,
@@ -55,3 +57,16 @@ def _parts(record: DatasetRecord, links: DownloadLinks, ttl: int) -> list[dict]:
             view["original_url"] = links.url(record.files[role].key, ttl)
         parts.append(view)
     return parts
+
+
+def _report_summary(record: DatasetRecord) -> dict[str, Any]:
+    counts = record.report["rule_counts"]
+    return {
+        "findings": record.report["findings"],
+        "by_rule": [
+            {"file": role, "code": code, "count": count}
+            for role, by_code in counts.items()
+            for code, count in sorted(by_code.items(), key=lambda item: -item[1])
+        ],
+        "path": f"/v1/datasets/{record.id}/report",
+    }

@@ -227,6 +227,16 @@ class CreateHeadersSchema(Schema):
     )
 
 
+class ReportQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(
+        load_default="jsonl",
+        validate=validate.OneOf(("jsonl", "csv"), error="format must be jsonl or csv"),
+    )
+
+
 class DownloadQuerySchema(Schema):
     """The signature of a download link (made by the server, checked by the blob route)."""
 
@@ -328,6 +338,18 @@ class DatasetPartSchema(_OmitNone):
     samples = fields.List(fields.String())
 
 
+class RuleCountSchema(Schema):
+    file = fields.String(required=True)
+    code = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class ValidationReportSchema(Schema):
+    findings = fields.Integer(required=True, metadata={"description": "every finding, no cap"})
+    by_rule = fields.List(fields.Nested(RuleCountSchema), required=True)
+    path = fields.String(required=True, metadata={"description": "the full report's path"})
+
+
 class ProgressSchema(_OmitNone):
     chunks_done = fields.Integer()
     chunks_total = fields.Integer()
@@ -350,6 +372,7 @@ class DatasetSchema(_OmitNone):
     parse_info = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
     metrics = fields.Dict()
     progress = fields.Nested(ProgressSchema)
+    validation_report = fields.Nested(ValidationReportSchema)
 
 
 class HealthSchema(Schema):

@@ -380,7 +380,7 @@ class ChunkStreamer:
             )
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
-        return StoredFile(file.key, file.cutter.received, file_format)
+        return StoredFile(file.key, file.cutter.received, file_format, file.filename)
 
     def _mark_progress(self) -> None:
         now = time.monotonic()

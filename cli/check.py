@@ -105,9 +105,9 @@ def check_files(
                 strict=True,
             )
         )
-        verdict, _, metrics = compute_verdict(blobs, record, chunks, reports)
+        conclusion = compute_verdict(blobs, record, chunks, reports)
     rows = sum(report["rows_seen"] for report in reports.values())
-    return CheckResult(verdict, metrics, rows, len(chunks))
+    return CheckResult(conclusion.verdict, conclusion.metrics, rows, len(chunks))
 
 
 def _run(

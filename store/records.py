@@ -62,6 +62,7 @@ class StoredFile:
     key: str
     size: int
     format: str  # "jsonl" | "csv" | "txt"
+    name: str = ""  # as uploaded
 
 
 @dataclass
@@ -87,6 +88,7 @@ class DatasetRecord:
     parts: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, Any] | None = None
     schema: str | None = None
+    report: dict[str, Any] | None = None  # where the full report is (workers.full_report)
 
     @property
     def terminal(self) -> bool:
@@ -116,7 +118,9 @@ class DatasetRecord:
         return cls(**values)
 
 
-JSON_FIELDS = frozenset({"options", "files", "parts", "metrics", "plan", "validation_warnings"})
+JSON_FIELDS = frozenset(
+    {"options", "files", "parts", "metrics", "plan", "validation_warnings", "report"}
+)
 
 
 def encode_fields(values: dict[str, Any]) -> dict[str, str]:

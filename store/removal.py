@@ -48,6 +48,15 @@ def hashes_key(dataset_id: str, chunk_index: int) -> str:
     return f"{hashes_prefix(dataset_id)}/{chunk_index:05d}.arrow"
 
 
+def report_prefix(dataset_id: str) -> str:
+    """The full validation report: every finding, one blob per chunk and one per file."""
+    return f"{dataset_prefix(dataset_id)}/report"
+
+
+def findings_key(dataset_id: str, role: str, name: str) -> str:
+    return f"{report_prefix(dataset_id)}/{role}-{name}.ndjson"
+
+
 def remove_dataset(stores: Stores, dataset_id: str) -> bool:
     """Delete record then files. True if this call removed the record (False: already gone).
     Files are removed either way, so a retry cleans up after an interrupted removal."""

@@ -63,6 +63,11 @@ def evaluate_chunk(
     return report, valid
 
 
+def first_broken_rule(rules: tuple[RowRule, ...]) -> pl.Expr:
+    """The index of the first rule a row breaks, in the spec's order (null: none)."""
+    return pl.coalesce([pl.when(~rule.passes()).then(pl.lit(i)) for i, rule in enumerate(rules)])
+
+
 def _report(
     parsed: ParsedChunk, verdicts: pl.DataFrame, rules: tuple[RowRule, ...], rows_valid: int
 ) -> ChunkReport:
@@ -72,7 +77,7 @@ def _report(
     if rules:
         first_broken = pl.coalesce(
             [pl.when(~pl.col(rule.name)).then(pl.lit(i)) for i, rule in enumerate(rules)]
-        )
+        )  # over the verdict columns (first_broken_rule evaluates the rules themselves)
         failing = verdicts.select(ROW, first_broken.alias("rule")).drop_nulls("rule")
         for index, count in failing["rule"].value_counts().iter_rows():
             counts[rules[index].name] += count

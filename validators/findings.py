@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+import polars as pl
 
 from validators.shapes import Problem
 
@@ -13,6 +16,7 @@ class Finding:
     field: str | None
     reason: str
     rule: str
+    excerpt: str | None = field(default=None, compare=False)  # the offending value, short
 
     def message(self, file_role: str) -> str:
         where = f"row {self.row} of the {file_role} file" if self.row else f"the {file_role} file"
@@ -20,7 +24,7 @@ class Finding:
         return f"{where}: {what}"
 
     def shifted(self, offset: int) -> Finding:
-        return Finding(self.row + offset if self.row else 0, self.field, self.reason, self.rule)
+        return replace(self, row=self.row + offset if self.row else 0)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -30,9 +34,33 @@ class Finding:
         return cls(**data)
 
 
-def field_finding(row: int, name: str, problem: Problem) -> Finding:
+def message_expr(file_role: str) -> pl.Expr:
+    """`Finding.message` over columns row, field and reason (the full report's rows)."""
+    where = (
+        pl.when(pl.col("row") > 0)
+        .then(pl.format(f"row {{}} of the {file_role} file", pl.col("row")))
+        .otherwise(pl.lit(f"the {file_role} file"))
+    )
+    what = (
+        pl.when(pl.col("field").is_not_null())
+        .then(pl.format("field '{}' {}", pl.col("field"), pl.col("reason")))
+        .otherwise(pl.col("reason"))
+    )
+    return pl.format("{}: {}", where, what)
+
+
+EXCERPT_CHARS = 120
+
+
+def excerpt(value: object) -> str:
+    """A short excerpt of a value as the file had it: the text itself, or its JSON."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text[:EXCERPT_CHARS]
+
+
+def field_finding(row: int, name: str, problem: Problem, value: object = None) -> Finding:
     """A shape or type problem of field `name`, named by its path (`body.messages[2].role`)
     under the rule code with the indices left out (`body.messages[].role|one_of`)."""
-    return Finding(
-        row, name + problem.path, problem.reason, f"{name}{problem.generic}|{problem.check}"
-    )
+    code = f"{name}{problem.generic}|{problem.check}"
+    shown = None if value is None else excerpt(value)
+    return Finding(row, name + problem.path, problem.reason, code, shown)

@@ -75,6 +75,7 @@ class FileReport:
     distinct: dict[str, int] = field(default_factory=dict)  # key field -> distinct values
     leaked_rows: list[int] = field(default_factory=list)  # eval rows equal to a train row
     pruned_labels: dict[str, int] = field(default_factory=dict)  # label -> examples it had
+    clashes: list[Finding] = field(default_factory=list)  # all of them (the full report's)
 
     @property
     def stopped(self) -> bool:
@@ -102,7 +103,7 @@ class FileReport:
         self.duplicates = settlement.duplicates
         self.first_duplicate_row = settlement.first_duplicate_row
         self.distinct = settlement.distinct
-        clashes = settlement.clashes
+        clashes = self.clashes = settlement.clashes
         self.rows_valid -= self.duplicates + (len(clashes) if clashes_dropped else 0)
         self.tally.remove(removed)
         self.finding_count += len(clashes)

@@ -12,14 +12,23 @@ import json
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from typing import Any
 
 from store import Stores
 from store.blobs import BlobStore
 from store.records import DatasetOptions, DatasetRecord, Status
-from store.removal import chunks_prefix, dataset_prefix, hashes_key, hashes_prefix, part_key
+from store.removal import (
+    chunks_prefix,
+    dataset_prefix,
+    findings_key,
+    hashes_key,
+    hashes_prefix,
+    part_key,
+)
 from validators.engine import RuleOptions, evaluate_chunk
 from validators.finish import finish
+from validators.full_report import chunk_findings
 from validators.parsing import ParseOptions, parse_chunk
 from validators.registry import spec_for
 from validators.report import ChunkReport, merge
@@ -28,6 +37,7 @@ from validators.settle import row_hashes
 from validators.spec import DatasetSpec
 from validators.verdict import Verdict
 from workers.chunk_rows import BlobChunks, write_hashes
+from workers.full_report import report_index, write_findings
 from workers.metrics import dataset_metrics
 from workers.parts import merged_schema, part_schema, write_part
 from workers.planning import Chunk, PlanError, plan_file
@@ -168,6 +178,10 @@ def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[
     rule_options = RuleOptions(file.format, options.keep_fields)
     report, valid = evaluate_chunk(spec, parsed, rule_options)
     result: dict[str, Any] = {"role": chunk.role, "worker": worker_identity(), **report.to_dict()}
+    if report.finding_count:  # every one of them, for the full report
+        result["findings_key"] = findings_key(record.id, chunk.role, f"{chunk.index:05d}")
+        found = chunk_findings(spec, parsed, rule_options)
+        write_findings(blobs, result["findings_key"], found.write_ndjson().encode())
     keep_rows = options.skip_malformed_input or report.finding_count == 0
     if valid.height:
         result["hashes_key"] = hashes_key(record.id, chunk.index)
@@ -216,15 +230,22 @@ def finalize(stores: Stores, dataset_id: str) -> None:
     if len(reports) < len(chunks):
         log.warning("finalize of %s before all chunks reported", dataset_id)
         return
-    verdict, parts, metrics = compute_verdict(stores.blobs, record, chunks, reports)
-    _conclude(stores, record, verdict, parts, metrics)
+    _conclude(stores, record, compute_verdict(stores.blobs, record, chunks, reports))
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    verdict: Verdict
+    parts: list[dict]  # the parts that hold its rows (duplicates removed)
+    metrics: dict
+    report: dict  # where the full report is (workers.full_report.report_index)
 
 
 def compute_verdict(
     blobs: BlobStore, record: DatasetRecord, chunks: list[Chunk], reports: dict[int, dict]
-) -> tuple[Verdict, list[dict], dict]:
-    """Merge the chunk reports of `record` (by chunk index) into its verdict, the parts that
-    hold its rows (duplicates removed) and its metrics. Knows only the blobs (`sieve check`)."""
+) -> Conclusion:
+    """Merge the chunk reports of `record` (by chunk index) into its verdict, parts, metrics
+    and full report. Knows only the blobs (`sieve check` runs it too)."""
     spec = spec_for(record.dataset_type)
     files, taken_in = [], {}
     for role in FILE_ROLES:
@@ -236,7 +257,8 @@ def compute_verdict(
     skip = record.options.skip_malformed_input
     outcome = finish(spec, files, BlobChunks(blobs, record.id, taken_in), skip)
     parts = _parts_of([reports[c.index] for c in chunks])
-    return outcome.verdict, parts, dataset_metrics(spec, outcome, parts)
+    index = report_index(blobs, record, chunks, reports, files)
+    return Conclusion(outcome.verdict, parts, dataset_metrics(spec, outcome, parts), index)
 
 
 def fail(stores: Stores, dataset_id: str, reason: str) -> None:
@@ -255,10 +277,9 @@ def _dataset_schema(stores: Stores, spec: DatasetSpec, fields: list[str], parts:
     return json.dumps(written, separators=(",", ":")) if written else avro_schema_json(spec, fields)
 
 
-def _conclude(
-    stores: Stores, record: DatasetRecord, verdict: Verdict, parts: list[dict], metrics: dict
-) -> None:
+def _conclude(stores: Stores, record: DatasetRecord, conclusion: Conclusion) -> None:
     dataset_id = record.id
+    verdict, parts = conclusion.verdict, conclusion.parts
     spec = spec_for(record.dataset_type)
     dry_run = record.dry_run
     status = Status(verdict.status)
@@ -272,8 +293,9 @@ def _conclude(
         validation_error=verdict.error or "",
         validation_warnings=verdict.warnings,
         parts=parts,
-        metrics=metrics,
+        metrics=conclusion.metrics,
         schema=_dataset_schema(stores, spec, fields, parts),
+        report=conclusion.report,
     )
     if moved:  # only now: a finalize retried after a failed transition still needs them
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))

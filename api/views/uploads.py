@@ -29,7 +29,8 @@ bp = Blueprint("uploads", __name__, url_prefix="/v1/uploads")
 bp.before_request(require_organization)
 
 
-def _load(schema: Schema, data: Any) -> dict[str, Any]:
+def load_or_400(schema: Schema, data: Any) -> dict[str, Any]:
+    """The request's parameters as `schema` loads them; a 400 naming the first problem."""
     try:
         return schema.load(data)
     except ValidationError as exc:
@@ -71,7 +72,7 @@ def _upload_view(upload: ResumableUpload) -> Response:
     errors=("400", "413"),
 )
 def open_upload() -> Response:
-    declared = _load(OpenUploadSchema(), _json_body())
+    declared = load_or_400(OpenUploadSchema(), _json_body())
     return _upload_view(resumable.open_upload(sieve(), g.org, declared))
 
 
@@ -96,7 +97,7 @@ def put_part(upload_id: str, number: int) -> Response:
     ctx = sieve()
     header = "X-Content-SHA256"  # werkzeug spells header names its own way: ask for ours
     sent = {header: request.headers[header]} if header in request.headers else {}
-    sha256 = _load(PartHeadersSchema(), sent)["sha256"].strip().lower()
+    sha256 = load_or_400(PartHeadersSchema(), sent)["sha256"].strip().lower()
     settings = ctx.settings
     with guarded_body(
         request.stream,
@@ -118,7 +119,7 @@ def put_part(upload_id: str, number: int) -> Response:
     errors=("400", "404", "409"),
 )
 def complete(upload_id: str) -> Response:
-    sha256 = _load(CompleteUploadSchema(), _json_body())["sha256"].lower()
+    sha256 = load_or_400(CompleteUploadSchema(), _json_body())["sha256"].lower()
     dataset_id = resumable.complete(sieve(), g.org, upload_id, sha256)
     return jsonify(CreateResponseSchema().dump({"id": dataset_id}))
 

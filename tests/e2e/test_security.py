@@ -212,7 +212,18 @@ def _open_reserves_for_its_own_org(send, upload, digest):
     send(OTHER, "DELETE", f"/v1/uploads/{theirs['id']}")
 
 
+def _dataset_data_is_404(path: str):
+    def check(stack, dataset):
+        url = f"{stack.url}/v1/datasets/{dataset['id']}/{path}"
+        answer = requests.get(url, headers=stack.headers(OTHER))
+        assert answer.status_code == 404 and answer.json() == {"message": "dataset not found"}
+        assert requests.get(url, headers=stack.headers()).status_code == 200
+
+    return check
+
+
 MATRIX = {
+    ("GET", "/v1/datasets/<dataset_id>/report"): _dataset_data_is_404("report"),
     ("POST", "/v1/uploads"): _upload_checks(_open_reserves_for_its_own_org),
     ("GET", "/v1/uploads/<upload_id>"): _upload_checks(_upload_is_404),
     ("PUT", "/v1/uploads/<upload_id>/parts/<int:number>"): _upload_checks(_part_is_404),

@@ -171,9 +171,10 @@ def _csv_record(header: list[str], values: list[str], options: ParseOptions) -> 
     record = dict(zip(header, padded, strict=True))
     for name, kind in options.field_kinds:
         if kind is not STRING and record.get(name) is not None:
-            record[name], problem = kind.from_csv_cell(record[name])
+            cell = record[name]
+            record[name], problem = kind.from_csv_cell(cell)
             if problem:
-                return None, field_finding(1, name, problem)
+                return None, field_finding(1, name, problem, cell)
     return record, None
 
 

@@ -8,7 +8,7 @@ import sys
 
 import polars as pl
 
-from validators.findings import Finding, field_finding
+from validators.findings import Finding, excerpt, field_finding
 from validators.formats import may_inflate
 from validators.kinds import STRING, FieldKind
 from validators.parsing.common import (
@@ -131,7 +131,8 @@ def _parse_jsonl_exact(data: bytes, options: ParseOptions) -> ParsedChunk:
         if isinstance(finding, Finding):
             findings.append(finding.shifted(number - 1))
         elif finding is not None:
-            findings.append(Finding(number, finding[0], finding[1], finding[2]))
+            line = raw.decode("utf-8", errors="replace")
+            findings.append(Finding(number, finding[0], finding[1], finding[2], excerpt(line)))
         else:
             rows.append(record)
             numbers.append(number)
@@ -182,7 +183,7 @@ def _read_json_line(
         value = record.get(name)
         problem = None if value is None else kind.problem(value)
         if problem:
-            return None, field_finding(1, name, problem)
+            return None, field_finding(1, name, problem, value)
         record[name] = None if value is None else kind.normalised(value)
     return record, None
 

@@ -1,0 +1,154 @@
+"""The full validation report: every finding of every row, across chunks, with codes, rows,
+excerpts and messages; through the pipeline (fakeredis, a temp directory) and the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from api import create_app
+from store.removal import upload_key
+from tests.api.test_views import RecordingEnqueuer
+from tests.conftest import queued_record
+from workers import pipeline
+
+AUTH = {"Authorization": "Bearer key-acme"}
+
+
+def _validated(stores, dataset_id: str, body: bytes, skip: bool = False, name: str = "a.jsonl"):
+    writer = stores.blobs.open_writer(upload_key(dataset_id, "train"))
+    writer.write(body)
+    size = writer.commit()
+    stored = {"key": upload_key(dataset_id, "train"), "size": size, "format": "jsonl", "name": name}
+    record = queued_record(
+        dataset_id, size=size, options={"skip_malformed_input": skip}, files={"train": stored}
+    )
+    stores.datasets.create(record, None)
+    chunks, _ = pipeline.start(stores, dataset_id)
+    for chunk in reversed(chunks):  # any order
+        pipeline.register_attempt(stores, dataset_id, chunk)
+        pipeline.validate_chunk(stores, dataset_id, chunk)
+    pipeline.finalize(stores, dataset_id)
+    return stores.datasets.get(dataset_id), len(chunks)
+
+
+def _report(client, dataset_id: str, form: str = "jsonl") -> str:
+    response = client.get(f"/v1/datasets/{dataset_id}/report?format={form}", headers=AUTH)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def service(make_stores):
+    def build(**settings):
+        stores = make_stores(**settings)
+        stores.api_keys.register("acme", "key-acme")
+        stores.api_keys.register("globex", "key-globex")
+        return stores, create_app(stores.settings, stores, RecordingEnqueuer()).test_client()
+
+    return build
+
+
+def test_every_bad_row_is_in_the_report_whatever_the_chunks(service):
+    rows, bad = [], []
+    for i in range(3000):
+        if i % 7 == 3:
+            rows.append(json.dumps({"text": ""}))
+            bad.append((i + 1, "text|not_empty", ""))
+        elif i % 11 == 5:
+            rows.append(json.dumps({"text": 12345}))
+            bad.append((i + 1, "text|string", "12345"))
+        elif i % 13 == 6:
+            rows.append("{broken json")
+            bad.append((i + 1, None, None))
+        else:
+            rows.append(json.dumps({"text": f"row {i}"}))
+    body = ("\n".join(rows) + "\n").encode()
+    seen = {}
+    for chunk_bytes in (2_000, 50_000, 1 << 20):
+        stores, client = service(chunk_bytes=chunk_bytes)
+        record, chunks = _validated(stores, "big-aaaa", body)
+        lines = [json.loads(line) for line in _report(client, "big-aaaa").splitlines()]
+        assert len(lines) == len(bad) == record.report["findings"]
+        assert [line["row"] for line in lines] == [row for row, _, _ in bad]
+        for line, (row, code, excerpt) in zip(lines, bad, strict=True):
+            assert line["file"] == "train" and line["filename"] == "a.jsonl"
+            assert line["severity"] == "error"
+            assert line["message"].startswith(f"row {row} of the train file")
+            if code:
+                assert line["code"] == code and line["excerpt"] == excerpt
+        seen[chunk_bytes] = (lines, chunks)
+        view = client.get("/v1/datasets/big-aaaa", headers=AUTH).get_json()["dataset"]
+        summary = view["validation_report"]
+        assert summary["findings"] == len(bad)
+        assert sum(r["count"] for r in summary["by_rule"]) == len(bad)
+        assert summary["path"] == "/v1/datasets/big-aaaa/report"
+    assert seen[2_000][1] > 20 and seen[1 << 20][1] == 1
+    assert seen[2_000][0] == seen[50_000][0] == seen[1 << 20][0]
+
+
+def test_the_csv_report_escapes_formulas_and_long_values_are_cut(service):
+    stores, client = service(chunk_bytes=1 << 20)
+    body = (
+        json.dumps({"text": '=HYPERLINK("http://evil")', "n": 1})
+        + "\n"
+        + json.dumps({"text": ["x" * 10_000]})
+        + "\n"
+        + '=HYPERLINK("http://evil", "click")\n'
+        + "".join(json.dumps({"text": f"ok {i}"}) + "\n" for i in range(10))
+    ).encode()
+    record, _ = _validated(stores, "csv-bbbb", body, skip=True)
+    assert record.status == "validated"
+    lines = [json.loads(line) for line in _report(client, "csv-bbbb").splitlines()]
+    assert [line["severity"] for line in lines] == ["dropped", "dropped"]
+    assert lines[0]["row"] == 2 and len(lines[0]["excerpt"]) <= 120
+    assert lines[1]["code"] == "row|json" and lines[1]["excerpt"].startswith("=HYPERLINK")
+    table = list(csv.reader(io.StringIO(_report(client, "csv-bbbb", "csv"))))
+    assert table[0] == [
+        "code",
+        "severity",
+        "file",
+        "filename",
+        "row",
+        "field",
+        "excerpt",
+        "message",
+    ]
+    assert len(table) == 3 and table[2][6].startswith("'=HYPERLINK")  # shown, never run
+
+
+def test_the_report_waits_for_the_verdict_and_stays_in_its_organization(service):
+    stores, client = service()
+    stores.datasets.create(queued_record("busy-cccc"), None)
+    answer = client.get("/v1/datasets/busy-cccc/report", headers=AUTH)
+    assert answer.status_code == 409
+    other = {"Authorization": "Bearer key-globex"}
+    assert client.get("/v1/datasets/busy-cccc/report", headers=other).status_code == 404
+    bad = client.get("/v1/datasets/busy-cccc/report?format=xml", headers=AUTH)
+    assert bad.status_code == 400 and "format" in bad.get_json()["message"]
+
+
+def test_150_000_bad_rows_give_150_000_lines_read_in_bounded_memory(service):
+    import tracemalloc
+
+    stores, client = service(chunk_bytes=128 * 1024)
+    body = b"".join(b'{"text": "", "n": %d}\n' % i for i in range(150_000))
+    record, chunks = _validated(stores, "all-bad-dddd", body)
+    assert chunks > 20 and record.status == "failed"
+    response = client.get("/v1/datasets/all-bad-dddd/report", headers=AUTH)
+    tracemalloc.start()
+    count, size, codes = 0, 0, set()
+    for block in response.response:  # streamed as the report is read
+        for line in block.splitlines():
+            finding = json.loads(line)
+            codes.add(finding["code"])
+            count += 1
+            size = max(size, len(line))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count == 150_000 and codes == {"text|not_empty"}
+    assert size < 200
+    assert peak < 16 * 1024 * 1024, peak  # one chunk's findings at a time, not the whole report

@@ -1,0 +1,135 @@
+"""The full validation report: every finding of every row, no cap, machine-readable.
+
+A chunk's findings are a polars frame (`chunk_findings`) written beside the chunk's report with
+row numbers local to the chunk; the report's reader (`report_lines`) makes them file-wide by
+the rows of the chunks before, as `validators.report` does for the capped list. What only the
+whole file shows (clashes of unique fields, duplicates, leaks, pruned labels) is added once
+every chunk is in (`file_wide_findings`). Memory stays bounded by one chunk either way.
+"""
+
+from __future__ import annotations
+
+import io
+from enum import StrEnum
+
+import polars as pl
+
+from validators.engine import first_broken_rule, header_finding, rules_for
+from validators.findings import EXCERPT_CHARS, Finding, message_expr
+from validators.parsing import ROW, ParsedChunk
+from validators.report import FATAL_RULES, FileReport
+from validators.spec import DatasetSpec
+
+COLUMNS = {
+    "row": pl.UInt32,
+    "field": pl.String,
+    "reason": pl.String,
+    "rule": pl.String,
+    "excerpt": pl.String,
+}
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # fails the dataset
+    DROPPED = "dropped"  # the row is left out (skip_malformed_input, duplicates)
+    WARNING = "warning"  # kept, but worth a look
+
+
+def chunk_findings(spec: DatasetSpec, parsed: ParsedChunk, options: object) -> pl.DataFrame:
+    """Every finding of one chunk (rows local to it): its parse findings, and for each bad
+    row the first rule it breaks, with an excerpt of the offending value."""
+    header = header_finding(spec, parsed, options)
+    frames = [_frame(parsed.findings if header is None else [header])]
+    rules = rules_for(spec, options)
+    if header is None and rules and parsed.frame.height:
+        failing = parsed.frame.with_columns(first_broken_rule(rules).alias("_rule")).filter(
+            pl.col("_rule").is_not_null()
+        )
+        for index, rule in enumerate(rules):
+            broken = failing.filter(pl.col("_rule") == index)
+            if broken.height:
+                frames.append(
+                    broken.select(
+                        pl.col(ROW).cast(pl.UInt32).alias("row"),
+                        pl.lit(rule.field, pl.String).alias("field"),
+                        pl.lit(rule.reason, pl.String).alias("reason"),
+                        pl.lit(rule.name, pl.String).alias("rule"),
+                        _excerpt(broken, rule.field).alias("excerpt"),
+                    )
+                )
+    return pl.concat(frames).sort("row", maintain_order=True)
+
+
+def _frame(findings: list[Finding]) -> pl.DataFrame:
+    rows = [(f.row, f.field, f.reason, f.rule, f.excerpt) for f in findings]
+    return pl.DataFrame(rows, schema=COLUMNS, orient="row")
+
+
+def _excerpt(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """The offending value, short: the text itself, or the value as JSON for other kinds."""
+    if name not in frame.columns:
+        return pl.lit(None, pl.String)
+    column = pl.col(name)
+    if frame.schema[name] != pl.String:
+        column = pl.struct(column).struct.json_encode().str.slice(len(name) + 4).str.head(-1)
+    return column.str.slice(0, EXCERPT_CHARS)
+
+
+def file_wide_findings(report: FileReport) -> list[dict]:
+    """What only the whole file shows, rows already file-wide: clashes of unique fields,
+    eval rows equal to train rows, labels removed, exact duplicates dropped."""
+    lines = [f.to_dict() for f in report.clashes]
+    lines += [
+        {"row": row, "field": None, "rule": "eval|leak", "excerpt": None,
+         "reason": "is the same as a row of the train file", "severity": "warning"}
+        for row in report.leaked_rows
+    ]  # fmt: skip
+    lines += [
+        {"row": 0, "field": None, "rule": "label|min_per_label", "excerpt": label[:EXCERPT_CHARS],
+         "reason": f"label {label!r} has only {count} examples: removed", "severity": "warning"}
+        for label, count in report.pruned_labels.items()
+    ]  # fmt: skip
+    if report.duplicates:
+        reason = (
+            f"{report.duplicates} exact duplicate rows were dropped "
+            f"(the first at row {report.first_duplicate_row})"
+        )
+        lines.append({"row": 0, "field": None, "rule": "row|duplicate", "excerpt": None,
+                      "reason": reason, "severity": "dropped"})  # fmt: skip
+    return lines
+
+
+REPORT_COLUMNS = ("code", "severity", "file", "filename", "row", "field", "excerpt", "message")
+
+
+def report_frame(
+    found: pl.DataFrame, offset: int, role: str, filename: str, skip_malformed: bool
+) -> pl.DataFrame:
+    """Findings as the report's rows: row numbers moved on by `offset` (the rows before),
+    each with its severity and message."""
+    row = pl.when(pl.col("row") > 0).then(pl.col("row") + offset).otherwise(0)
+    whole_file = (pl.col("row") == 0) | pl.col("rule").is_in(sorted(FATAL_RULES))
+    default = Severity.DROPPED if skip_malformed else Severity.ERROR
+    severity = (
+        pl.when(whole_file).then(pl.lit(Severity.ERROR.value)).otherwise(pl.lit(default.value))
+    )
+    if "severity" in found.columns:
+        severity = pl.coalesce(pl.col("severity"), severity)
+    shifted = found.with_columns(row.cast(pl.Int64).alias("row"))
+    return shifted.select(
+        pl.col("rule").alias("code"),
+        severity.alias("severity"),
+        pl.lit(role).alias("file"),
+        pl.lit(filename).alias("filename"),
+        pl.col("row"),
+        pl.col("field"),
+        pl.col("excerpt"),
+        message_expr(role).alias("message"),
+    )
+
+
+def read_findings(data: bytes) -> pl.DataFrame:
+    schema = {**COLUMNS, "row": pl.Int64, "severity": pl.String}
+    if not data.strip():
+        return pl.DataFrame(schema=schema)
+    return pl.read_ndjson(io.BytesIO(data), schema=schema)

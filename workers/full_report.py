@@ -1,0 +1,77 @@
+"""The full validation report over the blobs: each chunk's findings written as it is
+validated, the file-wide ones at finalize, and the whole read back as report lines in file and
+row order (validators/full_report.py holds the pure parts)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import polars as pl
+
+from store.blobs import BlobStore
+from store.records import DatasetRecord
+from store.removal import findings_key
+from validators.full_report import file_wide_findings, read_findings, report_frame
+from validators.report import FileReport
+from workers.planning import Chunk
+
+
+def write_findings(blobs: BlobStore, key: str, data: bytes) -> None:
+    writer = blobs.open_writer(key)
+    try:
+        writer.write(data)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def report_index(
+    blobs: BlobStore,
+    record: DatasetRecord,
+    chunks: list[Chunk],
+    reports: dict[int, dict],
+    files: list[FileReport],
+) -> dict[str, Any]:
+    """Write each file's file-wide findings; where every finding of the dataset is (each
+    chunk's blob with the rows before it), and the counts by rule, for the record."""
+    index: dict[str, Any] = {"files": {}, "rule_counts": {}, "findings": 0}
+    for report in files:
+        role = report.role
+        entries, offset = [], 0
+        for chunk in [c for c in chunks if c.role == role][: report.chunks_read]:
+            entries.append([reports[chunk.index].get("findings_key"), offset])
+            offset += reports[chunk.index]["rows_seen"]
+        wide, wide_key = file_wide_findings(report), None
+        if wide:
+            wide_key = findings_key(record.id, role, "file")
+            write_findings(blobs, wide_key, "".join(json.dumps(w) + "\n" for w in wide).encode())
+        counts = report.rule_counts + Counter(
+            {
+                "eval|leak": len(report.leaked_rows),
+                "label|min_per_label": len(report.pruned_labels),
+                "row|duplicate": report.duplicates,
+            }
+        )
+        index["files"][role] = {"chunks": entries, "file_wide": wide_key}
+        index["rule_counts"][role] = dict(counts)
+        index["findings"] += sum(counts.values())
+    return index
+
+
+def read_report(blobs: BlobStore, record: DatasetRecord) -> Iterator[pl.DataFrame]:
+    """Every finding as the report's rows, file by file (train, then eval), in row order, then
+    the file-wide ones: one chunk's findings in memory at a time."""
+    index = record.report or {"files": {}}
+    skip = record.options.skip_malformed_input
+    for role, entry in index["files"].items():
+        filename = record.files[role].name if role in record.files else role
+        keys = [(key, offset) for key, offset in entry["chunks"] if key]
+        if entry["file_wide"]:
+            keys.append((entry["file_wide"], 0))
+        for key, offset in keys:
+            found = read_findings(blobs.read_range(key, 0, blobs.size(key)))
+            yield report_frame(found, offset, role, filename, skip)
