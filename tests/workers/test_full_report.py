@@ -152,3 +152,46 @@ def test_150_000_bad_rows_give_150_000_lines_read_in_bounded_memory(service):
     assert count == 150_000 and codes == {"text|not_empty"}
     assert size < 200
     assert peak < 16 * 1024 * 1024, peak  # one chunk's findings at a time, not the whole report
+
+
+def test_rows_pages_and_search_deep_in_a_many_part_dataset(service):
+    stores, client = service(chunk_bytes=20_000)
+    body = b"".join(b'{"text": "row %d %s"}\n' % (i, b"needle" if i % 500 == 7 else b"hay")
+                    for i in range(20_000))  # fmt: skip
+    record, chunks = _validated(stores, "rows-eeee", body)
+    assert record.status == "validated" and len(record.parts) == chunks > 20
+
+    def get(**query):
+        answer = client.get("/v1/datasets/rows-eeee/rows", query_string=query, headers=AUTH)
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+    deep = get(offset=17_345, limit=100)
+    assert deep["total"] == 20_000 and len(deep["rows"]) == 100
+    assert [r["position"] for r in deep["rows"]] == list(range(17_345, 17_445))
+    assert [r["data"]["text"].split()[1] for r in deep["rows"]] == [
+        str(i) for i in range(17_345, 17_445)
+    ]
+    assert get(offset=19_990)["rows"][-1]["data"]["text"] == "row 19999 hay"
+    assert get(offset=20_000)["rows"] == []
+
+    found = get(q="NEEDLE", limit=100)
+    assert found["matches"] == 40 and not found["partial"] and found["field"] == "text"
+    assert [r["position"] for r in found["rows"]] == [i for i in range(20_000) if i % 500 == 7]
+    second = get(q="needle", offset=30, limit=5)
+    assert [r["position"] for r in second["rows"]] == [i * 500 + 7 for i in range(30, 35)]
+
+    too_many = client.get("/v1/datasets/rows-eeee/rows?limit=101", headers=AUTH)
+    assert too_many.status_code == 400 and "limit" in too_many.get_json()["message"]
+    other = {"Authorization": "Bearer key-globex"}
+    assert client.get("/v1/datasets/rows-eeee/rows", headers=other).status_code == 404
+
+
+def test_a_search_out_of_time_says_it_is_partial(service):
+    from workers.rows import search
+
+    stores, _ = service(chunk_bytes=20_000)
+    body = b"".join(b'{"text": "row %d"}\n' % i for i in range(5_000))
+    record, _ = _validated(stores, "slow-ffff", body)
+    found = search(stores.blobs, record, "train", "row 4999", "text", 0, 10, seconds=0)
+    assert found.partial and found.total < 5_000 and found.rows == []

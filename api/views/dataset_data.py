@@ -1,23 +1,25 @@
-"""GET /v1/datasets/{id}/report: every finding of a validated or failed dataset, streamed."""
+"""What a dataset holds, beyond its record: its full report, its profile, its rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import polars as pl
-from flask import Blueprint, Response, g, request, stream_with_context
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
 from api.auth import require_organization
 from api.context import sieve
 from api.errors import ApiError, not_found
 from api.openapi import documented
-from api.schemas import ReportQuerySchema
+from api.schemas import ReportQuerySchema, RowsQuerySchema, RowsResponseSchema
 from api.views.uploads import load_or_400
-from store.records import DatasetRecord
+from store.records import DatasetRecord, Status
 from validators.full_report import REPORT_COLUMNS
+from validators.registry import spec_for
 from workers.full_report import read_report
+from workers.rows import page, search
 
-bp = Blueprint("findings", __name__, url_prefix="/v1/datasets")
+bp = Blueprint("dataset_data", __name__, url_prefix="/v1/datasets")
 bp.before_request(require_organization)
 TEXT_COLUMNS = ("code", "filename", "field", "excerpt", "message")
 
@@ -75,3 +77,40 @@ def report(dataset_id: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.get("/<dataset_id>/rows")
+@documented(
+    "A page of the validated rows (?offset, ?limit ≤ 100, ?file), or the matches of ?q",
+    query=RowsQuerySchema,
+    response=RowsResponseSchema,
+    errors=("400", "404", "409"),
+)
+def rows(dataset_id: str) -> Response:
+    query = load_or_400(RowsQuerySchema(), request.args.to_dict())
+    record = final_record(dataset_id)
+    if record.status != Status.VALIDATED:
+        raise ApiError(409, f"the dataset {record.status.value}: no rows were kept")
+    blobs, role = sieve().stores.blobs, query["file"]
+    offset, limit = query["offset"], query["limit"]
+    if query["q"] is None:
+        found = page(blobs, record, role, offset, limit)
+        column = None
+    else:
+        column = query["field"] or spec_for(record.dataset_type).field_names[0]
+        found = search(blobs, record, role, query["q"], column, offset, limit)
+    answer = {
+        "file": role,
+        "offset": offset,
+        "limit": limit,
+        "total": found.total,
+        "rows": [
+            {"position": position, "data": row}
+            for position, row in zip(found.positions, found.rows, strict=True)
+        ],
+        "query": query["q"],
+        "field": column,
+        "matches": found.matches,
+        "partial": found.partial,
+    }
+    return jsonify(RowsResponseSchema().dump(answer))
