@@ -6,6 +6,7 @@ from typing import Any
 
 from store.records import DatasetRecord, Status
 from store.signing import DownloadLinks
+from validators.profile import compact
 from validators.registry import spec_for
 
 
@@ -31,6 +32,8 @@ def dataset_view(record: DatasetRecord, links: DownloadLinks, url_ttl: int) -> d
         view["dataset_parts"] = _parts(record, links, url_ttl)
     if record.report is not None:
         view["validation_report"] = _report_summary(record)
+    if record.profile is not None:
+        view["profile"] = compact(record.profile)
     if not record.terminal:
         view["progress"] = {
             "chunks_done": record.chunks_done,

@@ -237,6 +237,16 @@ class ReportQuerySchema(Schema):
     )
 
 
+class ProfileResponseSchema(Schema):
+    profile = fields.Dict(
+        required=True,
+        metadata={
+            "description": "per file (train, eval): rows, valid_rows, fields (count, empty, "
+            "blank, min, p50, p95, max, histogram), labels, duplicates, in_train"
+        },
+    )
+
+
 class DownloadQuerySchema(Schema):
     """The signature of a download link (made by the server, checked by the blob route)."""
 
@@ -423,6 +433,9 @@ class DatasetSchema(_OmitNone):
     metrics = fields.Dict()
     progress = fields.Nested(ProgressSchema)
     validation_report = fields.Nested(ValidationReportSchema)
+    profile = fields.Dict(
+        metadata={"description": "per file: rows, fields' lengths, labels (in full: /profile)"}
+    )
 
 
 class HealthSchema(Schema):

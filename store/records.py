@@ -89,6 +89,7 @@ class DatasetRecord:
     metrics: dict[str, Any] | None = None
     schema: str | None = None
     report: dict[str, Any] | None = None  # where the full report is (workers.full_report)
+    profile: dict[str, Any] | None = None  # role -> the file's profile (validators.profile)
 
     @property
     def terminal(self) -> bool:
@@ -119,7 +120,7 @@ class DatasetRecord:
 
 
 JSON_FIELDS = frozenset(
-    {"options", "files", "parts", "metrics", "plan", "validation_warnings", "report"}
+    {"options", "files", "parts", "metrics", "plan", "validation_warnings", "report", "profile"}
 )
 
 

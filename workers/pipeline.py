@@ -30,6 +30,7 @@ from validators.engine import RuleOptions, evaluate_chunk
 from validators.finish import finish
 from validators.full_report import chunk_findings
 from validators.parsing import ParseOptions, parse_chunk
+from validators.profile import chunk_profile, file_profile
 from validators.registry import spec_for
 from validators.report import ChunkReport, merge
 from validators.schema import avro_schema_json, kept_fields
@@ -178,6 +179,7 @@ def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[
     rule_options = RuleOptions(file.format, options.keep_fields)
     report, valid = evaluate_chunk(spec, parsed, rule_options)
     result: dict[str, Any] = {"role": chunk.role, "worker": worker_identity(), **report.to_dict()}
+    result["profile"] = chunk_profile(parsed.frame, fields)
     if report.finding_count:  # every one of them, for the full report
         result["findings_key"] = findings_key(record.id, chunk.role, f"{chunk.index:05d}")
         found = chunk_findings(spec, parsed, rule_options)
@@ -239,6 +241,7 @@ class Conclusion:
     parts: list[dict]  # the parts that hold its rows (duplicates removed)
     metrics: dict
     report: dict  # where the full report is (workers.full_report.report_index)
+    profile: dict  # role -> validators.profile.file_profile
 
 
 def compute_verdict(
@@ -258,7 +261,12 @@ def compute_verdict(
     outcome = finish(spec, files, BlobChunks(blobs, record.id, taken_in), skip)
     parts = _parts_of([reports[c.index] for c in chunks])
     index = report_index(blobs, record, chunks, reports, files)
-    return Conclusion(outcome.verdict, parts, dataset_metrics(spec, outcome, parts), index)
+    profile = {
+        report.role: file_profile(report, [r.get("profile") or {} for r in taken_in[report.role]])
+        for report in files
+    }
+    metrics = dataset_metrics(spec, outcome, parts)
+    return Conclusion(outcome.verdict, parts, metrics, index, profile)
 
 
 def fail(stores: Stores, dataset_id: str, reason: str) -> None:
@@ -296,6 +304,7 @@ def _conclude(stores: Stores, record: DatasetRecord, conclusion: Conclusion) -> 
         metrics=conclusion.metrics,
         schema=_dataset_schema(stores, spec, fields, parts),
         report=conclusion.report,
+        profile=conclusion.profile,
     )
     if moved:  # only now: a finalize retried after a failed transition still needs them
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))

@@ -11,7 +11,12 @@ from api.auth import require_organization
 from api.context import sieve
 from api.errors import ApiError, not_found
 from api.openapi import documented
-from api.schemas import ReportQuerySchema, RowsQuerySchema, RowsResponseSchema
+from api.schemas import (
+    ProfileResponseSchema,
+    ReportQuerySchema,
+    RowsQuerySchema,
+    RowsResponseSchema,
+)
 from api.views.uploads import load_or_400
 from store.records import DatasetRecord, Status
 from validators.full_report import REPORT_COLUMNS
@@ -114,3 +119,14 @@ def rows(dataset_id: str) -> Response:
         "partial": found.partial,
     }
     return jsonify(RowsResponseSchema().dump(answer))
+
+
+@bp.get("/<dataset_id>/profile")
+@documented(
+    "The data profile: each field's lengths (a histogram), labels, duplicates, overlap",
+    response=ProfileResponseSchema,
+    errors=("404", "409"),
+)
+def profile(dataset_id: str) -> Response:
+    record = final_record(dataset_id)
+    return jsonify(ProfileResponseSchema().dump({"profile": record.profile or {}}))

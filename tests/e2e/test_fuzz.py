@@ -19,6 +19,7 @@ def test_openapi_document_is_served_without_auth(stack):
         "/v1/datasets/{dataset_id}",
         "/v1/datasets/{dataset_id}/report",
         "/v1/datasets/{dataset_id}/rows",
+        "/v1/datasets/{dataset_id}/profile",
         "/v1/uploads",
         "/v1/uploads/{upload_id}",
         "/v1/uploads/{upload_id}/parts/{number}",

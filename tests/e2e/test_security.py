@@ -225,6 +225,7 @@ def _dataset_data_is_404(path: str):
 MATRIX = {
     ("GET", "/v1/datasets/<dataset_id>/report"): _dataset_data_is_404("report"),
     ("GET", "/v1/datasets/<dataset_id>/rows"): _dataset_data_is_404("rows"),
+    ("GET", "/v1/datasets/<dataset_id>/profile"): _dataset_data_is_404("profile"),
     ("POST", "/v1/uploads"): _upload_checks(_open_reserves_for_its_own_org),
     ("GET", "/v1/uploads/<upload_id>"): _upload_checks(_upload_is_404),
     ("PUT", "/v1/uploads/<upload_id>/parts/<int:number>"): _upload_checks(_part_is_404),

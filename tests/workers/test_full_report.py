@@ -195,3 +195,19 @@ def test_a_search_out_of_time_says_it_is_partial(service):
     record, _ = _validated(stores, "slow-ffff", body)
     found = search(stores.blobs, record, "train", "row 4999", "text", 0, 10, seconds=0)
     assert found.partial and found.total < 5_000 and found.rows == []
+
+
+def test_the_profile_is_served_whole_and_in_the_dataset_compact(service):
+    stores, client = service(chunk_bytes=3_000)
+    body = b"".join(b'{"text": "%s", "n": 1}\n' % (b"w" * (i % 50)) for i in range(1, 400))
+    body += b'{"text": "   "}\n'
+    record, chunks = _validated(stores, "prof-gggg", body, skip=True)
+    assert chunks > 3
+    full = client.get("/v1/datasets/prof-gggg/profile", headers=AUTH).get_json()["profile"]
+    text = full["train"]["fields"]["text"]
+    assert full["train"]["rows"] == 400 and text["count"] == 400
+    assert (text["empty"], text["blank"], text["min"], text["max"]) == (7, 8, 0, 49)
+    assert sum(b["count"] for b in text["histogram"]) == 400
+    compact = client.get("/v1/datasets/prof-gggg", headers=AUTH).get_json()["dataset"]["profile"]
+    assert "histogram" not in compact["train"]["fields"]["text"]
+    assert compact["train"]["fields"]["text"]["p50"] == text["p50"]
