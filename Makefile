@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup setup-dev run test lint bench bench-full clean
+.PHONY: setup setup-dev browser run test lint bench bench-full clean
 
 # The runtime set only (what `pip install sieve` gives a user).
 setup: $(VENV)/.runtime
@@ -24,10 +24,16 @@ $(VENV)/.dev: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(VENV)/.runtime $@
 
+# Debian's chromium, for the web console's browser test (which skips, saying why, without it).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium could not be installed: the console's browser test will skip" >&2
+
 run: setup
 	$(VENV)/bin/sieve up --port $(PORT)
 
-test: setup-dev
+test: setup-dev browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 

@@ -8,7 +8,16 @@ from api import openapi
 from api.context import SieveContext
 from api.errors import register_error_handlers
 from api.request_log import install_request_logging
-from api.views import blobs, dataset_data, dataset_types, datasets, docs, health, uploads
+from api.views import (
+    blobs,
+    console,
+    dataset_data,
+    dataset_types,
+    datasets,
+    docs,
+    health,
+    uploads,
+)
 from store import Stores, open_stores, seed_api_keys
 from store.patience import patiently
 from store.settings import Settings
@@ -32,7 +41,17 @@ def create_app(
     )
     register_error_handlers(app)
     install_request_logging(app)
-    blueprints = (datasets, dataset_data, uploads, dataset_types, blobs, health, openapi, docs)
+    blueprints = (
+        datasets,
+        dataset_data,
+        uploads,
+        dataset_types,
+        blobs,
+        health,
+        openapi,
+        docs,
+        console,
+    )
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     return app

@@ -31,6 +31,7 @@ def test_openapi_document_is_served_without_auth(stack):
         "/readyz",
         "/openapi.json",
         "/docs",
+        "/",
     }
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 

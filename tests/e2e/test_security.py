@@ -243,6 +243,8 @@ MATRIX = {
     ("GET", "/v1/dataset-types"): _carries_no_tenant_data("/v1/dataset-types"),
     ("GET", "/v1/dataset-types/<name>"): _carries_no_tenant_data("/v1/dataset-types/embed-input"),
     ("GET", "/docs"): _carries_no_tenant_data("/docs"),
+    ("GET", "/"): _carries_no_tenant_data("/"),
+    ("GET", "/console/<name>"): _carries_no_tenant_data("/console/console.js"),
     ("GET", "/docs/init.js"): _carries_no_tenant_data("/docs/init.js"),
     ("GET", "/docs/assets/<name>"): _carries_no_tenant_data("/docs/assets/swagger-ui.css"),
 }
