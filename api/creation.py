@@ -162,7 +162,7 @@ def _receive_and_record(
         raise bad_request("send the dataset as multipart/form-data with a 'data' file part")
     streamer = _streamer(ctx, org, request, query, dataset_id)
     reserve = not _boolean_option(query, "dry_run")
-    session = UploadSession(ctx.stores, org, dataset_id, reserve, streamer)
+    session = UploadSession(ctx.stores, org, dataset_id, reserve, streamer, request.content_length)
     try:
         upload = session.receive(body, boundary)
         options = _parse_options(query, _option_values(upload.fields))

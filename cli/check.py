@@ -18,8 +18,10 @@ from typing import Any
 from store.local_blobs import LocalBlobStore
 from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
 from validators.formats import accepted_format, default_delimiter
+from validators.full_report import report_text
 from validators.registry import spec_for
 from validators.verdict import Verdict
+from workers.full_report import read_report
 from workers.pipeline import FILE_ROLES, chunk_report, compute_verdict, plan_chunks
 from workers.planning import Chunk
 
@@ -54,7 +56,7 @@ def _file_entry(
         head = handle.read(HEAD_BYTES)
     size = path.stat().st_size
     file_format = accepted_format(spec_name, formats, part, (path.name, head, size), separator)
-    return StoredFile(role, size, file_format)
+    return StoredFile(role, size, file_format, path.name)
 
 
 def _validate_chunk(
@@ -71,9 +73,11 @@ def check_files(
     options: dict[str, Any],
     chunk_bytes: int,
     processes: int | None = None,
+    report: Path | None = None,
 ) -> CheckResult:
     """The verdict the server would reach on these files with these create options (as
-    CreateOptionsSchema loads them). FileRefused or PlanError where the server refuses them."""
+    CreateOptionsSchema loads them), and with `report`, its full report written there.
+    FileRefused or PlanError where the server refuses them."""
     spec = spec_for(dataset_type)
     if options.get("csv_delimiter") is None:
         options = {**options, "csv_delimiter": default_delimiter(data.name)}
@@ -106,6 +110,11 @@ def check_files(
             )
         )
         conclusion = compute_verdict(blobs, record, chunks, reports)
+        if report is not None:
+            record.report = conclusion.report
+            form = "csv" if report.suffix.lower() == ".csv" else "jsonl"
+            with report.open("w", encoding="utf-8") as out:
+                out.writelines(report_text(read_report(blobs, record), form))
     rows = sum(report["rows_seen"] for report in reports.values())
     return CheckResult(conclusion.verdict, conclusion.metrics, rows, len(chunks))
 

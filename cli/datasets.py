@@ -204,8 +204,18 @@ def upload(  # noqa: PLR0913 - the command's options
 @create_options
 @click.option("--processes", type=click.IntRange(1), help="Processes to use (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-def check(
-    file: Path, eval_data: Path | None, processes: int | None, as_json: bool, **options: Any
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write every finding there, as the server's report (.csv: CSV, else JSONL).",
+)
+def check(  # noqa: PLR0913 - the command's options
+    file: Path,
+    eval_data: Path | None,
+    processes: int | None,
+    as_json: bool,
+    report: Path | None,
+    **options: Any,
 ) -> None:
     """Validate FILE locally with the server's exact rules and messages (no server needed)."""
     from marshmallow import ValidationError
@@ -224,7 +234,7 @@ def check(
     chunk_bytes = Settings.from_env().chunk_bytes
     try:
         result = check_files(
-            loaded["type"], file, eval_data, record_options, chunk_bytes, processes
+            loaded["type"], file, eval_data, record_options, chunk_bytes, processes, report
         )
     except (FileRefused, PlanError) as exc:
         raise CliError(str(exc), exit_code=1) from exc

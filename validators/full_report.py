@@ -10,6 +10,7 @@ every chunk is in (`file_wide_findings`). Memory stays bounded by one chunk eith
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 
 import polars as pl
@@ -133,3 +134,28 @@ def read_findings(data: bytes) -> pl.DataFrame:
     if not data.strip():
         return pl.DataFrame(schema=schema)
     return pl.read_ndjson(io.BytesIO(data), schema=schema)
+
+
+TEXT_COLUMNS = ("code", "filename", "field", "excerpt", "message")
+
+
+def report_text(frames: Iterable[pl.DataFrame], form: str) -> Iterator[str]:
+    """The report's rows as JSONL, or as CSV whose text cells a spreadsheet shows as text and
+    never runs as a formula (OWASP: a leading = + - @ tab or CR gets a quote)."""
+    if form != "csv":
+        for frame in frames:
+            yield frame.write_ndjson()
+        return
+    first = True
+    for frame in frames:
+        escaped = frame.with_columns(
+            pl.when(pl.col(name).str.contains(r"^[=+\-@\t\r]"))
+            .then(pl.lit("'") + pl.col(name))
+            .otherwise(pl.col(name))
+            .alias(name)
+            for name in TEXT_COLUMNS
+        )
+        yield escaped.write_csv(include_header=first)
+        first = False
+    if first:
+        yield ",".join(REPORT_COLUMNS) + "\n"

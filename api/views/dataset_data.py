@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import polars as pl
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
 from api.auth import require_organization
@@ -19,14 +16,13 @@ from api.schemas import (
 )
 from api.views.uploads import load_or_400
 from store.records import DatasetRecord, Status
-from validators.full_report import REPORT_COLUMNS
+from validators.full_report import report_text
 from validators.registry import spec_for
 from workers.full_report import read_report
 from workers.rows import page, search
 
 bp = Blueprint("dataset_data", __name__, url_prefix="/v1/datasets")
 bp.before_request(require_organization)
-TEXT_COLUMNS = ("code", "filename", "field", "excerpt", "message")
 
 
 def final_record(dataset_id: str) -> DatasetRecord:
@@ -37,29 +33,6 @@ def final_record(dataset_id: str) -> DatasetRecord:
     if not record.terminal:
         raise ApiError(409, "validation is still running: ask again once it is done")
     return record
-
-
-def _csv(frames: Iterator[pl.DataFrame]) -> Iterator[str]:
-    """The report as CSV, each text cell a spreadsheet shows as text and never runs as a
-    formula (OWASP: a leading = + - @ tab or CR gets a quote)."""
-    first = True
-    for frame in frames:
-        escaped = frame.with_columns(
-            pl.when(pl.col(name).str.contains(r"^[=+\-@\t\r]"))
-            .then(pl.lit("'") + pl.col(name))
-            .otherwise(pl.col(name))
-            .alias(name)
-            for name in TEXT_COLUMNS
-        )
-        yield escaped.write_csv(include_header=first)
-        first = False
-    if first:
-        yield ",".join(REPORT_COLUMNS) + "\n"
-
-
-def _jsonl(frames: Iterator[pl.DataFrame]) -> Iterator[str]:
-    for frame in frames:
-        yield frame.write_ndjson()
 
 
 @bp.get("/<dataset_id>/report")
@@ -73,9 +46,8 @@ def report(dataset_id: str) -> Response:
     form = load_or_400(ReportQuerySchema(), request.args.to_dict())["format"]
     record = final_record(dataset_id)
     lines = read_report(sieve().stores.blobs, record)
-    body, mimetype = (
-        (_csv(lines), "text/csv") if form == "csv" else (_jsonl(lines), "application/x-ndjson")
-    )
+    mimetype = "text/csv" if form == "csv" else "application/x-ndjson"
+    body = report_text(lines, form)
     filename = f"{record.id}-report.{form}"
     return Response(
         stream_with_context(body),

@@ -112,8 +112,13 @@ def test_a_failed_dataset_keeps_no_parts_in_the_bucket(s3_stack):
     dataset = stack.wait_final(response.json()["id"])
     assert dataset["validation_status"] == "failed"
     token = dataset["id"].rsplit("-", 1)[1]
-    kept = [f"tenant-data/datasets/{token}/upload/train"]  # the upload only: no parts, no hashes
-    assert wait_until(lambda: [key for key in _objects(client) if token in key] == kept)
+    kept = [  # the upload and the full report only: no parts, no hashes
+        f"tenant-data/datasets/{token}/report/train-00000.ndjson",
+        f"tenant-data/datasets/{token}/report/train-file.ndjson",  # its 9 duplicates
+        f"tenant-data/datasets/{token}/upload/train",
+    ]
+    mine = lambda: [key for key in _objects(client) if token in key]  # noqa: E731
+    assert wait_until(lambda: mine() == kept), mine()
     requests.delete(f"{stack.url}/v1/datasets/{dataset['id']}", headers=stack.headers())
     assert [key for key in _objects(client) if token in key] == []
 
