@@ -30,7 +30,7 @@ from api.schemas import (
     unknown_type_message,
 )
 from api.streaming import ChunkStreamer
-from api.upload_timeouts import guarded_body
+from api.upload_timeouts import guarded_request_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.blobs import StorageFullError, StorageUnavailableError
 from store.datasets import IdempotentRequest, format_timestamp, utc_now
@@ -82,13 +82,7 @@ def _boolean_option(values: dict[str, Any], name: str) -> bool:
 
 
 def create_dataset(ctx: SieveContext, org: str, request: Request) -> str:
-    settings = ctx.settings
-    with guarded_body(
-        request.stream,
-        request.environ,
-        settings.upload_idle_seconds,
-        settings.upload_min_bytes_per_second,
-    ) as body:
+    with guarded_request_body(request, ctx.settings) as body:
         return _create(ctx, org, request, body)
 
 

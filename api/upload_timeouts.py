@@ -22,10 +22,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import BinaryIO
 
+from flask import Request
+
 from api.errors import ApiError
+from store.settings import Settings
 
 WATCHDOG_TICK_SECONDS = 0.25
 
@@ -157,3 +160,13 @@ def guarded_body(
         if client is not None:
             with suppress(OSError):  # the socket is gone already
                 client.settimeout(previous_timeout)
+
+
+def guarded_request_body(request: Request, settings: Settings) -> AbstractContextManager:
+    """`guarded_body` over a Flask request, with the deployment's upload settings."""
+    return guarded_body(
+        request.stream,
+        request.environ,
+        settings.upload_idle_seconds,
+        settings.upload_min_bytes_per_second,
+    )

@@ -196,6 +196,7 @@ function errorsSection(d) {
 }
 
 async function showFindings(d, code, file, into) {
+  clearTimeout(refreshTimer);  // the person is reading: no refresh under their feet
   const text = await (await api(`/v1/datasets/${d.id}/report`)).text();
   const found = text.split("\n").filter(Boolean).map((line) => JSON.parse(line)).filter((f) => f.code === code && f.file === file).slice(0, 50);
   into.replaceChildren(el("h3", {}, `${code}: the first ${found.length}`), el("table", {},

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, render_template, send_from_directory
 
 from api.openapi import documented
+from api.views.docs import with_policy
 from validators.registry import supported_types
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "console"
@@ -21,18 +22,11 @@ POLICY = (
 )
 
 
-def _guarded(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.get("/")
 @documented("The web console", responses={"200": "html"}, secured=False)
 def page() -> Response:
     html = render_template("index.html", dataset_types=supported_types())
-    return _guarded(Response(html, mimetype="text/html"))
+    return with_policy(Response(html, mimetype="text/html"), POLICY)
 
 
 @bp.get("/console/<name>")
@@ -40,4 +34,4 @@ def page() -> Response:
 def asset(name: str) -> Response:
     if name not in ASSETS:
         abort(404)
-    return _guarded(send_from_directory(ASSETS_DIR, name, max_age=300))
+    return with_policy(send_from_directory(ASSETS_DIR, name, max_age=300), POLICY)

@@ -39,22 +39,24 @@ POLICY = (
 )
 
 
-def _with_policy(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = POLICY
+def with_policy(response: Response, policy: str = POLICY) -> Response:
+    """A page's (or its asset's) security headers: only what `policy` allows runs or loads."""
+    response.headers["Content-Security-Policy"] = policy
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
 @bp.get("")
 @documented("This API's interactive documentation", responses={"200": "html"}, secured=False)
 def page() -> Response:
-    return _with_policy(Response(PAGE, mimetype="text/html"))
+    return with_policy(Response(PAGE, mimetype="text/html"))
 
 
 @bp.get("/init.js")
 @documented("The docs page's script", listed=False, secured=False)
 def init_script() -> Response:
-    return _with_policy(Response(INIT, mimetype="text/javascript"))
+    return with_policy(Response(INIT, mimetype="text/javascript"))
 
 
 @bp.get("/assets/<name>")
@@ -62,4 +64,4 @@ def init_script() -> Response:
 def asset(name: str) -> Response:
     if name not in ASSETS:
         abort(404)
-    return _with_policy(send_from_directory(swagger_ui_path, name, max_age=86400))
+    return with_policy(send_from_directory(swagger_ui_path, name, max_age=86400))

@@ -22,7 +22,7 @@ from api.schemas import (
     UploadResponseSchema,
     first_error,
 )
-from api.upload_timeouts import guarded_body
+from api.upload_timeouts import guarded_request_body
 from store.uploads import ResumableUpload
 
 bp = Blueprint("uploads", __name__, url_prefix="/v1/uploads")
@@ -98,13 +98,7 @@ def put_part(upload_id: str, number: int) -> Response:
     header = "X-Content-SHA256"  # werkzeug spells header names its own way: ask for ours
     sent = {header: request.headers[header]} if header in request.headers else {}
     sha256 = load_or_400(PartHeadersSchema(), sent)["sha256"].strip().lower()
-    settings = ctx.settings
-    with guarded_body(
-        request.stream,
-        request.environ,
-        settings.upload_idle_seconds,
-        settings.upload_min_bytes_per_second,
-    ) as body:
+    with guarded_request_body(request, ctx.settings) as body:
         part = resumable.put_part(
             ctx, g.org, upload_id, number, body, request.content_length, sha256
         )

@@ -50,6 +50,16 @@ class Deployment:
         self.processes: dict[str, subprocess.Popen] = {}
         self.urls: list[str] = []
 
+    @classmethod
+    def web_and_worker(
+        cls, redis_url: str, workdir: Path, chunk_bytes: int, **settings: str
+    ) -> Deployment:
+        """One web process and one worker (two pool processes) on database 0 of `redis_url`."""
+        deployment = cls(f"{redis_url}/0", workdir, SIEVE_CHUNK_BYTES=str(chunk_bytes), **settings)
+        deployment.start_web("web.1", free_port())
+        deployment.start("worker.1", "worker", SIEVE_WORKER_CONCURRENCY="2")
+        return deployment
+
     def start(self, name: str, kind: str, **env: str) -> subprocess.Popen:
         process = start_process(kind, {**self.env, **env}, self.logs)
         self.processes[name] = process

@@ -14,7 +14,6 @@ from pathlib import Path
 import redis
 import requests
 
-from cli.embedded_redis import free_port
 from tests.e2e.conftest import BIN, KEYS, wait_until
 from tests.e2e.test_production import Deployment
 
@@ -23,12 +22,7 @@ PART = 256 * 1024
 
 
 def _deployment(redis_url: str, tmp_path: Path, **settings: str) -> Deployment:
-    deployment = Deployment(
-        f"{redis_url}/0", tmp_path, SIEVE_CHUNK_BYTES=str(1024 * 1024), **settings
-    )
-    deployment.start_web("web.1", free_port())
-    deployment.start("worker.1", "worker", SIEVE_WORKER_CONCURRENCY="2")
-    return deployment
+    return Deployment.web_and_worker(redis_url, tmp_path, 1024 * 1024, **settings)
 
 
 def _big_file(path: Path, rows: int) -> Path:

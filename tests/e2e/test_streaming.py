@@ -17,7 +17,6 @@ from pathlib import Path
 import redis
 import requests
 
-from cli.embedded_redis import free_port
 from tests.e2e.conftest import KEYS
 from tests.e2e.test_production import Deployment
 
@@ -136,12 +135,7 @@ def _nothing_left(client: redis.Redis, blobs: Path, dataset_id: str) -> bool:
 
 
 def _deployment(redis_url: str, tmp_path: Path, **settings: str) -> Deployment:
-    deployment = Deployment(
-        f"{redis_url}/0", tmp_path, SIEVE_CHUNK_BYTES=str(64 * 1024), **settings
-    )
-    deployment.start_web("web.1", free_port())
-    deployment.start("worker.1", "worker", SIEVE_WORKER_CONCURRENCY="2")
-    return deployment
+    return Deployment.web_and_worker(redis_url, tmp_path, 64 * 1024, **settings)
 
 
 def test_a_slow_upload_is_validated_before_its_last_byte_and_judged_alike(own_redis, tmp_path):
