@@ -18,6 +18,8 @@ from store.blobs import BlobStore
 from validators.parsing import ROW
 
 SAMPLE_ROWS = 5
+ROWS_PER_BLOCK = 8192  # a page of rows reads one Avro block of the part
+SYNC_BYTES = 16
 HEADER_BYTES = 64 * 1024
 AVRO_COMPRESSION = "uncompressed"  # "deflate" saves ~half the space for ~35x the write time
 _NESTED = (pl.Struct, pl.List, pl.Array, pl.Object)
@@ -44,14 +46,59 @@ def avro_ready(frame: pl.DataFrame, extra_fields: set[str]) -> pl.DataFrame:
     return frame.drop(ROW).with_columns(converted).with_columns(all_null)
 
 
-def _write_frame(blobs: BlobStore, key: str, frame: pl.DataFrame) -> int:
+def _write_frame(blobs: BlobStore, key: str, frame: pl.DataFrame) -> tuple[int, list[list[int]]]:
+    """Write `frame` as an Avro file of blocks of ROWS_PER_BLOCK rows; its size and where each
+    block starts ([first row, byte offset]), so a page of rows reads one block, not the part.
+
+    polars writes one block per file, so each slice is written on its own and its block is
+    appended under the first file's header, with the first file's sync marker."""
     writer = blobs.open_writer(key)
+    blocks: list[list[int]] = []
     try:
-        frame.write_avro(writer, compression=AVRO_COMPRESSION, name="Row")
+        sync, header, offset = b"", 0, 0
+        for start in range(0, max(frame.height, 1), ROWS_PER_BLOCK):
+            written = io.BytesIO()
+            frame.slice(start, ROWS_PER_BLOCK).write_avro(
+                written, compression=AVRO_COMPRESSION, name="Row"
+            )
+            data = written.getbuffer()
+            if not sync:  # every slice has the same header but for its sync marker
+                header = _header_length(bytes(data[:HEADER_BYTES]))
+                sync = bytes(data[header - SYNC_BYTES : header])
+                writer.write(data[:header])
+                offset = header
+            blocks.append([start, offset])
+            writer.write(data[header:-SYNC_BYTES])  # the block, ending with the first sync
+            writer.write(sync)
+            offset += len(data) - header
+            del data
     except BaseException:
         writer.abort()
         raise
-    return writer.commit()
+    return writer.commit(), blocks
+
+
+def _header_length(data: bytes) -> int:
+    source = io.BytesIO(data)
+    fastavro.reader(source)  # reads the header only: records are read lazily
+    return source.tell()
+
+
+def read_rows(blobs: BlobStore, part: dict[str, Any], start: int, stop: int) -> list[dict]:
+    """Rows [start, stop) of a part, reading only the blocks that hold them (and the header)."""
+    blocks = part.get("blocks") or [[0, None]]  # a part written before blocks: one block
+    ends = [offset for _, offset in blocks[1:]] + [part["size_bytes"]]
+    lasts = [first for first, _ in blocks[1:]] + [part["num_rows"]]
+    header = blobs.read_range(part["key"], 0, blocks[0][1] or part["size_bytes"])
+    header = header[: _header_length(header)]
+    rows: list[dict] = []
+    for (first, offset), end, last in zip(blocks, ends, lasts, strict=True):
+        if last <= start or first >= stop:
+            continue
+        data = blobs.read_range(part["key"], offset or len(header), end)
+        records = fastavro.reader(io.BytesIO(header + data))
+        rows += [r for i, r in enumerate(records, first) if start <= i < stop]
+    return rows
 
 
 def _samples(frame: pl.DataFrame) -> list[str]:
@@ -65,8 +112,14 @@ def write_part(
 ) -> dict[str, Any]:
     """Write `frame` to blob `key`; returns size, rows and samples."""
     ready = avro_ready(frame, extra_fields)
-    size = _write_frame(blobs, key, ready)
-    return {"key": key, "size_bytes": size, "num_rows": ready.height, "samples": _samples(ready)}
+    size, blocks = _write_frame(blobs, key, ready)
+    return {
+        "key": key,
+        "size_bytes": size,
+        "num_rows": ready.height,
+        "samples": _samples(ready),
+        "blocks": blocks,
+    }
 
 
 def read_part(blobs: BlobStore, key: str) -> pl.DataFrame:
@@ -81,7 +134,7 @@ def replace_part(
     if frame.height == 0:
         blobs.delete_prefix(part["key"])
         return None
-    part["size_bytes"] = _write_frame(blobs, part["key"], frame)
+    part["size_bytes"], part["blocks"] = _write_frame(blobs, part["key"], frame)
     part["num_rows"] = frame.height
     part["samples"] = _samples(frame)
     return part

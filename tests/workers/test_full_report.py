@@ -211,3 +211,28 @@ def test_the_profile_is_served_whole_and_in_the_dataset_compact(service):
     compact = client.get("/v1/datasets/prof-gggg", headers=AUTH).get_json()["dataset"]["profile"]
     assert "histogram" not in compact["train"]["fields"]["text"]
     assert compact["train"]["fields"]["text"]["p50"] == text["p50"]
+
+
+def test_a_page_reads_only_the_blocks_that_hold_it(service, monkeypatch):
+    from workers import parts
+
+    monkeypatch.setattr(parts, "ROWS_PER_BLOCK", 1000)
+    stores, client = service(chunk_bytes=1 << 20)
+    body = b"".join(b'{"text": "row %d"}\n' % i for i in range(30_000))
+    record, chunks = _validated(stores, "blocks-hhhh", body)
+    part = record.parts[0]
+    assert chunks == 1 and len(part["blocks"]) == 30
+    reads = []
+    real = stores.blobs.read_range
+    monkeypatch.setattr(
+        stores.blobs, "read_range", lambda k, a, b: reads.append(b - a) or real(k, a, b)
+    )
+    answer = client.get("/v1/datasets/blocks-hhhh/rows?offset=25950&limit=100", headers=AUTH)
+    rows = answer.get_json()["rows"]
+    assert [r["data"]["text"] for r in rows] == [f"row {i}" for i in range(25_950, 26_050)]
+    assert sum(reads) < part["size_bytes"] / 10  # the header and two blocks of thirty
+
+    import fastavro  # and the part is still one valid Avro file, as the SDK reads it
+
+    with open(stores.settings.storage_root / part["key"], "rb") as handle:
+        assert [r["text"] for r in fastavro.reader(handle)] == [f"row {i}" for i in range(30_000)]
