@@ -25,6 +25,12 @@ return 1
 """
 
 
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
+
 class UploadState(StrEnum):
     OPEN = "open"
     COMPLETING = "completing"
@@ -103,6 +109,7 @@ class UploadStore:
         self._redis = client
         self._keys = keys
         self._move = client.register_script(_MOVE)
+        self._release = client.register_script(_RELEASE)
 
     def create(self, upload: ResumableUpload) -> None:
         pipe = self._redis.pipeline(transaction=True)
@@ -159,6 +166,5 @@ class UploadStore:
         return bool(self._redis.set(key, holder, nx=True, ex=seconds))
 
     def release_advance(self, upload_id: str, holder: str) -> None:
-        key = self._keys.upload_advance(upload_id)
-        if self._redis.get(key) == holder:
-            self._redis.delete(key)
+        """Let go, if still the holder (a holder whose claim timed out deletes nothing)."""
+        self._release(keys=[self._keys.upload_advance(upload_id)], args=[holder])

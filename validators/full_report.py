@@ -76,28 +76,31 @@ def _excerpt(frame: pl.DataFrame, name: str) -> pl.Expr:
     return column.str.slice(0, EXCERPT_CHARS)
 
 
-def file_wide_findings(report: FileReport) -> list[dict]:
+def file_wide_findings(report: FileReport) -> pl.DataFrame:
     """What only the whole file shows, rows already file-wide: clashes of unique fields,
-    eval rows equal to train rows, labels removed, exact duplicates dropped."""
-    lines = [f.to_dict() for f in report.clashes]
-    lines += [
-        {"row": row, "field": None, "rule": "eval|leak", "excerpt": None,
-         "reason": "is the same as a row of the train file", "severity": "warning"}
-        for row in report.leaked_rows
-    ]  # fmt: skip
-    lines += [
-        {"row": 0, "field": None, "rule": "label|min_per_label", "excerpt": label[:EXCERPT_CHARS],
-         "reason": f"label {label!r} has only {count} examples: removed", "severity": "warning"}
+    eval rows equal to train rows, labels removed, each exact duplicate dropped."""
+    leak = "is the same as a row of the train file"
+    rows = [(f.row, f.field, f.reason, f.rule, f.excerpt, None) for f in report.clashes]
+    rows += [(row, None, leak, "eval|leak", None, "warning") for row in report.leaked_rows]
+    rows += [
+        (0, None, f"label {label!r} has only {count} examples: removed", "label|min_per_label",
+         label[:EXCERPT_CHARS], "warning")
         for label, count in report.pruned_labels.items()
     ]  # fmt: skip
-    if report.duplicates:
-        reason = (
-            f"{report.duplicates} exact duplicate rows were dropped "
-            f"(the first at row {report.first_duplicate_row})"
+    schema = {**COLUMNS, "severity": pl.String}
+    found = pl.DataFrame(rows, schema=schema, orient="row")
+    if report.duplicate_pairs:
+        pairs = pl.DataFrame(report.duplicate_pairs, schema=["row", "first"], orient="row")
+        duplicates = pairs.select(
+            pl.col("row").cast(pl.UInt32),
+            pl.lit(None, pl.String).alias("field"),
+            pl.format("is an exact duplicate of row {}: dropped", pl.col("first")).alias("reason"),
+            pl.lit("row|duplicate").alias("rule"),
+            pl.lit(None, pl.String).alias("excerpt"),
+            pl.lit(Severity.DROPPED.value).alias("severity"),
         )
-        lines.append({"row": 0, "field": None, "rule": "row|duplicate", "excerpt": None,
-                      "reason": reason, "severity": "dropped"})  # fmt: skip
-    return lines
+        found = pl.concat([found, duplicates])
+    return found.sort("row", maintain_order=True)
 
 
 REPORT_COLUMNS = ("code", "severity", "file", "filename", "row", "field", "excerpt", "message")

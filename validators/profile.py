@@ -140,7 +140,11 @@ def file_profile(report: FileReport, chunk_profiles: list[dict[str, Any]]) -> di
             for name, field in fields.items()
         },
         "labels": dict(report.tally.labels.most_common()),
-        "duplicates": {"count": report.duplicates, "first_row": report.first_duplicate_row},
+        "duplicates": {
+            "count": report.duplicates,
+            "first_row": report.first_duplicate_row,
+            "rows": [list(pair) for pair in report.duplicate_pairs[:MAX_LISTED_ROWS]],
+        },
         "in_train": {
             "count": len(report.leaked_rows),
             "rows": report.leaked_rows[:MAX_LISTED_ROWS],

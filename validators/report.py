@@ -76,6 +76,7 @@ class FileReport:
     leaked_rows: list[int] = field(default_factory=list)  # eval rows equal to a train row
     pruned_labels: dict[str, int] = field(default_factory=dict)  # label -> examples it had
     clashes: list[Finding] = field(default_factory=list)  # all of them (the full report's)
+    duplicate_pairs: list[tuple[int, int]] = field(default_factory=list)  # (row, first row)
 
     @property
     def stopped(self) -> bool:
@@ -102,6 +103,7 @@ class FileReport:
         clashes of unique fields become findings (and leave the counts when dropped)."""
         self.duplicates = settlement.duplicates
         self.first_duplicate_row = settlement.first_duplicate_row
+        self.duplicate_pairs = settlement.duplicate_pairs
         self.distinct = settlement.distinct
         clashes = self.clashes = settlement.clashes
         self.rows_valid -= self.duplicates + (len(clashes) if clashes_dropped else 0)

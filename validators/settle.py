@@ -117,6 +117,7 @@ class Settlement:
     drops: list[set[int]]  # per chunk: positions among its valid rows to take out
     duplicates: int = 0
     first_duplicate_row: int | None = None
+    duplicate_pairs: list[tuple[int, int]] = field(default_factory=list)  # (row, first row)
     clashes: list[Finding] = field(default_factory=list)
     distinct: dict[str, int] = field(default_factory=dict)
 
@@ -130,8 +131,10 @@ def settle_file(spec: DatasetSpec, hashes: FileHashes, drop_clashes: bool) -> Se
         found = repeats(hashes.bucket("h1", bucket), ROW_KEY)
         _drop(result, found)
         duplicate_rows.extend(found["row"].to_list())
+        result.duplicate_pairs.extend(found.select("row", "first_row").iter_rows())
     result.duplicates = len(duplicate_rows)
     result.first_duplicate_row = min(duplicate_rows, default=None)
+    result.duplicate_pairs.sort()
     for name in spec.key_fields:
         key = key_columns(name)
         unique = any(isinstance(r, UniqueValues) and r.field == name for r in spec.dataset_rules)

@@ -4,7 +4,6 @@ row order (validators/full_report.py holds the pure parts)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -46,9 +45,9 @@ def report_index(
             entries.append([reports[chunk.index].get("findings_key"), offset])
             offset += reports[chunk.index]["rows_seen"]
         wide, wide_key = file_wide_findings(report), None
-        if wide:
+        if wide.height:
             wide_key = findings_key(record.id, role, "file")
-            write_findings(blobs, wide_key, "".join(json.dumps(w) + "\n" for w in wide).encode())
+            write_findings(blobs, wide_key, wide.write_ndjson().encode())
         counts = report.rule_counts + Counter(
             {
                 "eval|leak": len(report.leaked_rows),

@@ -236,3 +236,26 @@ def test_a_page_reads_only_the_blocks_that_hold_it(service, monkeypatch):
 
     with open(stores.settings.storage_root / part["key"], "rb") as handle:
         assert [r["text"] for r in fastavro.reader(handle)] == [f"row {i}" for i in range(30_000)]
+
+
+def test_each_duplicate_is_a_line_of_the_report_with_the_row_it_repeats(service):
+    stores, client = service(chunk_bytes=200)
+    texts = [f"t{i % 7}" if i % 3 == 0 else f"u{i}" for i in range(60)]
+    body = "".join(json.dumps({"text": t}) + "\n" for t in texts).encode()
+    record, chunks = _validated(stores, "dups-iiii", body)
+    assert chunks > 3 and record.status == "validated"
+    first_seen, expected = {}, []
+    for row, text in enumerate(texts, start=1):
+        if text in first_seen:
+            expected.append((row, first_seen[text]))
+        first_seen.setdefault(text, row)
+    lines = [json.loads(line) for line in _report(client, "dups-iiii").splitlines()]
+    assert [(line["row"], line["code"], line["severity"]) for line in lines] == [
+        (row, "row|duplicate", "dropped") for row, _ in expected
+    ]
+    row, first = expected[0]
+    assert lines[0]["message"] == (
+        f"row {row} of the train file: is an exact duplicate of row {first}: dropped"
+    )
+    profile = client.get("/v1/datasets/dups-iiii/profile", headers=AUTH).get_json()["profile"]
+    assert profile["train"]["duplicates"]["rows"] == [list(pair) for pair in expected]
