@@ -227,16 +227,6 @@ class CreateHeadersSchema(Schema):
     )
 
 
-class ReportQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    format = fields.String(
-        load_default="jsonl",
-        validate=validate.OneOf(("jsonl", "csv"), error="format must be jsonl or csv"),
-    )
-
-
 class ProfileResponseSchema(Schema):
     profile = fields.Dict(
         required=True,
@@ -378,6 +368,26 @@ class RowsResponseSchema(Schema):
     matches = fields.Integer(allow_none=True, metadata={"description": "with q: found so far"})
     partial = fields.Boolean(
         required=True, metadata={"description": "the search ran out of time before the end"}
+    )
+
+
+class ReportQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(
+        load_default="jsonl",
+        validate=validate.OneOf(("jsonl", "csv"), error="format must be jsonl or csv"),
+    )
+    code = fields.String(load_default=None, metadata={"description": "only this rule's findings"})
+    file = fields.String(
+        load_default=None,
+        validate=validate.OneOf(("train", "eval"), error="file must be train or eval"),
+    )
+    limit = FlexibleInteger(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_OFFSET, error=f"limit must be 1 to {MAX_OFFSET}"),
+        metadata={"description": "at most this many findings (default: all)"},
     )
 
 

@@ -96,6 +96,13 @@ class SieveClient:
         path = f"/v1/uploads/{upload_id}/complete"
         return self._request("POST", path, json={"sha256": sha256}, timeout=3600).json()["id"]
 
+    def report_blocks(self, dataset_id: str, query: dict[str, Any]) -> Iterator[bytes]:
+        """The dataset's full report, streamed."""
+        params = {name: value for name, value in query.items() if value is not None}
+        path = f"/v1/datasets/{dataset_id}/report"
+        with self._request("GET", path, params=params, stream=True, timeout=600) as response:
+            yield from response.iter_content(1 << 20)
+
     def get(self, dataset_id: str) -> dict[str, Any]:
         return self._request("GET", f"/v1/datasets/{dataset_id}").json()["dataset"]
 

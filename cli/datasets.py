@@ -322,6 +322,29 @@ def datasets_download(client: SieveClient, dataset_id: str, fmt: str, output: Pa
     click.echo(f"{count} rows written to {target}", err=True)
 
 
+@datasets.command("report")
+@click.argument("dataset_id")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--code", help="Only this rule's findings (e.g. text|not_empty).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@client_options
+def datasets_report(
+    client: SieveClient, dataset_id: str, fmt: str, code: str | None, output: Path | None
+) -> None:
+    """Every finding of a dataset (the full report: code, severity, file, row, field, excerpt,
+    message), streamed."""
+    target = output or Path(f"{dataset_id}-report.{fmt}")
+    blocks = client.report_blocks(dataset_id, {"format": fmt, "code": code})
+    if str(target) == "-":
+        for block in blocks:
+            sys.stdout.buffer.write(block)
+        return
+    with open(target, "wb") as out:
+        for block in blocks:
+            out.write(block)
+    click.echo(f"report written to {target}", err=True)
+
+
 class _BlockReader(io.RawIOBase):
     """A file-like view of streamed blocks, for fastavro's reader."""
 

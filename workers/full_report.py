@@ -61,16 +61,34 @@ def report_index(
     return index
 
 
-def read_report(blobs: BlobStore, record: DatasetRecord) -> Iterator[pl.DataFrame]:
-    """Every finding as the report's rows, file by file (train, then eval), in row order, then
-    the file-wide ones: one chunk's findings in memory at a time."""
+def read_report(
+    blobs: BlobStore,
+    record: DatasetRecord,
+    code: str | None = None,
+    file: str | None = None,
+    limit: int | None = None,
+) -> Iterator[pl.DataFrame]:
+    """Every finding as the report's rows (or those of one rule, one file, the first `limit`),
+    file by file (train, then eval), in row order, then the file-wide ones: one chunk's
+    findings in memory at a time."""
     index = record.report or {"files": {}}
     skip = record.options.skip_malformed_input
+    left = limit
     for role, entry in index["files"].items():
+        if file not in (None, role) or (code and not index["rule_counts"][role].get(code)):
+            continue
         filename = record.files[role].name if role in record.files else role
         keys = [(key, offset) for key, offset in entry["chunks"] if key]
         if entry["file_wide"]:
             keys.append((entry["file_wide"], 0))
         for key, offset in keys:
             found = read_findings(blobs.read_range(key, 0, blobs.size(key)))
-            yield report_frame(found, offset, role, filename, skip)
+            if code:
+                found = found.filter(pl.col("rule") == code)
+            if left is not None:
+                found = found.head(left)
+                left -= found.height
+            if found.height:
+                yield report_frame(found, offset, role, filename, skip)
+            if left == 0:
+                return

@@ -12,7 +12,6 @@ from pathlib import Path
 import cohere
 import fastavro
 import pytest
-import requests
 from cohere.utils import SdkUtils
 
 from cli.embedded_redis import free_port
@@ -121,12 +120,11 @@ def test_check_says_what_the_server_says(tiny_chunk_stack, cli_env, tmp_path, sk
         "local-report.jsonl",
     )
     assert local.returncode == server.returncode, local.stderr
-    report = requests.get(
-        f"{tiny_chunk_stack.url}/v1/datasets/{dataset['id']}/report",
-        headers={"Authorization": f"Bearer {KEYS['acme']}"},
-    )
-    assert report.text == (tmp_path / "local-report.jsonl").read_text()  # every finding alike
-    assert len(report.text.splitlines()) == 3
+    fetched = sieve(cli_env, tmp_path, "datasets", "report", dataset["id"], "-o", "server.jsonl")
+    assert fetched.returncode == 0, fetched.stderr
+    report = (tmp_path / "server.jsonl").read_text()
+    assert report == (tmp_path / "local-report.jsonl").read_text()  # every finding alike
+    assert len(report.splitlines()) == 3
     verdict = json.loads(local.stdout)
     assert verdict["validation_status"] == dataset["validation_status"]
     assert verdict["validation_error"] == dataset.get("validation_error")

@@ -259,3 +259,23 @@ def test_each_duplicate_is_a_line_of_the_report_with_the_row_it_repeats(service)
     )
     profile = client.get("/v1/datasets/dups-iiii/profile", headers=AUTH).get_json()["profile"]
     assert profile["train"]["duplicates"]["rows"] == [list(pair) for pair in expected]
+
+
+def test_the_report_narrows_to_a_rule_a_file_and_a_count(service):
+    stores, client = service(chunk_bytes=300)
+    rows = [{"text": ""} if i % 4 == 0 else {"text": 1} if i % 4 == 1 else {"text": f"r{i}"}
+            for i in range(80)]  # fmt: skip
+    body = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    _validated(stores, "narrow-jjjj", body)
+
+    def lines(**query) -> list[dict]:
+        answer = client.get(
+            "/v1/datasets/narrow-jjjj/report", query_string=query, headers=AUTH
+        ).get_data(as_text=True)
+        return [json.loads(line) for line in answer.splitlines()]
+
+    empty = lines(code="text|not_empty")
+    assert [line["row"] for line in empty] == list(range(1, 81, 4))
+    assert [line["row"] for line in lines(code="text|string", limit=3)] == [2, 6, 10]
+    assert len(lines(limit=7)) == 7 and lines(file="eval") == []
+    assert lines(code="no|such_rule") == []
