@@ -27,6 +27,7 @@ from api.schemas import (
     CreateHeadersSchema,
     CreateOptionsSchema,
     first_error,
+    load_or_400,
     unknown_type_message,
 )
 from api.streaming import ChunkStreamer
@@ -62,10 +63,7 @@ def _option_values(source: MultiDict | dict[str, list[str]]) -> dict[str, Any]:
 
 
 def _parse_options(query: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return CreateOptionsSchema().load({**form, **query})
-    except ValidationError as exc:
-        raise bad_request(first_error(exc)) from exc
+    return load_or_400(CreateOptionsSchema(), {**form, **query})
 
 
 def _idempotency_key(request: Request, body: BinaryIO, max_bytes: int) -> str:

@@ -16,6 +16,7 @@ from marshmallow import (
     validate,
 )
 
+from api.errors import bad_request
 from validators.registry import supported_types
 from validators.schema import invalid_field_names
 
@@ -504,6 +505,14 @@ class DatasetTypesResponseSchema(Schema):
 
 class DatasetTypeResponseSchema(Schema):
     dataset_type = fields.Nested(DatasetTypeSchema, required=True)
+
+
+def load_or_400(schema: Schema, data: Any) -> dict[str, Any]:
+    """The request's parameters as `schema` loads them; a 400 naming the first problem."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise bad_request(first_error(exc)) from exc
 
 
 def first_error(error: ValidationError) -> str:

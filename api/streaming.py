@@ -17,7 +17,7 @@ from typing import Any
 
 from api.errors import bad_request, unavailable
 from store import Stores
-from store.blobs import BlobWriter
+from store.blobs import BlobWriter, write_blob
 from store.datasets import format_timestamp, utc_now
 from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
 from store.removal import chunk_blob_key
@@ -289,9 +289,7 @@ class ChunkStreamer:
     def _store_header(self, file: _File) -> None:
         header_end = file.cutter.header_end or 0
         key = chunk_blob_key(self.dataset_id, file.role, "header")
-        writer = self._stores.blobs.open_writer(key)
-        writer.write(bytes(file.head[:header_end]))
-        writer.commit()
+        write_blob(self._stores.blobs, key, bytes(file.head[:header_end]))
         self.plan["csv_headers"][file.role] = header_end
         self.plan["csv_header_keys"][file.role] = key
         file.written_to = file.chunk_begin = header_end

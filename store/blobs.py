@@ -37,6 +37,17 @@ class BlobStore(Protocol):
     def is_healthy(self) -> bool: ...
 
 
+def write_blob(blobs: BlobStore, key: str, data: bytes) -> int:
+    """Store `data` as blob `key` in one go; nothing is left under the key if it fails."""
+    writer = blobs.open_writer(key)
+    try:
+        writer.write(data)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.commit()
+
+
 class StorageFullError(OSError):
     """The storage refused a write for lack of space."""
 

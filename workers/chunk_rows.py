@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from store.blobs import BlobStore
+from store.blobs import BlobStore, write_blob
 from store.removal import part_key
 from workers.parts import read_part, replace_part
 
@@ -16,9 +16,7 @@ from workers.parts import read_part, replace_part
 def write_hashes(blobs: BlobStore, key: str, hashes: pl.DataFrame) -> None:
     buffer = io.BytesIO()
     hashes.write_ipc(buffer)
-    writer = blobs.open_writer(key)
-    writer.write(buffer.getvalue())
-    writer.commit()
+    write_blob(blobs, key, buffer.getvalue())
 
 
 class BlobChunks:

@@ -10,22 +10,12 @@ from typing import Any
 
 import polars as pl
 
-from store.blobs import BlobStore
+from store.blobs import BlobStore, write_blob
 from store.records import DatasetRecord
 from store.removal import findings_key
 from validators.full_report import file_wide_findings, read_findings, report_frame
 from validators.report import FileReport
 from workers.planning import Chunk
-
-
-def write_findings(blobs: BlobStore, key: str, data: bytes) -> None:
-    writer = blobs.open_writer(key)
-    try:
-        writer.write(data)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
 
 
 def report_index(
@@ -47,7 +37,7 @@ def report_index(
         wide, wide_key = file_wide_findings(report), None
         if wide.height:
             wide_key = findings_key(record.id, role, "file")
-            write_findings(blobs, wide_key, wide.write_ndjson().encode())
+            write_blob(blobs, wide_key, wide.write_ndjson().encode())
         counts = report.rule_counts + Counter(
             {
                 "eval|leak": len(report.leaked_rows),

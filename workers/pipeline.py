@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import Stores
-from store.blobs import BlobStore
+from store.blobs import BlobStore, write_blob
 from store.records import DatasetOptions, DatasetRecord, Status
 from store.removal import (
     chunks_prefix,
@@ -38,7 +38,7 @@ from validators.settle import row_hashes
 from validators.spec import DatasetSpec
 from validators.verdict import Verdict
 from workers.chunk_rows import BlobChunks, write_hashes
-from workers.full_report import report_index, write_findings
+from workers.full_report import report_index
 from workers.metrics import dataset_metrics
 from workers.parts import merged_schema, part_schema, write_part
 from workers.planning import Chunk, PlanError, plan_file
@@ -183,7 +183,7 @@ def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[
     if report.finding_count:  # every one of them, for the full report
         result["findings_key"] = findings_key(record.id, chunk.role, f"{chunk.index:05d}")
         found = chunk_findings(spec, parsed, rule_options)
-        write_findings(blobs, result["findings_key"], found.write_ndjson().encode())
+        write_blob(blobs, result["findings_key"], found.write_ndjson().encode())
     keep_rows = options.skip_malformed_input or report.finding_count == 0
     if valid.height:
         result["hashes_key"] = hashes_key(record.id, chunk.index)

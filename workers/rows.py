@@ -10,7 +10,6 @@ that its answer is partial.
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ import polars as pl
 
 from store.blobs import BlobStore
 from store.records import DatasetRecord
-from workers.parts import read_rows
+from workers.parts import read_part, read_rows
 
 SEARCH_SECONDS = 2.0
 
@@ -35,10 +34,6 @@ class RowsPage:
 
 def _parts(record: DatasetRecord, role: str) -> list[dict[str, Any]]:
     return [part for part in record.parts if part["name"].startswith(f"{role}-")]
-
-
-def _read(blobs: BlobStore, part: dict[str, Any]) -> pl.DataFrame:
-    return pl.read_avro(io.BytesIO(blobs.read_range(part["key"], 0, part["size_bytes"])))
 
 
 def page(blobs: BlobStore, record: DatasetRecord, role: str, offset: int, limit: int) -> RowsPage:
@@ -77,7 +72,7 @@ def search(
             break
         if time.monotonic() > deadline:
             return RowsPage(rows, searched, True, matches, positions)
-        frame = _read(blobs, part).with_row_index("_position", offset=start)
+        frame = read_part(blobs, part["key"]).with_row_index("_position", offset=start)
         text = _as_text(frame, column)
         found = frame.filter(text.str.to_lowercase().str.contains(query.lower(), literal=True))
         skip = max(0, offset - matches)

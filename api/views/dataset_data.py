@@ -13,8 +13,8 @@ from api.schemas import (
     ReportQuerySchema,
     RowsQuerySchema,
     RowsResponseSchema,
+    load_or_400,
 )
-from api.views.uploads import load_or_400
 from store.records import DatasetRecord, Status
 from validators.full_report import report_text
 from validators.registry import spec_for

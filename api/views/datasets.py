@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
-from marshmallow import ValidationError
 
 from api.auth import require_organization
 from api.context import sieve
 from api.creation import create_dataset
-from api.errors import bad_request, not_found
+from api.errors import not_found
 from api.openapi import documented
 from api.presenter import dataset_view
 from api.schemas import (
@@ -20,7 +19,7 @@ from api.schemas import (
     ListQuerySchema,
     ListResponseSchema,
     UsageResponseSchema,
-    first_error,
+    load_or_400,
 )
 from store.datasets import ListQuery
 from store.records import DatasetRecord
@@ -57,10 +56,7 @@ def create() -> Response:
     errors=("400",),
 )
 def list_datasets() -> Response:
-    try:
-        query = ListQuerySchema().load(request.args.to_dict())
-    except ValidationError as exc:
-        raise bad_request(first_error(exc)) from exc
+    query = load_or_400(ListQuerySchema(), request.args.to_dict())
     records = sieve().stores.datasets.list(g.org, ListQuery(**query))
     return jsonify(ListResponseSchema().dump({"datasets": [_view(r) for r in records]}))
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from marshmallow import Schema, ValidationError
 
 from api import resumable
 from api.auth import require_organization
@@ -20,21 +19,14 @@ from api.schemas import (
     PartHeadersSchema,
     PartResponseSchema,
     UploadResponseSchema,
-    first_error,
+    load_or_400,
 )
 from api.upload_timeouts import guarded_request_body
-from store.uploads import ResumableUpload
+from store.datasets import format_timestamp
+from store.uploads import ResumableUpload, UploadState
 
 bp = Blueprint("uploads", __name__, url_prefix="/v1/uploads")
 bp.before_request(require_organization)
-
-
-def load_or_400(schema: Schema, data: Any) -> dict[str, Any]:
-    """The request's parameters as `schema` loads them; a 400 naming the first problem."""
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise bad_request(first_error(exc)) from exc
 
 
 def _json_body() -> dict[str, Any]:
@@ -45,7 +37,7 @@ def _json_body() -> dict[str, Any]:
 
 
 def _upload_view(upload: ResumableUpload) -> Response:
-    expires = datetime.fromtimestamp(upload.expires_at, UTC).isoformat().replace("+00:00", "Z")
+    expires = format_timestamp(datetime.fromtimestamp(upload.expires_at, UTC))
     view = {
         "id": upload.id,
         "name": upload.name,
@@ -59,7 +51,7 @@ def _upload_view(upload: ResumableUpload) -> Response:
         "expires_at": expires,
         "parts": [upload.parts[n] for n in sorted(upload.parts)],
     }
-    if upload.state.value == "completed":
+    if upload.state is UploadState.COMPLETED:
         view["dataset_id"] = upload.dataset_id
     return jsonify(UploadResponseSchema().dump({"upload": view}))
 
