@@ -177,13 +177,13 @@ def record_upload(
     dataset_id: str,
     options: dict[str, Any],
     upload: ReceivedUpload,
-    streamer: ChunkStreamer | None,
+    streamer: ChunkStreamer,
 ) -> None:
     """The upload is whole: record the dataset, taking over the upload's quota reservation
     (held under the dataset's id). A streamed one's record exists already: it is completed."""
     record = _record(ctx, org, dataset_id, options, upload)
     upload_id = None if options["dry_run"] else dataset_id
-    if streamer is not None and streamer.started:
+    if streamer.started:
         streamer.check_late_options(options)
         record.plan = streamer.final_plan(record.files)
         record.status = Status.PROCESSING  # its chunks are being validated already
@@ -206,18 +206,19 @@ def start_validation(ctx: SieveContext, dataset_id: str) -> None:
 
 def _streamer(
     ctx: SieveContext, org: str, request: Request, query: dict[str, Any], dataset_id: str
-) -> ChunkStreamer | None:
+) -> ChunkStreamer:
     """Validation can start while the bytes arrive when the query already says everything
-    validation needs (what the SDK sends); otherwise it starts after the last byte."""
+    validation needs (what the SDK sends); otherwise the bytes are only stored, and it starts
+    after the last byte."""
     try:
         options = CreateOptionsSchema().load(query)
     except ValidationError:
-        return None  # the name or type comes in form fields: wait for the whole body
+        options = {"name": "", "type": None}  # the name or type comes in form fields
     return ChunkStreamer(
         ctx.stores,
         ctx.enqueuer,
         (dataset_id, org, options["name"]),
-        spec_for(options["type"]),
+        spec_for(options["type"]) if options["type"] else None,
         options,
         request.content_length,
         current_request_id(),
@@ -241,7 +242,7 @@ def _record(
             )
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
-        files[role] = StoredFile(received.key, received.size, file_format, received.filename)
+        files[role] = StoredFile(received.segments, received.size, file_format, received.filename)
     if "train" not in files:
         raise bad_request("missing the 'data' file part")
     if options["csv_delimiter"] is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from store.records import DatasetRecord, Status
+from store.removal import original_key
 from store.signing import DownloadLinks
 from validators.profile import compact
 from validators.registry import spec_for
@@ -57,7 +58,7 @@ def _parts(record: DatasetRecord, links: DownloadLinks, ttl: int) -> list[dict]:
             "samples": part["samples"],
         }
         if record.options.keep_original_file and role in record.files:
-            view["original_url"] = links.url(record.files[role].key, ttl)
+            view["original_url"] = links.url(original_key(record.id, role), ttl)
         parts.append(view)
     return parts
 

@@ -15,7 +15,6 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from api.context import SieveContext
@@ -24,24 +23,26 @@ from api.errors import ApiError, bad_request, not_found
 from api.request_log import current_request_id
 from api.streaming import HEAD_BYTES, ChunkStreamer, ResumePoint
 from api.uploads import READ_BYTES, ReceivedFile, ReceivedUpload, drain, human_size
+from store.blobs import BlobWriter
 from store.datasets import format_timestamp, utc_now
-from store.removal import remove_upload, upload_key, upload_part_key, upload_parts_prefix
-from store.uploads import ReceivedPart, ResumableUpload, UploadState
+from store.removal import remove_upload, upload_part_key
+from store.segments import SegmentedFile
+from store.uploads import PartSaved, ReceivedPart, ResumableUpload, UploadState
 from validators.registry import spec_for
 
 log = logging.getLogger(__name__)
 MAX_PARTS = 10_000
-ADVANCE_LOCK_SECONDS = 300
+ADVANCE_LOCK_SECONDS = 10  # renewed while cutting; a dead holder's lock goes this soon
 COMPLETE_WAIT_SECONDS = 60.0
 ROLE = "train"  # a resumable upload carries the data file (eval_data: POST /v1/datasets)
 
 
 class MendableError(ApiError):
-    """A complete the client can put right (send a missing part, check its checksum): the
-    upload stays open."""
+    """A complete the client can put right or retry (send a missing part, check its
+    checksum, wait for the parts being read): the upload stays open."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(400, message)
+    def __init__(self, message: str, status: int = 400, headers: dict | None = None) -> None:
+        super().__init__(status, message, headers)
 
 
 def not_an_upload() -> ApiError:
@@ -103,11 +104,50 @@ def put_part(  # noqa: PLR0913 - the request's parts
     sha256: str,
 ) -> ReceivedPart:
     """Store part `number` if its bytes have the SHA-256 sent with it; then cut and send what
-    the parts from the start of the file now make known."""
+    the parts from the start of the file now make known. The same part again is answered as
+    the first time; other bytes for a part already cut into chunks get a 409."""
     upload = _open(ctx, org, upload_id)
     expected = _check_part(upload, number, length, sha256, body)
-    key = upload_part_key(upload.dataset_id, number)
+    known = upload.parts.get(number)
+    if known is not None and known.sha256 == sha256:
+        _read_checked(number, body, expected, sha256, sink=None)
+        return known
+    if known is not None and upload.claimed > upload.part_start(number):
+        drain(body, expected)
+        raise _already_cut(number)
+    key = upload_part_key(upload.dataset_id, number, secrets.token_hex(4))
     writer = ctx.stores.blobs.open_writer(key)
+    try:
+        _read_checked(number, body, expected, sha256, sink=writer)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    part = ReceivedPart(number, expected, sha256, key)
+    saved = ctx.stores.uploads.save_part(upload_id, part, upload.part_start(number))
+    if saved is not PartSaved.SAVED:  # completed, aborted or cut meanwhile: leave nothing
+        ctx.stores.blobs.delete_prefix(key)
+        if saved is PartSaved.ALREADY_CUT:
+            raise _already_cut(number)
+        raise ApiError(409, "the upload was completed or aborted meanwhile: it takes no parts")
+    if known is not None:  # replaced before its bytes were cut: the old bytes go
+        ctx.stores.blobs.delete_prefix(known.key)
+    advance(ctx, upload_id)
+    return part
+
+
+def _already_cut(number: int) -> ApiError:
+    return ApiError(
+        409,
+        f"part {number} was already received with other bytes, and validation has read them: "
+        "a part can't change once its bytes are validated; abort the upload to send another file",
+    )
+
+
+def _read_checked(
+    number: int, body: BinaryIO, expected: int, sha256: str, sink: BlobWriter | None
+) -> None:
+    """Read the part's `expected` bytes (into `sink`), checking their length and SHA-256."""
     digest, received = hashlib.sha256(), 0
     try:
         while block := body.read(READ_BYTES):
@@ -115,7 +155,8 @@ def put_part(  # noqa: PLR0913 - the request's parts
             if received > expected:
                 raise bad_request(f"part {number} is longer than its {expected} bytes")
             digest.update(block)
-            writer.write(block)
+            if sink is not None:
+                sink.write(block)
         if received < expected:
             raise bad_request(f"part {number} ended after {received} of its {expected} bytes")
         if digest.hexdigest() != sha256:
@@ -123,19 +164,9 @@ def put_part(  # noqa: PLR0913 - the request's parts
                 f"part {number}: its bytes have SHA-256 {digest.hexdigest()}, not the {sha256} "
                 "sent with it (changed on the way?); send the part again"
             )
-        writer.commit()
     except BaseException:
-        writer.abort()
         drain(body, expected)
         raise
-    part = ReceivedPart(number, received, sha256)
-    ctx.stores.uploads.save_part(upload_id, part)
-    if ctx.stores.uploads.get(upload_id) is None:  # aborted meanwhile: leave nothing
-        ctx.stores.blobs.delete_prefix(key)
-        ctx.stores.uploads.forget(upload_id)
-        raise not_an_upload()
-    advance(ctx, upload_id)
-    return part
 
 
 def _check_part(
@@ -157,21 +188,62 @@ def _check_part(
 
 
 # -- validating the known bytes ------------------------------------------------------------------
+class _StoredParts:
+    """The streamer's sink for a resumable upload: its parts are stored already (and are the
+    file's segments), so there is nothing to write."""
+
+    def __init__(self, stored: SegmentedFile) -> None:
+        self._stored = stored
+
+    def write(self, data: bytes) -> None:
+        """The bytes came from the parts."""
+
+    def seal(self) -> None:
+        """Parts are durable once recorded."""
+
+    def stored(self) -> SegmentedFile:
+        return self._stored
+
+
+class _Advance:
+    """The advance lock, held by one request: short-lived and renewed while cutting, so a web
+    process that dies holding it stalls no one for long; a holder that lost it saves nothing."""
+
+    def __init__(self, ctx: SieveContext, upload_id: str) -> None:
+        self._uploads = ctx.stores.uploads
+        self.upload_id = upload_id
+        self.holder = secrets.token_hex(8)
+        self._renewed = 0.0
+
+    def claim(self) -> bool:
+        self._renewed = time.monotonic()
+        return self._uploads.claim_advance(self.upload_id, self.holder, ADVANCE_LOCK_SECONDS)
+
+    def renew(self) -> None:
+        now = time.monotonic()
+        if now - self._renewed > ADVANCE_LOCK_SECONDS / 3:
+            self._renewed = now
+            self._uploads.renew_advance(self.upload_id, self.holder, ADVANCE_LOCK_SECONDS)
+
+    def release(self) -> None:
+        self._uploads.release_advance(self.upload_id, self.holder)
+
+
 def advance(ctx: SieveContext, upload_id: str) -> None:
     """Cut the bytes the leading parts make known into chunks and send them. One process at a
     time does it; whoever holds it looks again after letting go, so no part is missed. A
     failure here costs only speed: the complete request goes on from the last saved point."""
-    holder = secrets.token_hex(8)
     uploads = ctx.stores.uploads
-    while uploads.claim_advance(upload_id, holder, ADVANCE_LOCK_SECONDS):
+    lock = _Advance(ctx, upload_id)
+    while lock.claim():
         try:
             upload = uploads.get(upload_id)
-            progressed = upload is not None and _advance_once(ctx, upload)
+            progressed = upload is not None and _advance_once(ctx, upload, lock)
         except Exception:  # noqa: BLE001 - see the docstring
             log.warning("upload %s: streamed validation paused", upload_id, exc_info=True)
             progressed = False
         finally:
-            uploads.release_advance(upload_id, holder)
+            lock.release()
         latest = uploads.get(upload_id)
         if not progressed or latest is None or not _news(latest):
             return
@@ -182,14 +254,18 @@ def _news(upload: ResumableUpload) -> bool:
     return upload.state is UploadState.OPEN and upload.contiguous_bytes() > seen
 
 
-def _advance_once(ctx: SieveContext, upload: ResumableUpload) -> bool:
-    if not _news(upload):
+def _advance_once(ctx: SieveContext, upload: ResumableUpload, lock: _Advance) -> bool:
+    if not _news(upload) or not ctx.stores.uploads.claim(upload.id, upload.contiguous_bytes()):
+        return False
+    upload = ctx.stores.uploads.get(upload.id)  # the parts as claimed: frozen from now on
+    if upload is None:
         return False
     known = upload.contiguous_bytes()
-    streamer, offset = _resumed_streamer(ctx, upload)
+    streamer, offset, stored = _resumed_streamer(ctx, upload)
     try:
-        for block in _part_blocks(ctx, upload, offset, known):
+        for block in stored.iter_range(offset, known):
             streamer.feed(ROLE, block)
+            lock.renew()
     except ApiError:  # the content was refused: the complete request will say why
         point = streamer.suspend(ROLE)
         if point is not None:
@@ -197,11 +273,14 @@ def _advance_once(ctx: SieveContext, upload: ResumableUpload) -> bool:
     else:
         point = streamer.suspend(ROLE)
     resume = {"seen": known, "point": point.to_dict() if point else None}
-    ctx.stores.uploads.save_resume(upload.id, resume)
-    return True
+    return ctx.stores.uploads.save_resume(upload.id, resume, lock.holder)
 
 
-def _resumed_streamer(ctx: SieveContext, upload: ResumableUpload) -> tuple[ChunkStreamer, int]:
+def _resumed_streamer(
+    ctx: SieveContext, upload: ResumableUpload
+) -> tuple[ChunkStreamer, int, SegmentedFile]:
+    """The streamer where the last request left it, the offset to feed from, and the file as
+    far as its leading parts go."""
     streamer = ChunkStreamer(
         ctx.stores,
         ctx.enqueuer,
@@ -214,28 +293,15 @@ def _resumed_streamer(ctx: SieveContext, upload: ResumableUpload) -> tuple[Chunk
     )
     saved = (upload.resume or {}).get("point")
     point = ResumePoint(**saved) if saved else None
-    key = upload_key(upload.dataset_id, ROLE)
-    return streamer, streamer.resume(ROLE, key, upload.filename, point)
-
-
-def _part_blocks(
-    ctx: SieveContext, upload: ResumableUpload, start: int, end: int
-) -> Iterator[bytes]:
-    """The file's bytes [start, end) read from its parts."""
-    while start < end:
-        number = start // upload.part_size + 1
-        part_start = (number - 1) * upload.part_size
-        stop = min(end, part_start + upload.part_bytes(number)) - part_start
-        key = upload_part_key(upload.dataset_id, number)
-        yield from ctx.stores.blobs.iter_range(key, start - part_start, stop)
-        start = part_start + stop
+    stored = SegmentedFile(ctx.stores.blobs, upload.leading_segments())
+    return streamer, streamer.resume(ROLE, _StoredParts(stored), upload.filename, point), stored
 
 
 # -- the end -------------------------------------------------------------------------------------
 def complete(ctx: SieveContext, org: str, upload_id: str, sha256: str) -> str:
     """Every part is in and the whole file has `sha256`: the dataset's id. Until it is
-    recorded, a failure the client can mend (a missing part, another checksum) leaves the
-    upload open; a file its type refuses ends it."""
+    recorded, a failure the client can mend or retry (a missing part, another checksum, parts
+    still being read) leaves the upload open; a file its type refuses ends it."""
     uploads = ctx.stores.uploads
     upload = uploads.get(upload_id, org=org)
     if upload is None:
@@ -247,16 +313,15 @@ def complete(ctx: SieveContext, org: str, upload_id: str, sha256: str) -> str:
     try:
         _wait_for_advance(ctx, upload_id)
         upload = uploads.get(upload_id)
-        received = _assemble(ctx, upload, sha256)
-        streamer, offset = _resumed_streamer(ctx, upload)
-        for block in ctx.stores.blobs.iter_range(received.key, offset):
+        received = _whole_file(ctx, upload, sha256)
+        streamer, offset, stored = _resumed_streamer(ctx, upload)
+        for block in stored.iter_range(offset):
             streamer.feed(ROLE, block)
         streamer.close(ROLE)
         files = ReceivedUpload(files={ROLE: received})
         record_upload(ctx, org, upload.dataset_id, dict(upload.options), files, streamer)
     except BaseException as exc:
         if isinstance(exc, MendableError) or not isinstance(exc, ApiError):
-            ctx.stores.blobs.delete_prefix(upload_key(upload.dataset_id, ROLE))
             uploads.move(upload_id, UploadState.COMPLETING, UploadState.OPEN)
         else:  # the file was refused: the upload can't succeed
             remove_upload(ctx.stores, upload)
@@ -267,23 +332,24 @@ def complete(ctx: SieveContext, org: str, upload_id: str, sha256: str) -> str:
         remove_upload(ctx.stores, upload)
         raise
     uploads.finish(upload_id, ctx.settings.upload_expiry_seconds)
-    ctx.stores.blobs.delete_prefix(upload_parts_prefix(upload.dataset_id))
     return upload.dataset_id
 
 
 def _wait_for_advance(ctx: SieveContext, upload_id: str) -> None:
-    """Let a part's request finish cutting (it stops soon: the upload is no longer open)."""
-    holder = secrets.token_hex(8)
+    """Let a part's request finish cutting (it stops soon: the upload is no longer open). A
+    holder that died lets go within ADVANCE_LOCK_SECONDS."""
+    lock = _Advance(ctx, upload_id)
     deadline = time.monotonic() + COMPLETE_WAIT_SECONDS
-    while not ctx.stores.uploads.claim_advance(upload_id, holder, ADVANCE_LOCK_SECONDS):
+    while not lock.claim():
         if time.monotonic() > deadline:
-            raise ApiError(409, "the parts are still being read; retry", {"Retry-After": "5"})
+            raise MendableError("the parts are still being read; retry", 409, {"Retry-After": "5"})
         time.sleep(0.05)
-    ctx.stores.uploads.release_advance(upload_id, holder)
+    lock.release()
 
 
-def _assemble(ctx: SieveContext, upload: ResumableUpload, sha256: str) -> ReceivedFile:
-    """The parts, in order, as the one file of the dataset; checked against `sha256`."""
+def _whole_file(ctx: SieveContext, upload: ResumableUpload, sha256: str) -> ReceivedFile:
+    """The parts, in order, as the one file of the dataset, checked against `sha256` (read,
+    never copied: the parts are its segments)."""
     missing = upload.missing_parts()
     if missing:
         listed = ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else "")
@@ -291,25 +357,18 @@ def _assemble(ctx: SieveContext, upload: ResumableUpload, sha256: str) -> Receiv
             f"{len(missing)} of {upload.part_count} parts are missing: {listed}; "
             "send them, then complete again"
         )
-    key = upload_key(upload.dataset_id, ROLE)
-    received = ReceivedFile(ROLE, key, upload.filename, upload.size)
+    segments = upload.leading_segments()
+    received = ReceivedFile(ROLE, upload.filename, tuple(segments), upload.size)
     digest = hashlib.sha256()
-    writer = ctx.stores.blobs.open_writer(key)
-    try:
-        for block in _part_blocks(ctx, upload, 0, upload.size):
-            digest.update(block)
-            writer.write(block)
-            if len(received.head) < HEAD_BYTES:
-                received.head += block[: HEAD_BYTES - len(received.head)]
-        if digest.hexdigest() != sha256:
-            raise MendableError(
-                f"the parts make a file with SHA-256 {digest.hexdigest()}, not {sha256}: "
-                "check the parts' order and sizes, then complete again"
-            )
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+    for block in SegmentedFile(ctx.stores.blobs, segments).iter_range():
+        digest.update(block)
+        if len(received.head) < HEAD_BYTES:
+            received.head += block[: HEAD_BYTES - len(received.head)]
+    if digest.hexdigest() != sha256:
+        raise MendableError(
+            f"the parts make a file with SHA-256 {digest.hexdigest()}, not {sha256}: "
+            "check the parts' order and sizes, then complete again"
+        )
     return received
 
 

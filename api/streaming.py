@@ -1,5 +1,9 @@
 """Validate while the bytes arrive: cut each uploaded file into record-aligned chunks as it
-streams in, store each chunk as a blob of its own and send it to the workers at once.
+streams in and send each to the workers as soon as the segments under it are stored.
+
+Every byte is written once, into the file's segments (store/segments.py): a POST's sink writes
+them and seals one where a chunk ends; a resumable upload's parts are stored already. A chunk is
+a byte range with the spans that hold it.
 
 The dataset's record exists from the first chunk on, marked `receiving`: not listed, not
 finalized, started by the upload's end (which plans whatever streaming left). If the upload
@@ -13,19 +17,18 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from api.errors import bad_request, unavailable
 from store import Stores
-from store.blobs import BlobWriter, write_blob
 from store.datasets import format_timestamp, utc_now
 from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
-from store.removal import chunk_blob_key
+from store.segments import Segment, SegmentedFile
 from validators.cutting import MAX_CSV_HEADER_BYTES, RecordCutter
 from validators.formats import FileRefused, accepted_format, default_delimiter, detect_format
 from validators.spec import DatasetSpec
 from workers.enqueue import Enqueuer
-from workers.planning import Chunk
+from workers.planning import Chunk, separator_of
 
 MIN_STREAM_CHUNK = 4 * 1024 * 1024
 HEAD_BYTES = 64 * 1024  # enough to tell a file's format (validators.formats)
@@ -41,21 +44,28 @@ VALIDATION_OPTIONS = (
 )
 
 
+class Sink(Protocol):
+    """Where a file's bytes are stored: `write` them in order, `seal` makes all written so far
+    durable, `stored` reads what is durable."""
+
+    def write(self, data: bytes) -> None: ...
+    def seal(self) -> None: ...
+    def stored(self) -> SegmentedFile: ...
+
+
 @dataclass
 class _File:
     """One file of the upload, as it is being cut."""
 
     role: str
-    key: str  # where its whole bytes go (the upload blob)
+    sink: Sink
     filename: str
     cutter: RecordCutter | None = None  # once its format is known from its first bytes
     head: bytearray = field(default_factory=bytearray)  # first bytes: format, CSV header
     pending: bytearray = field(default_factory=bytearray)  # held until the format is known
-    writer: BlobWriter | None = None  # the chunk being written
-    written_to: int = 0  # the file offset the current chunk's bytes reach
     chunk_begin: int = 0  # where the current chunk begins
     chunks: int = 0
-    stopped: bool = False  # streaming gave up on it (planned at the upload's end instead)
+    stopped: bool = False  # not cut here (planned after the upload's end instead)
 
 
 @dataclass
@@ -79,12 +89,16 @@ class ResumePoint:
 
 
 class ChunkStreamer:
+    """Feeds each file's bytes, in file order, to its sink, and cuts and sends chunks when the
+    dataset's type and options are known (`spec`); without them it only stores the bytes, and
+    the workers plan every chunk after the last byte."""
+
     def __init__(
         self,
         stores: Stores,
         enqueuer: Enqueuer,
         identity: tuple[str, str, str],  # dataset id, org, name
-        spec: DatasetSpec,
+        spec: DatasetSpec | None,
         options: dict[str, Any],  # as the query gave them (CreateOptionsSchema)
         expected_bytes: int | None,
         request_id: str,
@@ -101,12 +115,7 @@ class ChunkStreamer:
         self._files: dict[str, _File] = {}
         self._received = 0
         self._last_progress = 0.0
-        self.plan: dict[str, Any] = {
-            "chunks": [],
-            "csv_headers": {},
-            "csv_header_keys": {},
-            "rest": {},
-        }
+        self.plan: dict[str, Any] = {"chunks": [], "csv_headers": {}, "rest": {}}
         self.record: DatasetRecord | None = None
 
     @property
@@ -114,16 +123,16 @@ class ChunkStreamer:
         return self.record is not None
 
     # -- going on elsewhere (resumable uploads) ---------------------------------------------
-    def resume(self, role: str, key: str, filename: str, point: ResumePoint | None) -> int:
+    def resume(self, role: str, sink: Sink, filename: str, point: ResumePoint | None) -> int:
         """Take up the file where `point` says; returns the offset whose bytes come next."""
-        self.open(role, key, filename)
+        self.open(role, sink, filename)
         if point is None:
             return 0
         file = self._files[role]
         self._options = dict(point.options)
         self.plan = dict(point.plan)
         file.chunks, file.stopped = point.chunks, point.stopped
-        file.chunk_begin = file.written_to = self._received = point.offset
+        file.chunk_begin = self._received = point.offset
         file.head = bytearray(base64.b64decode(point.head))
         if point.file_format is not None:
             file.cutter = RecordCutter(
@@ -138,14 +147,11 @@ class ChunkStreamer:
         return point.offset
 
     def suspend(self, role: str) -> ResumePoint | None:
-        """Stop where the last chunk ended, dropping the bytes after it (fed again on
-        resuming); None when nothing is known yet, not even the format."""
+        """Stop where the last chunk ended (the bytes after it are fed again on resuming);
+        None when nothing is known yet, not even the format."""
         file = self._files.get(role)
         if file is None:
             return None
-        if file.writer is not None:
-            file.writer.abort()
-            file.writer = None
         cutter = file.cutter
         if cutter is None and not file.stopped:
             return None
@@ -162,17 +168,19 @@ class ChunkStreamer:
         )
 
     # -- the session's hooks -------------------------------------------------------------------
-    def open(self, role: str, key: str, filename: str) -> None:
-        if role == "eval" and "train" not in self._files:
-            return  # the CSV delimiter's default comes from the data file's name: wait for it
+    def open(self, role: str, sink: Sink, filename: str) -> None:
         if role == "train" and self._options.get("csv_delimiter") is None:
             self._options["csv_delimiter"] = default_delimiter(filename)
-        self._files[role] = _File(role, key, filename)
+        # eval before train: the CSV delimiter's default comes from the data file's name
+        stopped = self._spec is None or (role == "eval" and "train" not in self._files)
+        self._files[role] = _File(role, sink, filename, stopped=stopped)
 
     def feed(self, role: str, data: bytes) -> None:
+        """Store the file's next bytes; cut and send the chunks they complete."""
         self._received += len(data)
-        file = self._files.get(role)
-        if file is None or file.stopped:
+        file = self._files[role]
+        if file.stopped:
+            file.sink.write(data)
             return
         if len(file.head) < MAX_CSV_HEADER_BYTES:
             file.head += data[: MAX_CSV_HEADER_BYTES - len(file.head)]
@@ -182,36 +190,30 @@ class ChunkStreamer:
                 return
             data, file.pending = bytes(file.pending), bytearray()
             self._begin(file, data)
-            if file.stopped:
-                return
         self._cut(file, data)
 
     def close(self, role: str) -> None:
-        """The file's last byte came: its last chunk (even an empty one, so a CSV header alone
-        is still checked) goes out."""
-        file = self._files.get(role)
-        if file is None or file.stopped:
+        """The file's last byte came: what is held is stored, and its last chunk (even an empty
+        one, so a CSV header alone is still checked) goes out."""
+        file = self._files[role]
+        if file.pending:
+            data, file.pending = bytes(file.pending), bytearray()
+            if not file.stopped:
+                self._begin(file, data)
+            self._cut(file, data)
+        file.sink.seal()
+        if file.stopped:
             return
         if file.cutter is None:
-            data, file.pending = bytes(file.pending), bytearray()
-            self._begin(file, data)
-            if file.stopped:
-                return
-            self._cut(file, data)
+            self._begin(file, b"")
             if file.stopped:
                 return
         cutter = file.cutter
         if cutter.file_format == "csv" and cutter.header_end is None:
-            self._stop(file)  # no whole header record: planned at the end, like any file
+            file.stopped = True  # no whole header record: planned at the end, like any file
             return
         if cutter.received > file.chunk_begin or file.chunks == 0:
-            self._dispatch(file, cutter.received, last=True)
-
-    def abort(self) -> None:
-        for file in self._files.values():
-            if file.writer is not None:
-                file.writer.abort()
-                file.writer = None
+            self._dispatch(file, cutter.received)
 
     # -- the upload's end ----------------------------------------------------------------------
     def check_late_options(self, options: dict[str, Any]) -> None:
@@ -241,6 +243,9 @@ class ChunkStreamer:
         }
         return plan
 
+    def segments(self, role: str) -> tuple[Segment, ...]:
+        return self._files[role].sink.stored().segments
+
     def _covered(self, role: str) -> int:
         file = self._files.get(role)
         return file.chunk_begin if file is not None and file.chunks else 0
@@ -258,72 +263,49 @@ class ChunkStreamer:
         separator = self._options.get("text_separator")
         file_format = detect_format(file.filename, first[:HEAD_BYTES], separator)
         if file_format not in self._spec.formats:
-            self._stop(file)  # refused at the upload's end, with the reason
+            file.stopped = True  # refused at the upload's end, with the reason
             return
-        ends = separator if file_format == "txt" and separator else "\n"
-        file.cutter = RecordCutter(file_format, ends.encode("utf-8"))
+        file.cutter = RecordCutter(file_format, separator_of(file_format, separator or "\n"))
 
     def _cut(self, file: _File, data: bytes) -> None:
+        """Store `data`, sealing the sink where each chunk it completes ends, and send them."""
+        if file.stopped:
+            file.sink.write(data)
+            return
         cutter = file.cutter
         begin = cutter.received
         cuts = cutter.feed(data, self._target())
         if cutter.gave_up:
-            self._stop(file)
-            return
+            file.stopped = True
         if cutter.header_end is not None and file.role not in self.plan["csv_headers"]:
-            self._store_header(file)
-        for cut in cuts:
-            self._write(file, data, begin, cut)
+            self.plan["csv_headers"][file.role] = file.chunk_begin = cutter.header_end
+        written = 0
+        for cut in cuts if not file.stopped else ():
+            file.sink.write(data[written : cut - begin])
+            written = cut - begin
             self._dispatch(file, cut)
-            if file.stopped:
-                return
-        self._write(file, data, begin, begin + len(data))
+        file.sink.write(data[written:] if written else data)
         self._mark_progress()
 
-    def _stop(self, file: _File) -> None:
-        file.stopped = True
-        if file.writer is not None:
-            file.writer.abort()
-            file.writer = None
-
-    def _store_header(self, file: _File) -> None:
-        header_end = file.cutter.header_end or 0
-        key = chunk_blob_key(self.dataset_id, file.role, "header")
-        write_blob(self._stores.blobs, key, bytes(file.head[:header_end]))
-        self.plan["csv_headers"][file.role] = header_end
-        self.plan["csv_header_keys"][file.role] = key
-        file.written_to = file.chunk_begin = header_end
-
-    def _write(self, file: _File, data: bytes, begin: int, until: int) -> None:
-        """Append the block's bytes from where the current chunk reaches up to `until`."""
-        start = max(file.written_to, begin)
-        if until <= start:
+    def _dispatch(self, file: _File, end: int) -> None:
+        """Send the chunk that ends at `end`, once the bytes before it are stored."""
+        if file.stopped:
             return
-        if file.writer is None:
-            file.writer = self._stores.blobs.open_writer(self._next_key(file))
-        file.writer.write(data[start - begin : until - begin])
-        file.written_to = until
-
-    def _next_key(self, file: _File) -> str:
-        return chunk_blob_key(self.dataset_id, file.role, f"{len(self.plan['chunks']):05d}")
-
-    def _dispatch(self, file: _File, end: int, last: bool = False) -> None:
-        """Send the chunk that ends at `end`. The last one is read from the whole file, whose
-        blob is complete by then: its bytes are not stored twice."""
         stored = self._stored_file(file)
         if stored.format != file.cutter.file_format:
-            self._stop(file)  # the name said one format, the content another: plan it later
+            file.stopped = True  # the name said one format, the content another: plan it later
             return
-        key: str | None = self._next_key(file)
-        if last:
-            if file.writer is not None:
-                file.writer.abort()
-            key = None
-        else:
-            file.writer = file.writer or self._stores.blobs.open_writer(key)
-            file.writer.commit()
-        file.writer = None
-        chunk = Chunk(len(self.plan["chunks"]), file.role, file.chunk_begin, end, key)
+        file.sink.seal()
+        durable = file.sink.stored()
+        header_end = self.plan["csv_headers"].get(file.role)
+        chunk = Chunk(
+            len(self.plan["chunks"]),
+            file.role,
+            file.chunk_begin,
+            end,
+            durable.spans(file.chunk_begin, end),
+            durable.spans(0, header_end) if header_end else (),
+        )
         file.chunks += 1
         file.chunk_begin = end
         self.plan["chunks"].append(chunk.to_dict())
@@ -334,9 +316,9 @@ class ChunkStreamer:
             raise unavailable() from exc
 
     def _save(self, file: _File, stored: StoredFile) -> None:
-        """Create the record at the first chunk; later, tell it of a new file. The workers need
-        the files and the CSV headers; the list of chunks is written once, at the end (written
-        at every chunk, it would cost the square of their number)."""
+        """Create the record at the first chunk; later, tell it of a new file. The list of
+        chunks is written once, at the end (written at every chunk, it would cost the square
+        of their number): the workers need only the chunks' own messages."""
         if self.record is None:
             now = format_timestamp(utc_now())
             self.record = DatasetRecord(
@@ -358,7 +340,7 @@ class ChunkStreamer:
                 self._stores.datasets.mark_progress(self.dataset_id, self._alive_until)
         elif file.role not in self.record.files:
             self.record.files[file.role] = stored
-            files = {role: asdict(f) for role, f in self.record.files.items()}
+            files = {role: f.to_dict() for role, f in self.record.files.items()}
             plan = self._headers_only()
             self._stores.datasets.transition(self.dataset_id, None, plan=plan, files=files)
 
@@ -378,7 +360,8 @@ class ChunkStreamer:
             )
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
-        return StoredFile(file.key, file.cutter.received, file_format, file.filename)
+        segments = file.sink.stored().segments
+        return StoredFile(segments, file.cutter.received, file_format, file.filename)
 
     def _mark_progress(self) -> None:
         now = time.monotonic()

@@ -1,10 +1,11 @@
-"""Receive a multipart upload as a stream, straight into blob storage.
+"""Receive a multipart upload as a stream, straight into blob storage (each file's segments).
 
 The body is decoded incrementally by python-multipart's callback parser (the one under
-Starlette; several times faster than werkzeug's sans-IO decoder): file bytes go to the blob
-writer as they arrive, the dataset size limit is checked on every block, and the org quota is
-reserved in step with the bytes received. Whatever goes wrong, `UploadSession.discard` removes
-every blob written and releases every byte reserved — nothing is left half-written.
+Starlette; several times faster than werkzeug's sans-IO decoder): file bytes go to the streamer
+as they arrive, which stores them once and cuts chunks from them, the dataset size limit is
+checked on every block, and the org quota is reserved in step with the bytes received. Whatever
+goes wrong, `UploadSession.discard` removes every blob written and releases every byte reserved
+— nothing is left half-written.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from python_multipart.multipart import MultipartParseError, MultipartParser, par
 from api.errors import ApiError, bad_request
 from api.streaming import ChunkStreamer
 from store import Stores
-from store.blobs import BlobWriter, StorageUnavailableError
-from store.removal import dataset_prefix, upload_key
+from store.blobs import StorageUnavailableError
+from store.removal import dataset_prefix, upload_prefix
+from store.segments import Segment, SegmentWriter
 from validators.formats import FileRefused, refuse_compressed
 
 READ_BYTES = 256 * 1024  # small enough that a slow upload is cut and validated as it comes
@@ -37,8 +39,8 @@ FILE_ROLES = {"data": "train", "file": "train", "eval_data": "eval"}
 @dataclass
 class ReceivedFile:
     role: str
-    key: str
     filename: str
+    segments: tuple[Segment, ...] = ()  # once the file is whole
     size: int = 0
     head: bytes = b""
 
@@ -89,7 +91,7 @@ class UploadSession:
         org: str,
         dataset_id: str,
         reserve_quota: bool,
-        streamer: ChunkStreamer | None = None,
+        streamer: ChunkStreamer,
         expected_bytes: int | None = None,
     ) -> None:
         self._stores = stores
@@ -101,7 +103,7 @@ class UploadSession:
         self._reserved = 0
         self._last_reserved = time.monotonic()
         self._heartbeat_seconds = stores.settings.abandoned_upload_seconds / 10
-        self._writer: BlobWriter | None = None
+        self._writers: dict[str, SegmentWriter] = {}
         self.upload = ReceivedUpload()
 
     # -- receiving -----------------------------------------------------------------------
@@ -123,7 +125,6 @@ class UploadSession:
                 parser.write(block)
             except MultipartParseError as exc:
                 raise bad_request(f"malformed multipart body: {exc}") from exc
-        self._finish_writer()
         self._reserve(force=True)
         return self.upload
 
@@ -136,11 +137,11 @@ class UploadSession:
             )
         if role in self.upload.files:
             raise bad_request(f"the {name!r} file was sent twice")
-        received = ReceivedFile(role, upload_key(self.dataset_id, role), filename or "upload")
+        received = ReceivedFile(role, filename or "upload")
         self.upload.files[role] = received
-        self._writer = self._stores.blobs.open_writer(received.key)
-        if self.streamer is not None:
-            self.streamer.open(role, received.key, received.filename)
+        writer = SegmentWriter(self._stores.blobs, upload_prefix(self.dataset_id, role))
+        self._writers[role] = writer
+        self.streamer.open(role, writer, received.filename)
         return received
 
     def add_field(self, name: str, value: str) -> None:
@@ -149,9 +150,8 @@ class UploadSession:
             self.stop_reserving()  # a dry run counts nothing, whichever way it is asked
 
     def end_file(self, received: ReceivedFile) -> None:
-        self._finish_writer()
-        if self.streamer is not None:
-            self.streamer.close(received.role)
+        self.streamer.close(received.role)
+        received.segments = self.streamer.segments(received.role)
 
     def write(self, received: ReceivedFile, data: bytes) -> None:
         if not data:
@@ -167,10 +167,8 @@ class UploadSession:
                 f"the dataset is larger than the {human_size(limit)} limit "
                 "(data and eval_data together)",
             )
-        self._writer.write(data)  # storage errors: 503, see api/errors.py
+        self.streamer.feed(received.role, data)  # stored; storage errors: 503 (api/errors.py)
         self._reserve()
-        if self.streamer is not None:
-            self.streamer.feed(received.role, data)
 
     def _refuse_compressed(self, received: ReceivedFile) -> None:
         part = "eval_data" if received.role == "eval" else "data"
@@ -178,11 +176,6 @@ class UploadSession:
             refuse_compressed(part, received.head)
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
-
-    def _finish_writer(self) -> None:
-        if self._writer is not None:
-            self._writer.commit()
-            self._writer = None
 
     def _reserve(self, force: bool = False) -> None:
         """Reserve quota for the bytes received, in steps of RESERVE_EVERY bytes or 1/32 of the
@@ -213,17 +206,12 @@ class UploadSession:
     def discard(self) -> None:
         """Remove every blob written and release every byte reserved (idempotent). The quota
         is released even when the storage is unreachable; beat's sweep aborts what's left."""
-        writer, self._writer = self._writer, None
         try:
-            if self.streamer is not None and self.streamer.started:
+            if self.streamer.started:
                 self._stores.datasets.delete(self.dataset_id)  # first: workers stop at once
             with suppress(StorageUnavailableError):
-                if self.streamer is not None:
-                    self.streamer.abort()
-                if writer is not None:
+                for writer in self._writers.values():
                     writer.abort()
-                for received in self.upload.files.values():
-                    self._stores.blobs.delete_prefix(received.key)
                 self._stores.blobs.delete_prefix(dataset_prefix(self.dataset_id))
         finally:
             self._stores.quota.release(self._org, self.dataset_id)

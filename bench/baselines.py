@@ -21,25 +21,14 @@ from pathlib import Path
 
 import polars as pl
 
-from validators.boundaries import csv_boundaries, csv_header_end, separator_boundaries
+from validators.cutting import cut_whole
 from validators.spec import DatasetSpec
 
 
 def chunk_ranges(path: Path, fmt: str, chunk_bytes: int) -> tuple[int, list[tuple[int, int]]]:
     size = path.stat().st_size
-    with open(path, "rb") as handle:
-
-        def read(a: int, b: int) -> bytes:
-            handle.seek(a)
-            return handle.read(b - a)
-
-        if fmt == "csv":
-            start = csv_header_end(read(0, min(size, 1 << 20))) or size
-            with open(path, "rb") as blocks:
-                cuts = csv_boundaries(iter(lambda: blocks.read(1 << 20), b""), start, chunk_bytes)
-        else:
-            start = 0
-            cuts = separator_boundaries(read, size, 0, chunk_bytes, b"\n")
+    with open(path, "rb") as blocks:
+        start, cuts = cut_whole(iter(lambda: blocks.read(1 << 20), b""), fmt, chunk_bytes)
     edges = [start, *cuts, size]
     return start, list(zip(edges, edges[1:], strict=False))
 

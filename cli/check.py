@@ -17,6 +17,7 @@ from typing import Any
 
 from store.local_blobs import LocalBlobStore
 from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
+from store.segments import Segment
 from validators.formats import accepted_format, default_delimiter
 from validators.full_report import report_text
 from validators.registry import spec_for
@@ -56,7 +57,7 @@ def _file_entry(
         head = handle.read(HEAD_BYTES)
     size = path.stat().st_size
     file_format = accepted_format(spec_name, formats, part, (path.name, head, size), separator)
-    return StoredFile(role, size, file_format, path.name)
+    return StoredFile((Segment(role, size),), size, file_format, path.name)
 
 
 def _validate_chunk(
@@ -100,8 +101,7 @@ def check_files(
     )
     with tempfile.TemporaryDirectory(prefix="sieve-check-") as scratch:
         blobs = LocalFiles(Path(scratch), paths)
-        chunks, headers = plan_chunks(blobs, record, chunk_bytes)
-        record.plan = {"csv_headers": headers}
+        chunks = plan_chunks(blobs, record, chunk_bytes)
         reports = dict(
             zip(
                 [c.index for c in chunks],

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from store.segments import Segment
+
 
 class Status(StrEnum):
     QUEUED = "queued"
@@ -57,12 +59,24 @@ class DatasetOptions:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """One uploaded file: where its bytes are, how many, and the format it was read as."""
+    """One uploaded file: the segments that hold its bytes in order (store/segments.py), how
+    many bytes, and the format it was read as."""
 
-    key: str
+    segments: tuple[Segment, ...]
     size: int
     format: str  # "jsonl" | "csv" | "txt"
     name: str = ""  # as uploaded
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "segments": [[s.key, s.size] for s in self.segments]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoredFile:
+        values = dict(data)
+        if "key" in values:  # recorded before files were segmented: one whole blob
+            values["segments"] = [[values.pop("key"), values["size"]]]
+        values["segments"] = tuple(Segment(key, size) for key, size in values["segments"])
+        return cls(**values)
 
 
 @dataclass
@@ -98,7 +112,7 @@ class DatasetRecord:
     def encode(self) -> dict[str, str]:
         """The record as a Redis hash."""
         values = asdict(self)
-        values["files"] = {role: asdict(f) for role, f in self.files.items()}
+        values["files"] = {role: f.to_dict() for role, f in self.files.items()}
         return encode_fields(values)
 
     @classmethod
@@ -108,7 +122,9 @@ class DatasetRecord:
         values = {name: value for name, value in values.items() if name in known}
         values["status"] = Status(values["status"])
         values["options"] = DatasetOptions.from_dict(values.get("options") or {})
-        values["files"] = {r: StoredFile(**f) for r, f in (values.get("files") or {}).items()}
+        values["files"] = {
+            r: StoredFile.from_dict(f) for r, f in (values.get("files") or {}).items()
+        }
         values["dry_run"] = values.get("dry_run") == "true"
         values["receiving"] = values.get("receiving") == "true"
         for name in ("usage_bytes", "chunks_done", "rows_seen"):

@@ -12,27 +12,28 @@ def dataset_prefix(dataset_id: str) -> str:
     return f"datasets/{dataset_id.rsplit('-', 1)[-1]}"
 
 
-def upload_key(dataset_id: str, role: str) -> str:
+def upload_prefix(dataset_id: str, role: str) -> str:
+    """The segments of an uploaded file (store/segments.py): a POST's, numbered in order; a
+    resumable upload's parts."""
     return f"{dataset_prefix(dataset_id)}/upload/{role}"
 
 
-def chunks_prefix(dataset_id: str) -> str:
-    """Chunks cut from an upload while it streamed in: kept only until validated."""
-    return f"{dataset_prefix(dataset_id)}/chunks"
+def original_key(dataset_id: str, role: str) -> str:
+    """What a signed `original_url` names: the uploaded file, read from its segments."""
+    return f"originals/{dataset_id}/{role}"
 
 
-def chunk_blob_key(dataset_id: str, role: str, name: str) -> str:
-    """A chunk cut from an upload while it streamed in (or its CSV header: name "header")."""
-    return f"{chunks_prefix(dataset_id)}/{role}-{name}"
+def parse_original_key(key: str) -> tuple[str, str] | None:
+    """(dataset id, role) of an `original_key`, else None."""
+    kind, _, rest = key.partition("/")
+    dataset_id, _, role = rest.partition("/")
+    return (dataset_id, role) if kind == "originals" and dataset_id and role else None
 
 
-def upload_parts_prefix(dataset_id: str) -> str:
-    """The parts of a resumable upload (kept until the upload is completed or aborted)."""
-    return f"{dataset_prefix(dataset_id)}/upload-parts"
-
-
-def upload_part_key(dataset_id: str, number: int) -> str:
-    return f"{upload_parts_prefix(dataset_id)}/{number:05d}"
+def upload_part_key(dataset_id: str, number: int, version: str) -> str:
+    """Part `number` of a resumable upload: a segment of its file. Each PUT writes a key of its
+    own (`version`), so a part replaced before it was cut never overwrites bytes in use."""
+    return f"{upload_prefix(dataset_id, 'train')}/p{number:05d}-{version}"
 
 
 def part_key(dataset_id: str, part_name: str) -> str:

@@ -3,7 +3,8 @@ how far the streamed validation got, and when an unfinished upload expires.
 
 An upload moves OPEN -> COMPLETING -> COMPLETED (or OPEN -> ABORTED); each move is one atomic
 compare-and-set, so a complete, an abort and the expiry sweep can race and only one wins.
-Parts live as blobs under the dataset's folder (see store.removal.upload_part_key).
+Parts live as blobs under the dataset's folder (see store.removal.upload_part_key) and are the
+segments of the file: never copied, never changed once their bytes were cut into chunks.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import redis
 
 from store.keys import RedisKeys
+from store.segments import Segment
 
 _MOVE = """
 if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
@@ -29,6 +31,47 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 """
+
+# A part is recorded only while the upload is open, and never over bytes already cut into
+# chunks (KEYS: the upload, its parts; ARGV: number, the part as JSON, its first byte).
+_SAVE_PART = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'claimed') or '0') > tonumber(ARGV[3]) then
+  return -1
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+"""
+
+# The cutter is about to read bytes [0, ARGV[1]): no part under them may change from now on.
+_CLAIM = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+local claimed = tonumber(redis.call('HGET', KEYS[1], 'claimed') or '0')
+if tonumber(ARGV[1]) > claimed then redis.call('HSET', KEYS[1], 'claimed', ARGV[1]) end
+return 1
+"""
+
+# Only the holder of the advance lock saves how far cutting got (a holder whose lock expired
+# and was taken over is fenced off), and only while the upload exists.
+_SAVE_RESUME = """
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'resume', ARGV[1])
+return 1
+"""
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
+
+
+class PartSaved(IntEnum):
+    """What `UploadStore.save_part` did."""
+
+    SAVED = 1
+    NOT_OPEN = 0  # completed, aborted or gone meanwhile
+    ALREADY_CUT = -1  # its bytes were cut into chunks: the part can no longer change
 
 
 class UploadState(StrEnum):
@@ -43,6 +86,7 @@ class ReceivedPart:
     number: int
     size: int
     sha256: str
+    key: str = ""  # the blob that holds it: a segment of the upload's file
 
 
 @dataclass
@@ -60,6 +104,7 @@ class ResumableUpload:
     expires_at: float  # epoch seconds
     state: UploadState = UploadState.OPEN
     resume: dict[str, Any] | None = None  # how far streamed validation got (api.streaming)
+    claimed: int = 0  # bytes [0, claimed) were read to be cut: their parts can't change
     parts: dict[int, ReceivedPart] = field(default_factory=dict)
 
     @property
@@ -72,6 +117,18 @@ class ResumableUpload:
 
     def missing_parts(self) -> list[int]:
         return [n for n in range(1, self.part_count + 1) if n not in self.parts]
+
+    def part_start(self, number: int) -> int:
+        return (number - 1) * self.part_size
+
+    def leading_segments(self) -> list[Segment]:
+        """The parts 1..k that all arrived, as the first segments of the file."""
+        segments, number = [], 1
+        while number in self.parts:
+            part = self.parts[number]
+            segments.append(Segment(part.key, part.size))
+            number += 1
+        return segments
 
     def contiguous_bytes(self) -> int:
         """How many bytes from the start of the file are known (parts 1..k all arrived)."""
@@ -93,6 +150,7 @@ class ResumableUpload:
         values: dict[str, Any] = dict(raw)
         for name in ("size", "part_size"):
             values[name] = int(values[name])
+        values["claimed"] = int(values.get("claimed") or 0)
         values["expires_at"] = float(values["expires_at"])
         values["state"] = UploadState(values["state"])
         values["options"] = json.loads(values["options"])
@@ -110,6 +168,10 @@ class UploadStore:
         self._keys = keys
         self._move = client.register_script(_MOVE)
         self._release = client.register_script(_RELEASE)
+        self._save_part = client.register_script(_SAVE_PART)
+        self._claim = client.register_script(_CLAIM)
+        self._save_resume = client.register_script(_SAVE_RESUME)
+        self._renew = client.register_script(_RENEW)
 
     def create(self, upload: ResumableUpload) -> None:
         pipe = self._redis.pipeline(transaction=True)
@@ -127,12 +189,20 @@ class UploadStore:
             return None
         return ResumableUpload.decode(raw, parts)
 
-    def save_part(self, upload_id: str, part: ReceivedPart) -> None:
-        value = json.dumps({"size": part.size, "sha256": part.sha256})
-        self._redis.hset(self._keys.upload_parts(upload_id), str(part.number), value)
+    def save_part(self, upload_id: str, part: ReceivedPart, start: int) -> PartSaved:
+        """Record `part` (whose first byte is file offset `start`), atomically refused when the
+        upload is no longer open or those bytes were already cut."""
+        value = json.dumps({"size": part.size, "sha256": part.sha256, "key": part.key})
+        keys = [self._keys.upload(upload_id), self._keys.upload_parts(upload_id)]
+        return PartSaved(int(self._save_part(keys=keys, args=[part.number, value, start])))
 
-    def save_resume(self, upload_id: str, resume: dict[str, Any] | None) -> None:
-        self._redis.hset(self._keys.upload(upload_id), "resume", json.dumps(resume))
+    def claim(self, upload_id: str, upto: int) -> bool:
+        """Freeze the parts under bytes [0, upto) before reading them; False if not open."""
+        return bool(self._claim(keys=[self._keys.upload(upload_id)], args=[upto]))
+
+    def save_resume(self, upload_id: str, resume: dict[str, Any] | None, holder: str) -> bool:
+        keys = [self._keys.upload(upload_id), self._keys.upload_advance(upload_id)]
+        return bool(self._save_resume(keys=keys, args=[json.dumps(resume), holder]))
 
     def move(self, upload_id: str, from_state: UploadState, to_state: UploadState) -> bool:
         """Compare-and-set the state; False when it was not `from_state`."""
@@ -164,6 +234,11 @@ class UploadStore:
         """Only one process at a time cuts an upload's known bytes into chunks."""
         key = self._keys.upload_advance(upload_id)
         return bool(self._redis.set(key, holder, nx=True, ex=seconds))
+
+    def renew_advance(self, upload_id: str, holder: str, seconds: float) -> bool:
+        """Keep holding the lock while working; False if it was lost (expired, taken over)."""
+        keys = [self._keys.upload_advance(upload_id)]
+        return bool(self._renew(keys=keys, args=[holder, int(seconds * 1000)]))
 
     def release_advance(self, upload_id: str, holder: str) -> None:
         """Let go, if still the holder (a holder whose claim timed out deletes nothing)."""

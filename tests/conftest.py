@@ -70,7 +70,7 @@ def queued_record(dataset_id: str, org: str = "acme", size: int = 10, **extra) -
     """A dataset record as the API writes it at create, with `extra` fields over it."""
     now = format_timestamp(extra.pop("at", utc_now()))
     options = DatasetOptions.from_dict(extra.pop("options", {}))
-    files = {role: StoredFile(**f) for role, f in extra.pop("files", {}).items()}
+    files = {role: StoredFile.from_dict(f) for role, f in extra.pop("files", {}).items()}
     return DatasetRecord(
         id=dataset_id,
         org=org,

@@ -1,13 +1,15 @@
-"""Cut a file into record-aligned chunks while its bytes are still arriving.
+"""Cut a file into record-aligned chunks, fed block by block in file order: the one cutter of
+uploads as they stream in, of planning after the upload, of `sieve check` and of the bench.
 
-The same rules as validators/boundaries, fed block by block: JSONL and text records end at a
-separator; CSV records at a newline outside quotes (quote parity tracked from the first byte),
-and a CSV file's first record is its header, kept apart. A cut is made only once at least
-`target` bytes of records are waiting, so no chunk is smaller than asked, except the last.
+JSONL and text records end at a separator; CSV records at a newline outside quotes (quote parity
+tracked from the first byte), and a CSV file's first record is its header, kept apart. A cut is
+made only once at least `target` bytes of records are waiting, so no chunk is smaller than
+asked, except the last.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 MAX_CSV_HEADER_BYTES = 1024 * 1024
@@ -98,3 +100,16 @@ class RecordCutter:
                 self._parity = 0
                 return newline + 1
             position = newline + 1
+
+
+def cut_whole(
+    blocks: Iterable[bytes], file_format: str, target: int, separator: bytes = b"\n"
+) -> tuple[int, list[int]]:
+    """A whole file, fed in blocks: where its records begin (past a CSV header; a CSV header
+    that never ends covers the file) and the cut points between its chunks."""
+    cutter = RecordCutter(file_format, separator)
+    cuts = [cut for block in blocks for cut in cutter.feed(block, target)]
+    start = cutter.header_end if cutter.header_end is not None else 0
+    if file_format == "csv" and cutter.header_end is None:
+        start = cutter.received
+    return start, [cut for cut in cuts if cut < cutter.received]

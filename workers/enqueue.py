@@ -21,6 +21,6 @@ class Enqueuer:
         """A chunk cut while its upload streams in (see api/streaming)."""
         self._app.send_task(
             "workers.validate_chunk",
-            args=[dataset_id, chunk.index, chunk.role, chunk.start, chunk.end],
-            kwargs={"request_id": request_id, "key": chunk.key},
+            args=[dataset_id, chunk.to_dict()],
+            kwargs={"request_id": request_id},
         )

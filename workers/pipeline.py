@@ -19,13 +19,13 @@ from store import Stores
 from store.blobs import BlobStore, write_blob
 from store.records import DatasetOptions, DatasetRecord, Status
 from store.removal import (
-    chunks_prefix,
     dataset_prefix,
     findings_key,
     hashes_key,
     hashes_prefix,
     part_key,
 )
+from store.segments import read_spans
 from validators.engine import RuleOptions, evaluate_chunk
 from validators.finish import finish
 from validators.full_report import chunk_findings
@@ -56,12 +56,12 @@ def start(stores: Stores, dataset_id: str) -> tuple[list[Chunk], bool]:
     record = stores.datasets.get(dataset_id)
     if record is None or record.terminal or record.receiving:
         return [], False  # a streaming upload is started by its own end
-    plan = record.plan or {"chunks": [], "csv_headers": {}}
+    plan = record.plan or {"chunks": []}
     if record.chunks_total is not None:  # redelivered start: send what has no report yet
         reported = stores.datasets.chunk_reports(dataset_id)
-        return [Chunk(**c) for c in plan["chunks"] if c["index"] not in reported], False
+        return [Chunk.from_dict(c) for c in plan["chunks"] if c["index"] not in reported], False
     try:
-        chunks, headers = plan_chunks(
+        chunks = plan_chunks(
             stores.blobs,
             record,
             stores.settings.chunk_bytes,
@@ -71,12 +71,7 @@ def start(stores: Stores, dataset_id: str) -> tuple[list[Chunk], bool]:
     except PlanError as exc:
         _conclude(stores, record, Verdict("failed", str(exc)), [], {})
         return [], False
-    plan = {
-        **plan,
-        "chunks": [*plan["chunks"], *(c.to_dict() for c in chunks)],
-        "csv_headers": {**headers, **plan["csv_headers"]},
-        "rest": {},
-    }
+    plan = {**plan, "chunks": [*plan["chunks"], *(c.to_dict() for c in chunks)], "rest": {}}
     total = len(plan["chunks"])
     stores.datasets.transition(dataset_id, Status.PROCESSING, plan=plan, chunks_total=total)
     done = stores.datasets.chunks_reported(dataset_id)
@@ -91,22 +86,19 @@ def plan_chunks(
     chunk_bytes: int,
     first_index: int = 0,
     offsets: dict[str, int] | None = None,
-) -> tuple[list[Chunk], dict[str, int]]:
+) -> list[Chunk]:
     """The chunks of every file of `record` (with `offsets`: of those files only, from those
-    offsets — what streaming left), and where each CSV file's header ends."""
+    offsets — what streaming left)."""
     chunks: list[Chunk] = []
-    headers: dict[str, int] = {}
-    separator = record.options.separator
     for role in FILE_ROLES:
         file = record.files.get(role)
         if file is None or (offsets is not None and role not in offsets):
             continue
-        start = offsets[role] if offsets is not None else None
+        start = offsets[role] if offsets is not None else 0
         index = first_index + len(chunks)
-        file_chunks, header_end = plan_file(blobs, role, file, chunk_bytes, separator, index, start)
-        chunks.extend(file_chunks)
-        headers[role] = header_end
-    return chunks, headers
+        separator = record.options.separator
+        chunks.extend(plan_file(blobs, role, file, chunk_bytes, separator, index, start))
+    return chunks
 
 
 def register_attempt(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
@@ -132,8 +124,6 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     record = stores.datasets.get(dataset_id)
     if record is None or record.terminal:
         return False
-    if chunk.key is not None and stores.datasets.has_chunk_report(dataset_id, chunk.index):
-        return False  # a redelivery of a streamed chunk already done (its blob is gone)
     report = chunk_report(stores.blobs, record, chunk)
     _, count = stores.datasets.save_chunk_report(
         dataset_id, chunk.index, report, report["rows_seen"]
@@ -143,8 +133,6 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
         if report.get("hashes_key"):
             stores.blobs.delete_prefix(report["hashes_key"])
         return False
-    if chunk.key is not None:
-        stores.blobs.delete_prefix(chunk.key)  # its bytes were only a way to the workers
     # While an upload streams in, the total is not known yet: read it fresh. Its end sets the
     # total and then counts the reports, so one of the two sees the set complete.
     total = record.chunks_total or stores.datasets.get_chunks_total(dataset_id)
@@ -159,21 +147,15 @@ def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[
     options = record.options
     file = record.files[chunk.role]
     fields = _kept_fields(spec, options)
-    plan = record.plan or {}
-    header_end = plan["csv_headers"].get(chunk.role, 0)
-    header_key = plan.get("csv_header_keys", {}).get(chunk.role) or file.key
     parse_options = ParseOptions(
         format=file.format,
         kept_fields=tuple(fields),
         field_kinds=spec.field_kinds,
         delimiter=options.delimiter,
         separator=options.separator,
-        csv_header=blobs.read_range(header_key, 0, header_end) if header_end else b"",
+        csv_header=read_spans(blobs, chunk.header),
     )
-    if chunk.key is not None:  # cut while the upload streamed in: a blob of its own
-        data = blobs.read_range(chunk.key, 0, chunk.end - chunk.start)
-    else:
-        data = blobs.read_range(file.key, chunk.start, chunk.end)
+    data = read_spans(blobs, chunk.spans)
     parsed = parse_chunk(data, parse_options, at_file_start=chunk.start == 0)
     del data
     rule_options = RuleOptions(file.format, options.keep_fields)
@@ -228,7 +210,7 @@ def finalize(stores: Stores, dataset_id: str) -> None:
     if record is None or record.terminal or record.receiving:
         return
     reports = stores.datasets.chunk_reports(dataset_id)
-    chunks = [Chunk(**c) for c in record.plan["chunks"]]  # type: ignore[index]
+    chunks = [Chunk.from_dict(c) for c in record.plan["chunks"]]  # type: ignore[index]
     if len(reports) < len(chunks):
         log.warning("finalize of %s before all chunks reported", dataset_id)
         return
@@ -275,7 +257,6 @@ def fail(stores: Stores, dataset_id: str, reason: str) -> None:
     if stores.datasets.transition(dataset_id, Status.FAILED, validation_error=reason):
         _delete_parts(stores, _parts_of(list(stores.datasets.chunk_reports(dataset_id).values())))
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
-        stores.blobs.delete_prefix(chunks_prefix(dataset_id))
 
 
 def _dataset_schema(stores: Stores, spec: DatasetSpec, fields: list[str], parts: list[dict]) -> str:
@@ -308,7 +289,6 @@ def _conclude(stores: Stores, record: DatasetRecord, conclusion: Conclusion) -> 
     )
     if moved:  # only now: a finalize retried after a failed transition still needs them
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
-        stores.blobs.delete_prefix(chunks_prefix(dataset_id))
     elif not stores.datasets.exists(dataset_id):
         _delete_parts(stores, parts)  # deleted while finalizing
     if dry_run:  # the verdict stays readable for a while; nothing else is kept

@@ -1,14 +1,18 @@
-"""Cut each uploaded file into byte-range chunks at record boundaries."""
+"""Chunks: record-aligned byte ranges of an uploaded file, each read as spans over its segments.
+
+Cut as the upload streams in (api/streaming.py) or, for what streaming did not cover, here,
+after the last byte — with the one cutter (validators/cutting.RecordCutter) either way.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Any
 
 from store.blobs import BlobStore
 from store.records import StoredFile
-from validators.boundaries import csv_boundaries, csv_header_end, separator_boundaries
-
-MAX_CSV_HEADER_BYTES = 1024 * 1024
+from store.segments import SegmentedFile, Span, spans_from
+from validators.cutting import MAX_CSV_HEADER_BYTES, RecordCutter
 
 
 class PlanError(ValueError):
@@ -21,10 +25,29 @@ class Chunk:
     role: str  # "train" | "eval"
     start: int  # file offsets
     end: int
-    key: str | None = None  # a blob holding just these bytes (cut while the upload streamed)
+    spans: tuple[Span, ...] = ()  # where bytes [start, end) are stored
+    header: tuple[Span, ...] = ()  # a CSV file's header record (empty otherwise)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "role": self.role,
+            "start": self.start,
+            "end": self.end,
+            "spans": [span.to_list() for span in self.spans],
+            "header": [span.to_list() for span in self.header],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        values = {**data, "spans": spans_from(data.get("spans") or ())}
+        values["header"] = spans_from(data.get("header") or ())
+        return cls(**values)
+
+
+def separator_of(file_format: str, text_separator: str) -> bytes:
+    """What ends a record: a newline, or a text file's separator."""
+    return (text_separator if file_format == "txt" else "\n").encode("utf-8")
 
 
 def plan_file(
@@ -34,42 +57,38 @@ def plan_file(
     chunk_bytes: int,
     separator: str,
     first_index: int,
-    start: int | None = None,
-) -> tuple[list[Chunk], int]:
-    """Chunks of one file (from `start`, else from its first record) and, for CSV, where its
-    header ends (0 otherwise)."""
-    key, size = file.key, file.size
-    header_end = 0
-    if file.format == "csv":
-        header_end = _csv_header_end(blobs, key, size, role)
-    start = header_end if start is None else max(start, header_end)
-    if file.format == "csv":
-        cuts = (
-            csv_boundaries(blobs.iter_range(key), start, chunk_bytes)
-            if size - start > chunk_bytes
-            else []
-        )
-    else:
-        sep = b"\n" if file.format == "jsonl" else separator.encode("utf-8")
-        cuts = separator_boundaries(
-            lambda a, b: blobs.read_range(key, a, b), size, start, chunk_bytes, sep
-        )
-    edges = [start, *cuts, size]
+    start: int = 0,
+) -> list[Chunk]:
+    """Chunks of one file from `start` (a record boundary past its CSV header, or 0)."""
+    stored = SegmentedFile(blobs, file.segments)
+    header_end = _csv_header_end(stored, role) if file.format == "csv" else None
+    start = max(start, header_end or 0)
+    cutter = RecordCutter(
+        file.format,
+        separator_of(file.format, separator),
+        received=start,
+        chunk_start=start,
+        header_end=header_end,
+    )
+    cuts = [cut for block in stored.iter_range(start) for cut in cutter.feed(block, chunk_bytes)]
+    header = stored.spans(0, header_end) if header_end else ()
+    edges = [start, *(cut for cut in cuts if cut < file.size), file.size]
     chunks = [
-        Chunk(first_index + i, role, begin, end)
+        Chunk(first_index + i, role, begin, end, stored.spans(begin, end), header)
         for i, (begin, end) in enumerate(zip(edges, edges[1:], strict=False))
         if end > begin
     ]
     # A file with no records (a CSV header alone) still gets one, empty, chunk: its header
     # is checked there, and the chunk set completes so finalize runs.
-    return chunks or [Chunk(first_index, role, start, size)], header_end
+    return chunks or [Chunk(first_index, role, start, file.size, (), header)]
 
 
-def _csv_header_end(blobs: BlobStore, key: str, size: int, role: str) -> int:
-    head = blobs.read_range(key, 0, min(size, MAX_CSV_HEADER_BYTES))
-    end = csv_header_end(head)
-    if end is not None:
-        return end
-    if size <= MAX_CSV_HEADER_BYTES:
-        return size  # a header and no rows
+def _csv_header_end(stored: SegmentedFile, role: str) -> int:
+    cutter = RecordCutter("csv")
+    for block in stored.iter_range(0, MAX_CSV_HEADER_BYTES):
+        cutter.feed(block, stored.size)
+        if cutter.header_end is not None:
+            return cutter.header_end
+    if stored.size <= MAX_CSV_HEADER_BYTES:
+        return stored.size  # a header and no rows
     raise PlanError(f"the {role} file: the CSV header does not end within the first 1 MiB")

@@ -72,7 +72,7 @@ def _needs(stores: Stores, record: DatasetRecord) -> Redrive:
     reported = stores.datasets.chunk_reports(dataset_id)
     missing = tuple(
         chunk
-        for chunk in (Chunk(**c) for c in record.plan["chunks"])
+        for chunk in (Chunk.from_dict(c) for c in record.plan["chunks"])
         if chunk.index not in reported
     )
     return Redrive(dataset_id, chunks=missing) if missing else Redrive(dataset_id, finalize=True)

@@ -68,30 +68,20 @@ def start_validation(self: Task, dataset_id: str, request_id: str = "") -> None:
 
 
 def send_chunk(dataset_id: str, chunk: Chunk, request_id: str = "") -> None:
-    validate_chunk.apply_async(
-        (dataset_id, chunk.index, chunk.role, chunk.start, chunk.end),
-        {"request_id": request_id, "key": chunk.key},
-    )
+    validate_chunk.apply_async((dataset_id, chunk.to_dict()), {"request_id": request_id})
 
 
 @shared_task(name="workers.validate_chunk", bind=True)
-def validate_chunk(  # noqa: PLR0913 - the message's fields
-    self: Task,
-    dataset_id: str,
-    index: int,
-    role: str,
-    start: int,
-    end: int,
-    request_id: str = "",
-    key: str | None = None,
-) -> None:
+def validate_chunk(self: Task, dataset_id: str, chunk_dict: dict, request_id: str = "") -> None:
+    """`chunk_dict`: a Chunk's to_dict (its range and the spans that hold it)."""
     try:
-        chunk = Chunk(index, role, start, end, key)
+        chunk = Chunk.from_dict(chunk_dict)
         if not _patiently(lambda: pipeline.register_attempt(stores(), dataset_id, chunk)):
             return
         completed = _patiently(lambda: pipeline.validate_chunk(stores(), dataset_id, chunk))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
-        _retry_or_fail(self, dataset_id, f"validating chunk {index} of the {role} file", exc)
+        step = f"validating chunk {chunk_dict['index']} of the {chunk_dict['role']} file"
+        _retry_or_fail(self, dataset_id, step, exc)
         return
     if completed:
         finalize.apply_async((dataset_id,), {"request_id": request_id})

@@ -2,7 +2,8 @@
 
 Resumable: a single `Range` (`bytes=A-B`, `bytes=A-`, `bytes=-N`) answers 206 with
 Content-Range; `If-Range` with a stale ETag gets the whole file; a range past the end is 416.
-Blobs never change once committed, so the ETag is derived from the key and the size.
+Blobs never change once committed, so the ETag is derived from the key and the size. An
+uploaded file (`original_url`) is served from its segments, in order, as one file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from api.context import sieve
 from api.errors import ApiError
 from api.openapi import documented
 from api.schemas import DownloadQuerySchema, RangeHeadersSchema
+from store.removal import parse_original_key
+from store.segments import Segment, SegmentedFile
 
 bp = Blueprint("blobs", __name__, url_prefix="/v1/blobs")
 
@@ -43,6 +46,20 @@ def _requested_range(size: int, etag: str) -> tuple[int, int] | None:
     return span
 
 
+def _stored(key: str) -> SegmentedFile:
+    """The bytes a signed key names: a blob, or an uploaded file as its segments."""
+    stores = sieve().stores
+    original = parse_original_key(key)
+    if original is not None:
+        record = stores.datasets.get(original[0])
+        if record is None or original[1] not in record.files:
+            raise ApiError(404, "file not found")
+        return SegmentedFile(stores.blobs, record.files[original[1]].segments)
+    if not stores.blobs.exists(key):
+        raise ApiError(404, "file not found")
+    return SegmentedFile(stores.blobs, [Segment(key, stores.blobs.size(key))])
+
+
 @bp.get("/<path:key>")
 @documented(
     "Download a stored file (a signed link from a dataset; no API key)",
@@ -60,13 +77,12 @@ def download(key: str) -> Response:
             403,
             "this download link is invalid or has expired; get the dataset again for a fresh one",
         )
-    if not stores.blobs.exists(key):
-        raise ApiError(404, "file not found")
-    size = stores.blobs.size(key)
+    stored = _stored(key)
+    size = stored.size
     etag = _etag(key, size)
     span = _requested_range(size, etag)
     start, end = span or (0, size)
-    body = stream_with_context(stores.blobs.iter_range(key, start, end))
+    body = stream_with_context(stored.iter_range(start, end))
     response = Response(
         body,
         status=206 if span else 200,

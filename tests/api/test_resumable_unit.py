@@ -12,6 +12,7 @@ import pytest
 
 from api import create_app
 from api.schemas import MIN_PART_BYTES
+from store.segments import SegmentedFile
 from tests.api.test_views import RecordingEnqueuer
 from workers.retention import expire_uploads
 
@@ -70,7 +71,7 @@ def blob_files(root: Path) -> list[Path]:
 
 
 def test_shuffled_parts_are_cut_once_the_leading_ones_are_in(service):
-    client, stores, enqueuer, _ = service
+    client, stores, enqueuer, root = service
     data = jsonl_bytes(3 * PART + 1000)
     upload = open_upload(client, data)
     assert upload["part_count"] == 4 and upload["state"] == "open"
@@ -95,7 +96,10 @@ def test_shuffled_parts_are_cut_once_the_leading_ones_are_in(service):
     assert enqueuer.started == [dataset_id]
     record = stores.datasets.get(dataset_id)
     assert not record.receiving and record.usage_bytes == len(data)
-    assert stores.blobs.read_range(record.files["train"].key, 0, len(data)) == data
+    stored = SegmentedFile(stores.blobs, record.files["train"].segments)
+    assert stored.read_range(0, len(data)) == data  # the parts are the file: never copied
+    assert [s.size for s in stored.segments] == [len(p) for p in parts_of(data)]
+    assert sum(p.stat().st_size for p in blob_files(root)) == len(data)  # written once
     assert stores.quota.usage("acme") == len(data)
     done = client.get(f"/v1/uploads/{upload['id']}", headers=AUTH).get_json()["upload"]
     assert done["state"] == "completed" and done["dataset_id"] == dataset_id

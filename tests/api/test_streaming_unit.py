@@ -28,4 +28,9 @@ def test_a_big_upload_sends_chunks_before_its_end(make_stores):
     assert len(chunks) > 10
     assert chunks[0].start == 0 and chunks[-1].end == len(data)
     assert all(a.end == b.start for a, b in zip(chunks, chunks[1:], strict=False))
-    assert [c.key is None for c in chunks] == [False] * (len(chunks) - 1) + [True]
+    stored = [
+        b"".join(stores.blobs.read_range(*span.to_list()) for span in c.spans) for c in chunks
+    ]
+    assert b"".join(stored) == data  # each chunk reads its own bytes from the segments
+    written = [p for p in (stores.settings.storage_root).rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in written) == len(data)  # every byte written once

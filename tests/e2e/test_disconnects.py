@@ -53,7 +53,9 @@ def _answer(sock: socket.socket, timeout: float = 30) -> bytes:
 
 
 def _in_flight_bytes(stack: Stack) -> int:
-    return sum(p.stat().st_size for p in stack.storage.glob(".tmp/*.part"))
+    """Bytes stored for uploads under way: segments being written and those sealed."""
+    stored = [*stack.storage.glob(".tmp/*.part"), *stack.storage.glob("datasets/*/upload/*/*")]
+    return sum(p.stat().st_size for p in stored if p.is_file())
 
 
 def _assert_nothing_left(stack: Stack, usage: int, listed: list[str]) -> None:

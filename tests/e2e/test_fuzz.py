@@ -73,6 +73,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack, tmp_p
         capture_output=True,
         text=True,
         timeout=900,
+        cwd=tmp_path,  # schemathesis keeps its cache in the working directory
     )
     assert run.returncode == 0, run.stdout[-6000:]
     generated = re.search(r"(\d+) generated, (\d+) passed", run.stdout)

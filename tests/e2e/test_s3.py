@@ -77,7 +77,10 @@ def test_sdk_round_trip_on_s3(s3_stack, tmp_path):
     assert wait_until(  # row hashes are dropped just after the verdict
         lambda: not [key for key in _objects(client) if token in key and "/hashes/" in key]
     )
-    assert f"tenant-data/datasets/{token}/upload/train" in _objects(client)
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix=f"tenant-data/datasets/{token}/upload/")
+    segments = {item["Key"].rsplit("/", 1)[1]: item["Size"] for item in listed["Contents"]}
+    assert sorted(segments) == [f"{i:05d}" for i in range(len(segments))]
+    assert sum(segments.values()) == len(body)  # every byte stored once
     assert _pending(client) == []
     assert stack.usage() == len(body)
 
@@ -115,7 +118,7 @@ def test_a_failed_dataset_keeps_no_parts_in_the_bucket(s3_stack):
     kept = [  # the upload and the full report only: no parts, no hashes
         f"tenant-data/datasets/{token}/report/train-00000.ndjson",
         f"tenant-data/datasets/{token}/report/train-file.ndjson",  # its 9 duplicates
-        f"tenant-data/datasets/{token}/upload/train",
+        f"tenant-data/datasets/{token}/upload/train/00000",
     ]
     mine = lambda: [key for key in _objects(client) if token in key]  # noqa: E731
     assert wait_until(lambda: mine() == kept), mine()

@@ -302,7 +302,7 @@ def test_keys_are_hashed_at_rest(stack, acme_dataset):
 
 
 STORED_NAME = re.compile(
-    r"datasets/[a-z2-7]{26}/(upload/(train|eval)|parts/(train|eval)-\d{5}\.avro"
+    r"datasets/[a-z2-7]{26}/(upload/(train|eval)/\d{5}|parts/(train|eval)-\d{5}\.avro"
     r"|report/(train|eval)-(\d{5}|file)\.ndjson)"
 )
 

@@ -9,7 +9,7 @@ import json
 
 import polars as pl
 
-from validators.boundaries import csv_boundaries, csv_header_end, separator_boundaries
+from validators.cutting import cut_whole
 from validators.engine import RuleOptions, evaluate_chunk
 from validators.finish import finish
 from validators.parsing import ROW, ParseOptions, parse_chunk
@@ -20,12 +20,7 @@ from validators.settle import row_hashes
 
 
 def _chunks(data: bytes, fmt: str, chunk_bytes: int) -> tuple[bytes, list[bytes]]:
-    if fmt == "csv":
-        start = csv_header_end(data) or len(data)
-        cuts = csv_boundaries([data], start, chunk_bytes)
-    else:
-        start = 0
-        cuts = separator_boundaries(lambda a, b: data[a:b], len(data), 0, chunk_bytes, b"\n")
+    start, cuts = cut_whole([data], fmt, chunk_bytes)
     edges = [start, *cuts, len(data)]
     pieces = [data[a:b] for a, b in zip(edges, edges[1:], strict=False) if b > a]
     return data[:start], pieces

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from api import create_app
-from store.removal import upload_key
+from store.removal import upload_prefix
 from tests.api.test_views import RecordingEnqueuer
 from tests.conftest import queued_record
 from workers import pipeline
@@ -19,10 +19,15 @@ AUTH = {"Authorization": "Bearer key-acme"}
 
 
 def _validated(stores, dataset_id: str, body: bytes, skip: bool = False, name: str = "a.jsonl"):
-    writer = stores.blobs.open_writer(upload_key(dataset_id, "train"))
+    writer = stores.blobs.open_writer(upload_prefix(dataset_id, "train") + "/00000")
     writer.write(body)
     size = writer.commit()
-    stored = {"key": upload_key(dataset_id, "train"), "size": size, "format": "jsonl", "name": name}
+    stored = {
+        "key": upload_prefix(dataset_id, "train") + "/00000",
+        "size": size,
+        "format": "jsonl",
+        "name": name,
+    }
     record = queued_record(
         dataset_id, size=size, options={"skip_malformed_input": skip}, files={"train": stored}
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 
-from store.removal import upload_key
+from store.removal import upload_prefix
 from tests.conftest import queued_record
 from workers import pipeline
 
 
 def _create(stores, dataset_id: str, body: bytes) -> None:
-    writer = stores.blobs.open_writer(upload_key(dataset_id, "train"))
+    writer = stores.blobs.open_writer(upload_prefix(dataset_id, "train") + "/00000")
     writer.write(body)
     size = writer.commit()
     stores.quota.reserve("acme", dataset_id, size)
@@ -21,7 +21,11 @@ def _create(stores, dataset_id: str, body: bytes) -> None:
             size=size,
             options={"skip_malformed_input": True},
             files={
-                "train": {"key": upload_key(dataset_id, "train"), "size": size, "format": "jsonl"}
+                "train": {
+                    "key": upload_prefix(dataset_id, "train") + "/00000",
+                    "size": size,
+                    "format": "jsonl",
+                }
             },
         ),
         dataset_id,
@@ -107,9 +111,7 @@ def test_a_full_storage_while_validating_is_said_as_the_platform_s_problem(
 
     monkeypatch.setattr(pipeline, "validate_chunk", full)
     chunk = json.loads(json.dumps(stores.datasets.get("full-1").plan["chunks"][0]))
-    tasks.validate_chunk.apply(
-        args=("full-1", chunk["index"], chunk["role"], chunk["start"], chunk["end"])
-    )
+    tasks.validate_chunk.apply(args=("full-1", chunk))
     record = stores.datasets.get("full-1")
     assert record.status == "failed"
     assert record.validation_error == tasks.STORAGE_FULL
