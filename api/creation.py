@@ -75,10 +75,6 @@ def _idempotency_key(request: Request, body: BinaryIO, max_bytes: int) -> str:
     return headers["idempotency_key"].strip()
 
 
-def _boolean_option(values: dict[str, Any], name: str) -> bool:
-    return str(values.get(name, "")).lower() in ("true", "1")
-
-
 def create_dataset(ctx: SieveContext, org: str, request: Request) -> str:
     with guarded_request_body(request, ctx.settings) as body:
         return _create(ctx, org, request, body)
@@ -153,13 +149,10 @@ def _receive_and_record(
     if request.mimetype != "multipart/form-data" or not boundary:
         raise bad_request("send the dataset as multipart/form-data with a 'data' file part")
     streamer = _streamer(ctx, org, request, query, dataset_id)
-    reserve = not _boolean_option(query, "dry_run")
-    session = UploadSession(ctx.stores, org, dataset_id, reserve, streamer, request.content_length)
+    session = UploadSession(ctx.stores, org, dataset_id, streamer, request.content_length)
     try:
         upload = session.receive(body, boundary)
         options = _parse_options(query, _option_values(upload.fields))
-        if options["dry_run"]:
-            session.stop_reserving()
         record_upload(ctx, org, dataset_id, options, upload, streamer)
     except BaseException as exc:
         session.discard()
@@ -182,7 +175,7 @@ def record_upload(
     """The upload is whole: record the dataset, taking over the upload's quota reservation
     (held under the dataset's id). A streamed one's record exists already: it is completed."""
     record = _record(ctx, org, dataset_id, options, upload)
-    upload_id = None if options["dry_run"] else dataset_id
+    upload_id = dataset_id  # a dry run's bytes count too, while they are stored
     if streamer.started:
         streamer.check_late_options(options)
         record.plan = streamer.final_plan(record.files)
@@ -257,7 +250,7 @@ def _record(
         created_at=now,
         updated_at=now,
         dry_run=options["dry_run"],
-        usage_bytes=0 if options["dry_run"] else upload.total_bytes,
+        usage_bytes=upload.total_bytes,
         options=DatasetOptions.from_dict({name: options[name] for name in RECORD_OPTIONS}),
         files=files,
     )

@@ -73,21 +73,39 @@ def open_upload(ctx: SieveContext, org: str, declared: dict[str, Any]) -> Resuma
         created_at=format_timestamp(utc_now()),
         expires_at=time.time() + settings.upload_expiry_seconds,
     )
-    if not options["dry_run"]:
-        reserved = ctx.stores.quota.reserve(org, upload.dataset_id, size, upload.expires_at)
-        if not reserved:
-            limit = human_size(settings.max_org_bytes)
-            raise bad_request(
-                f"You have exceeded capacity: your organization may store {limit} of datasets"
-            )
-    ctx.stores.uploads.create(upload)
+    if not ctx.stores.uploads.create(upload, settings.max_open_uploads):
+        raise ApiError(
+            429,
+            f"your organization has {settings.max_open_uploads} uploads open, the most it may: "
+            "complete or abort one (DELETE /v1/uploads/{id}) first",
+            {"Retry-After": "60"},
+        )
+    # Reserved like any upload, dry runs too: their bytes are stored until their verdict.
+    if not ctx.stores.quota.reserve(org, upload.dataset_id, size, upload.expires_at):
+        ctx.stores.uploads.forget(upload.id, org)
+        limit = human_size(settings.max_org_bytes)
+        raise bad_request(
+            f"You have exceeded capacity: your organization may store {limit} of datasets"
+        )
+    return upload
+
+
+def find_upload(ctx: SieveContext, org: str, upload_id: str) -> ResumableUpload:
+    """The org's upload; 404 when there is none, 410 once it expired (even before beat's
+    sweep removes it)."""
+    upload = ctx.stores.uploads.get(upload_id, org=org)
+    if upload is None:
+        raise not_an_upload()
+    if upload.state is UploadState.OPEN and upload.expires_at < time.time():
+        raise ApiError(
+            410,
+            f"the upload expired at {upload.expires}: open a new one",
+        )
     return upload
 
 
 def _open(ctx: SieveContext, org: str, upload_id: str) -> ResumableUpload:
-    upload = ctx.stores.uploads.get(upload_id, org=org)
-    if upload is None:
-        raise not_an_upload()
+    upload = find_upload(ctx, org, upload_id)
     if upload.state is not UploadState.OPEN:
         raise ApiError(409, f"the upload is {upload.state.value}: it takes no more parts")
     return upload
@@ -303,9 +321,7 @@ def complete(ctx: SieveContext, org: str, upload_id: str, sha256: str) -> str:
     recorded, a failure the client can mend or retry (a missing part, another checksum, parts
     still being read) leaves the upload open; a file its type refuses ends it."""
     uploads = ctx.stores.uploads
-    upload = uploads.get(upload_id, org=org)
-    if upload is None:
-        raise not_an_upload()
+    upload = find_upload(ctx, org, upload_id)
     if upload.state is UploadState.COMPLETED:
         return upload.dataset_id  # a retried complete
     if not uploads.move(upload_id, UploadState.OPEN, UploadState.COMPLETING):
@@ -331,7 +347,7 @@ def complete(ctx: SieveContext, org: str, upload_id: str, sha256: str) -> str:
     except BaseException:
         remove_upload(ctx.stores, upload)
         raise
-    uploads.finish(upload_id, ctx.settings.upload_expiry_seconds)
+    uploads.finish(upload, ctx.settings.upload_expiry_seconds)
     return upload.dataset_id
 
 

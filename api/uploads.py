@@ -90,7 +90,6 @@ class UploadSession:
         stores: Stores,
         org: str,
         dataset_id: str,
-        reserve_quota: bool,
         streamer: ChunkStreamer,
         expected_bytes: int | None = None,
     ) -> None:
@@ -99,7 +98,6 @@ class UploadSession:
         self.streamer = streamer
         self._org = org
         self.dataset_id = dataset_id
-        self._reserve_quota = reserve_quota
         self._reserved = 0
         self._last_reserved = time.monotonic()
         self._heartbeat_seconds = stores.settings.abandoned_upload_seconds / 10
@@ -146,8 +144,6 @@ class UploadSession:
 
     def add_field(self, name: str, value: str) -> None:
         self.upload.fields.setdefault(name, []).append(value)
-        if name == "dry_run" and value.strip().lower() in ("true", "1"):
-            self.stop_reserving()  # a dry run counts nothing, whichever way it is asked
 
     def end_file(self, received: ReceivedFile) -> None:
         self.streamer.close(received.role)
@@ -183,8 +179,6 @@ class UploadSession:
         its time there) — and at least every
         tenth of SIEVE_ABANDONED_UPLOAD_SECONDS, the heartbeat that tells beat's sweep this
         upload is alive (a dead web process's reservation is given back, see workers/retention)."""
-        if not self._reserve_quota:
-            return
         total, now = self.upload.total_bytes, time.monotonic()
         beat_due = now - self._last_reserved > self._heartbeat_seconds
         if not force and not beat_due and total - self._reserved < self._reserve_every:
@@ -198,11 +192,6 @@ class UploadSession:
         self._reserved = total
 
     # -- endings -------------------------------------------------------------------------
-    def stop_reserving(self) -> None:
-        """A dry run discovered late: give the quota back but keep the files for validation."""
-        self._reserve_quota = False
-        self._stores.quota.release(self._org, self.dataset_id)
-
     def discard(self) -> None:
         """Remove every blob written and release every byte reserved (idempotent). The quota
         is released even when the storage is unreachable; beat's sweep aborts what's left."""

@@ -14,6 +14,8 @@ import requests
 from cli.multipart import MultipartFiles
 
 TERMINAL = ("validated", "failed", "skipped")
+RETRIES = 5
+MAX_RETRY_AFTER_SECONDS = 30.0
 
 
 class CliError(click.ClickException):
@@ -29,21 +31,27 @@ class SieveClient:
         self.url = url.rstrip("/")
         self.api_key = api_key
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(
+        self, method: str, path: str, retry: bool = True, **kwargs: Any
+    ) -> requests.Response:
+        """The answer to one request; one the server asks to retry (409, 429 or 503 with
+        Retry-After) is sent again after that long, a few times (never a streamed body)."""
         if not self.api_key:
             raise CliError(
                 "no API key: pass --api-key or set SIEVE_API_KEY "
                 "(`sieve up` prints one; `sieve keys create --org NAME` makes more)"
             )
         headers = {"Authorization": f"Bearer {self.api_key}", **kwargs.pop("headers", {})}
+        timeout = kwargs.pop("timeout", 60)
         try:
-            response = requests.request(
-                method,
-                self.url + path,
-                headers=headers,
-                timeout=kwargs.pop("timeout", 60),
-                **kwargs,
-            )
+            for attempt in range(RETRIES + 1):
+                response = requests.request(
+                    method, self.url + path, headers=headers, timeout=timeout, **kwargs
+                )
+                wait = _retry_after(response)
+                if wait is None or attempt == RETRIES or not retry:
+                    break
+                time.sleep(wait)  # the server said when to try again: a busy lock, a limit
         except requests.ConnectionError as exc:
             raise CliError(
                 f"can't reach Sieve at {self.url}: is it running? (`sieve up`, or set --url)"
@@ -63,6 +71,7 @@ class SieveClient:
         response = self._request(
             "POST",
             "/v1/datasets",
+            retry=False,  # its body streams from the file once
             params=params,
             data=body,
             headers={"Content-Type": body.content_type},
@@ -142,6 +151,16 @@ def download_blocks(url: str) -> Iterator[bytes]:
         raise CliError(f"the download from {url.split('?')[0]} was cut off; try again") from exc
 
 
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait before sending again, when the server asked for it."""
+    if response.status_code not in (409, 429, 503):
+        return None
+    try:
+        return min(float(response.headers["Retry-After"]), MAX_RETRY_AFTER_SECONDS)
+    except (KeyError, ValueError):
+        return None
+
+
 def _raise_for_status(response: requests.Response) -> None:
     if response.ok:
         return
@@ -151,6 +170,6 @@ def _raise_for_status(response: requests.Response) -> None:
         message = response.text.strip()[:200] or response.reason
     if response.status_code == 401:
         raise CliError(f"the API key was refused: {message} (check --api-key / SIEVE_API_KEY)")
-    if response.status_code == 404:
+    if response.status_code in (404, 410):
         raise CliError(f"not found: {message}")
     raise CliError(f"Sieve answered {response.status_code}: {message}")

@@ -68,6 +68,15 @@ end
 return 1
 """
 
+# A dry run's bytes count while they are stored: given back once, when they are deleted.
+_RELEASE_USAGE = """
+local bytes = tonumber(redis.call('HGET', KEYS[1], 'usage_bytes') or '0')
+if bytes <= 0 then return 0 end
+redis.call('HSET', KEYS[1], 'usage_bytes', '0')
+redis.call('DECRBY', KEYS[2], bytes)
+return bytes
+"""
+
 # Counted only while the record exists, so a chunk redelivered after a delete leaves no key.
 _COUNT_ATTEMPT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -145,6 +154,7 @@ class DatasetStore:
         self._save_report = client.register_script(_SAVE_REPORT)
         self._count_attempt = client.register_script(_COUNT_ATTEMPT)
         self._complete_upload = client.register_script(_COMPLETE_UPLOAD)
+        self._release_usage = client.register_script(_RELEASE_USAGE)
 
     # -- create / read -------------------------------------------------------------------
     def create(self, record: DatasetRecord, upload_id: str | None) -> None:
@@ -243,6 +253,10 @@ class DatasetStore:
             pipe.hgetall(self._keys.dataset(dataset_id))
         return [DatasetRecord.decode(raw) for raw in pipe.execute() if raw]
 
+    def all_ids(self) -> list[str]:
+        """Every dataset id (for the orphan sweep)."""
+        return self._redis.zrange(self._keys.all_datasets(), 0, -1)
+
     def ids_created_before(self, moment: datetime, limit: int = 500) -> list[str]:
         return self._redis.zrangebyscore(
             self._keys.all_datasets(), "-inf", f"({epoch_micros(moment)}", start=0, num=limit
@@ -306,6 +320,12 @@ class DatasetStore:
 
     def forget_active(self, dataset_id: str) -> None:
         self._redis.zrem(self._keys.active_datasets(), dataset_id)
+
+    def release_usage(self, dataset_id: str, org: str) -> int:
+        """Give back the record's bytes (its files are gone, the record stays: a dry run's
+        verdict); once, however often it is called. Returns the bytes released."""
+        keys = [self._keys.dataset(dataset_id), self._keys.org_usage(org)]
+        return int(self._release_usage(keys=keys))
 
     def expire(self, dataset_id: str, seconds: int) -> None:
         """Let the record and its bookkeeping vanish after `seconds` (dry runs)."""

@@ -71,6 +71,11 @@ class RedisKeys:
         """String set NX by the one process cutting an upload's known bytes into chunks."""
         return f"{self.prefix}:upload:{upload_id}:advance"
 
+    def org_open_uploads(self, org: str) -> str:
+        """Sorted set: an org's unfinished upload ids scored by when they expire (the bound on
+        open uploads counts those not yet expired)."""
+        return f"{self.prefix}:org:{org}:open-uploads"
+
     def uploads_by_expiry(self) -> str:
         """Sorted set: unfinished upload ids scored by when they expire (epoch seconds)."""
         return f"{self.prefix}:uploads:by-expiry"

@@ -13,6 +13,8 @@ from typing import BinaryIO
 
 from store.blobs import READ_BLOCK, StorageFullError
 
+COMMIT_ATTEMPTS = 5
+
 
 class LocalBlobWriter:
     """Writes to a temp file beside the target and renames on commit: readers never see halves."""
@@ -45,8 +47,14 @@ class LocalBlobWriter:
 
     def commit(self) -> int:
         self._file.close()
-        self._final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self._temp, self._final)
+        for attempt in range(COMMIT_ATTEMPTS):  # a folder removed meanwhile is made again
+            try:
+                self._final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self._temp, self._final)
+                return self._size
+            except (FileNotFoundError, FileExistsError):
+                if attempt == COMMIT_ATTEMPTS - 1 or not self._temp.exists():
+                    raise
         return self._size
 
     def abort(self) -> None:
@@ -99,11 +107,20 @@ class LocalBlobStore:
             return False
 
     def delete_prefix(self, prefix: str) -> None:
+        """Delete the blob or folder `prefix`, then the folders it leaves empty."""
         target = self._path(prefix)
         if target.is_dir():
             shutil.rmtree(target, ignore_errors=True)
         elif target.exists():
             target.unlink(missing_ok=True)
+        root = self._root.resolve()
+        for folder in target.parents:
+            if folder == root or root not in folder.parents:
+                return
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                return
 
     def remove_abandoned_writes(self, silent_seconds: float) -> int:
         """Delete temp files nobody has written to for `silent_seconds` (their writer's process
@@ -116,6 +133,20 @@ class LocalBlobStore:
                     temp.unlink()
                     removed += 1
         return removed
+
+    def folders(self, prefix: str) -> list[str]:
+        """The names of the folders right under `prefix`."""
+        target = self._path(prefix)
+        return sorted(p.name for p in target.iterdir() if p.is_dir()) if target.is_dir() else []
+
+    def newest_write(self, prefix: str) -> float | None:
+        """When the newest blob under `prefix` was written (epoch seconds); None if none."""
+        moments = []
+        for path in self._path(prefix).rglob("*"):
+            with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+                if path.is_file():
+                    moments.append(path.stat().st_mtime)
+        return max(moments, default=None)
 
     def is_healthy(self) -> bool:
         probe = self._tmp / f"health-{uuid.uuid4().hex}"

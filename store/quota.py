@@ -76,5 +76,10 @@ class QuotaStore:
             self.release(*self._keys.parse_reservation_member(member))
         return len(members)
 
+    def reserving_ids(self) -> list[str]:
+        """The uploads holding a reservation now (for the orphan sweep)."""
+        members = self._redis.zrange(self._keys.reservation_heartbeats(), 0, -1)
+        return [self._keys.parse_reservation_member(member)[1] for member in members]
+
     def usage(self, org: str) -> int:
         return int(self._redis.get(self._keys.org_usage(org)) or 0)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from store import Stores
 from store.uploads import ResumableUpload
 
+DATASETS_FOLDER = "datasets"
+
 
 def dataset_prefix(dataset_id: str) -> str:
     """Blob folder of a dataset, named by the random token that ends its id (`<slug>-<token>`),
     so storage paths never contain anything the user chose."""
-    return f"datasets/{dataset_id.rsplit('-', 1)[-1]}"
+    return f"{DATASETS_FOLDER}/{dataset_id.rsplit('-', 1)[-1]}"
 
 
 def upload_prefix(dataset_id: str, role: str) -> str:
@@ -71,4 +73,4 @@ def remove_upload(stores: Stores, upload: ResumableUpload) -> None:
     streamed validation made, and its quota reservation are all given up."""
     remove_dataset(stores, upload.dataset_id)
     stores.quota.release(upload.org, upload.dataset_id)
-    stores.uploads.forget(upload.id)
+    stores.uploads.forget(upload.id, upload.org)

@@ -222,6 +222,21 @@ class S3BlobStore:
         moments = [upload["Initiated"], *(part["LastModified"] for part in parts)]
         return max(moment.timestamp() for moment in moments)
 
+    def folders(self, prefix: str) -> list[str]:
+        """The names of the folders right under `prefix`."""
+        base = f"{self._object_key(prefix)}/"
+        pages = self._pages("list_objects_v2", Prefix=base, Delimiter="/")
+        found = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
+        return sorted(name[len(base) :].rstrip("/") for name in found)
+
+    def newest_write(self, prefix: str) -> float | None:
+        """When the newest object under `prefix` was written (epoch seconds); None if none."""
+        pages = self._pages("list_objects_v2", Prefix=f"{self._object_key(prefix)}/")
+        moments = [
+            item["LastModified"].timestamp() for p in pages for item in p.get("Contents", [])
+        ]
+        return max(moments, default=None)
+
     def is_healthy(self) -> bool:
         try:
             _storage_call(lambda: self._client.head_bucket(Bucket=self._bucket))

@@ -170,6 +170,9 @@ class Settings:
     upload_expiry_seconds: int = field(  # an unfinished resumable upload is removed then
         default=24 * 3600, metadata=_env("SIEVE_UPLOAD_EXPIRY_SECONDS", _whole)
     )
+    max_open_uploads: int = field(  # resumable uploads an organization may have open at once
+        default=100, metadata=_env("SIEVE_MAX_OPEN_UPLOADS", _whole)
+    )
     stall_seconds: float = field(  # an unfinished dataset quiet this long is driven again
         default=30.0, metadata=_env("SIEVE_STALL_SECONDS", _number)
     )

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
 import redis
 
+from store.datasets import format_timestamp
 from store.keys import RedisKeys
 from store.segments import Segment
 
@@ -63,6 +65,18 @@ return 1
 _RENEW = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
+
+
+# Open an upload unless its org has ARGV[2] unexpired ones open already (KEYS: the upload, the
+# expiry index, the org's open uploads; ARGV: id, limit, now, expires_at, then the fields).
+_CREATE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[2]) then return 0 end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+return 1
 """
 
 
@@ -118,6 +132,11 @@ class ResumableUpload:
     def missing_parts(self) -> list[int]:
         return [n for n in range(1, self.part_count + 1) if n not in self.parts]
 
+    @property
+    def expires(self) -> str:
+        """When it expires, as every timestamp of the API is written."""
+        return format_timestamp(datetime.fromtimestamp(self.expires_at, UTC))
+
     def part_start(self, number: int) -> int:
         return (number - 1) * self.part_size
 
@@ -172,12 +191,19 @@ class UploadStore:
         self._claim = client.register_script(_CLAIM)
         self._save_resume = client.register_script(_SAVE_RESUME)
         self._renew = client.register_script(_RENEW)
+        self._create = client.register_script(_CREATE)
 
-    def create(self, upload: ResumableUpload) -> None:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(self._keys.upload(upload.id), mapping=upload.encode())
-        pipe.zadd(self._keys.uploads_by_expiry(), {upload.id: upload.expires_at})
-        pipe.execute()
+    def create(self, upload: ResumableUpload, max_open: int) -> bool:
+        """Store a new upload; False (nothing stored) when its org has `max_open` open."""
+        keys = [
+            self._keys.upload(upload.id),
+            self._keys.uploads_by_expiry(),
+            self._keys.org_open_uploads(upload.org),
+        ]
+        args: list[Any] = [upload.id, max_open, time.time(), upload.expires_at]
+        for name, value in upload.encode().items():
+            args.extend([name, value])
+        return bool(self._create(keys=keys, args=args))
 
     def get(self, upload_id: str, org: str | None = None) -> ResumableUpload | None:
         """The upload, or None when missing or owned by another org than `org`."""
@@ -209,21 +235,32 @@ class UploadStore:
         keys = [self._keys.upload(upload_id)]
         return bool(self._move(keys=keys, args=[from_state.value, to_state.value]))
 
-    def finish(self, upload_id: str, keep_seconds: int) -> None:
+    def finish(self, upload: ResumableUpload, keep_seconds: int) -> None:
         """Completed: out of the expiry sweep; kept a while so a retried complete is answered."""
+        upload_id = upload.id
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(self._keys.upload(upload_id), "state", UploadState.COMPLETED.value)
         pipe.zrem(self._keys.uploads_by_expiry(), upload_id)
+        pipe.zrem(self._keys.org_open_uploads(upload.org), upload_id)
         pipe.delete(self._keys.upload_parts(upload_id))
         pipe.expire(self._keys.upload(upload_id), keep_seconds)
         pipe.execute()
 
-    def forget(self, upload_id: str) -> None:
+    def forget(self, upload_id: str, org: str | None = None) -> None:
         pipe = self._redis.pipeline(transaction=True)
         pipe.zrem(self._keys.uploads_by_expiry(), upload_id)
+        if org is not None:
+            pipe.zrem(self._keys.org_open_uploads(org), upload_id)
         pipe.delete(self._keys.upload(upload_id), self._keys.upload_parts(upload_id))
         pipe.delete(self._keys.upload_advance(upload_id))
         pipe.execute()
+
+    def dataset_ids(self) -> list[str]:
+        """The dataset ids of every unfinished upload (for the orphan sweep)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for upload_id in self._redis.zrange(self._keys.uploads_by_expiry(), 0, -1):
+            pipe.hget(self._keys.upload(upload_id), "dataset_id")
+        return [dataset_id for dataset_id in pipe.execute() if dataset_id]
 
     def expired_ids(self, limit: int = 500) -> list[str]:
         return self._redis.zrangebyscore(

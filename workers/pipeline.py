@@ -294,3 +294,4 @@ def _conclude(stores: Stores, record: DatasetRecord, conclusion: Conclusion) -> 
     if dry_run:  # the verdict stays readable for a while; nothing else is kept
         stores.datasets.expire(dataset_id, DRY_RUN_KEEP_SECONDS)
         stores.blobs.delete_prefix(dataset_prefix(dataset_id))
+        stores.datasets.release_usage(dataset_id, record.org)  # counted while it was stored

@@ -1,13 +1,15 @@
-"""What beat sweeps away: datasets older than the retention period, and what uploads cut short
-by a dead web process left behind (their quota reservation and temp file)."""
+"""What beat sweeps away: datasets older than the retention period, what uploads cut short by a
+dead web process left behind (their quota reservation and temp file), and any stored folder
+that nothing refers to."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from store import Stores
 from store.datasets import utc_now
-from store.removal import remove_dataset, remove_upload
+from store.removal import DATASETS_FOLDER, dataset_prefix, remove_dataset, remove_upload
 from store.uploads import UploadState
 
 
@@ -46,8 +48,32 @@ def expire_uploads(stores: Stores) -> int:
         elif upload.state is UploadState.COMPLETING:
             record = stores.datasets.get(upload.dataset_id)
             if record is not None and not record.receiving:
-                stores.uploads.finish(upload_id, stores.settings.upload_expiry_seconds)
+                stores.uploads.finish(upload, stores.settings.upload_expiry_seconds)
             else:
                 remove_upload(stores, upload)
                 removed += 1
+    return removed
+
+
+def remove_orphans(stores: Stores) -> int:
+    """Belt and braces: delete each dataset folder in storage that no dataset record, upload in
+    flight or resumable upload refers to, once nothing was written to it for
+    SIEVE_ABANDONED_UPLOAD_SECONDS (what a web process killed mid-write leaves, or any
+    bug). Returns how many."""
+    owners = [
+        *stores.datasets.all_ids(),
+        *stores.quota.reserving_ids(),
+        *stores.uploads.dataset_ids(),
+    ]
+    owned = {dataset_prefix(dataset_id) for dataset_id in owners}
+    cutoff = time.time() - stores.settings.abandoned_upload_seconds
+    removed = 0
+    for name in stores.blobs.folders(DATASETS_FOLDER):
+        folder = f"{DATASETS_FOLDER}/{name}"
+        if folder in owned:
+            continue
+        newest = stores.blobs.newest_write(folder)
+        if newest is None or newest < cutoff:
+            stores.blobs.delete_prefix(folder)
+            removed += 1
     return removed

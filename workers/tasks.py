@@ -116,4 +116,5 @@ def purge_expired() -> int:
     removed = retention.purge_expired(stores())
     retention.expire_uploads(stores())
     retention.reclaim_abandoned_uploads(stores())
+    retention.remove_orphans(stores())
     return removed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -22,7 +21,6 @@ from api.schemas import (
     load_or_400,
 )
 from api.upload_timeouts import guarded_request_body
-from store.datasets import format_timestamp
 from store.uploads import ResumableUpload, UploadState
 
 bp = Blueprint("uploads", __name__, url_prefix="/v1/uploads")
@@ -37,7 +35,6 @@ def _json_body() -> dict[str, Any]:
 
 
 def _upload_view(upload: ResumableUpload) -> Response:
-    expires = format_timestamp(datetime.fromtimestamp(upload.expires_at, UTC))
     view = {
         "id": upload.id,
         "name": upload.name,
@@ -48,7 +45,7 @@ def _upload_view(upload: ResumableUpload) -> Response:
         "part_count": upload.part_count,
         "state": upload.state.value,
         "created_at": upload.created_at,
-        "expires_at": expires,
+        "expires_at": upload.expires,
         "parts": [upload.parts[n] for n in sorted(upload.parts)],
     }
     if upload.state is UploadState.COMPLETED:
@@ -71,10 +68,7 @@ def open_upload() -> Response:
 @bp.get("/<upload_id>")
 @documented("An upload and the parts received", response=UploadResponseSchema, errors=("404",))
 def get(upload_id: str) -> Response:
-    upload = sieve().stores.uploads.get(upload_id, org=g.org)
-    if upload is None:
-        raise resumable.not_an_upload()
-    return _upload_view(upload)
+    return _upload_view(resumable.find_upload(sieve(), g.org, upload_id))
 
 
 @bp.put("/<upload_id>/parts/<int:number>")

@@ -194,7 +194,12 @@ def test_limits_are_checked_when_the_upload_is_opened(service):
     no_type = client.post("/v1/uploads", headers=AUTH, json={"name": "x", "size": 1})
     assert no_type.status_code == 400
     dry = client.post("/v1/uploads", headers=AUTH, json={**declared, "size": 10, "dry_run": True})
-    assert dry.status_code == 200 and stores.quota.usage("acme") == 0
+    assert dry.status_code == 200 and stores.quota.usage("acme") == 10  # stored: counted
+    dry_id = dry.get_json()["upload"]["id"]
+    assert client.delete(f"/v1/uploads/{dry_id}", headers=AUTH).status_code == 200
+    assert stores.quota.usage("acme") == 0
+    at_cap = {**declared, "size": 64 * 1024**2 + 1, "dry_run": True}
+    assert client.post("/v1/uploads", headers=AUTH, json=at_cap).status_code == 400
 
 
 def test_another_organization_sees_no_upload(service):

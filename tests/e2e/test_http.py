@@ -213,14 +213,14 @@ def test_idempotency_key_returns_the_same_dataset(stack):
     assert sum(d["id"] == first.json()["id"] for d in listed) == 1
 
 
-def test_dry_run_validates_but_keeps_and_counts_nothing(stack):
+def test_dry_run_validates_and_keeps_nothing_nor_counts_it_once_judged(stack):
     usage = stack.usage()
     response = _post(stack, {"data": ("a.jsonl", b'{"text":"a"}\n{"text":""}\n')}, dry_run="true")
     assert response.status_code == 200
     dataset = stack.wait_final(response.json()["id"])
     assert dataset["validation_status"] == "failed"
     assert dataset["validation_error"] == "row 2 of the train file: field 'text' is empty"
-    assert stack.usage() == usage
+    assert wait_until(lambda: stack.usage() == usage)  # counted only while it was stored
     listed = stack.list()
     assert response.json()["id"] not in {d["id"] for d in listed}
     assert wait_until(lambda: _files_of(stack, response.json()["id"]) == [])  # just after
