@@ -67,8 +67,9 @@ def latency_table(latency: dict) -> list[str]:
         + (f"{together:.2f} s" if together is not None else "not installed")
         + f"; loopback socket sink {latency['loopback_copy_mb_s']} MB/s):",
         "",
-        "| sent as | upload | upload MB/s | verdict after the upload | / floor | web peak RSS |",
-        "|---|---|---|---|---|---|",
+        "| sent as | upload | upload MB/s | verdict after the upload | / floor | web peak RSS "
+        "| web bytes written / byte |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, label in (
         ("loopback", "one POST, loopback"),
@@ -79,7 +80,7 @@ def latency_table(latency: dict) -> list[str]:
         lines.append(
             f"| {label} | {r['upload_s']:.2f} s | {r['upload_mb_s']} "
             f"| {r['verdict_after_upload_s']:.2f} s | {r['ratio_to_floor']}x "
-            f"| {r['web_peak_rss_mb']:.0f} MB |"
+            f"| {r['web_peak_rss_mb']:.0f} MB | {r.get('web_bytes_written_per_byte', '-')} |"
         )
     return lines
 

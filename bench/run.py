@@ -108,7 +108,9 @@ def measure_latency(stack: BenchStack, kind: str, size_mb: int, chunk_bytes: int
         dataset = stack.wait_final(dataset_id)
         assert dataset["validation_status"] == "validated", dataset.get("validation_error")
         after = _epoch(dataset["updated_at"]) - answered
+        written = stack.web_bytes_written() / path.stat().st_size
         result[name] = {
+            "web_bytes_written_per_byte": round(written, 3),
             "upload_s": round(answered - started, 3),
             "upload_mb_s": round(size_mb / (answered - started), 1),
             "verdict_after_upload_s": round(after, 3),

@@ -128,10 +128,11 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     _, count = stores.datasets.save_chunk_report(
         dataset_id, chunk.index, report, report["rows_seen"]
     )
-    if count < 0:  # deleted while we worked
+    if count < 0:  # deleted while we worked: remove all it wrote (part, row hashes, findings)
         _delete_parts(stores, _parts_of([report]))
-        if report.get("hashes_key"):
-            stores.blobs.delete_prefix(report["hashes_key"])
+        for written in ("hashes_key", "findings_key"):
+            if report.get(written):
+                stores.blobs.delete_prefix(report[written])
         return False
     # While an upload streams in, the total is not known yet: read it fresh. Its end sets the
     # total and then counts the reports, so one of the two sees the set complete.

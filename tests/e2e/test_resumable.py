@@ -3,17 +3,21 @@ only the missing parts; an upload left unfinished expires and leaves nothing beh
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+import psutil
 import redis
 import requests
 
+from cli.embedded_redis import free_port
 from tests.e2e.conftest import BIN, KEYS, wait_until
 from tests.e2e.test_production import Deployment
 
@@ -143,3 +147,67 @@ def test_an_unfinished_upload_expires_and_leaves_nothing(own_redis, tmp_path):
         assert usage == {"organization_usage": 0}
     finally:
         deployment.stop()
+
+
+def _killed(process: subprocess.Popen) -> None:
+    """kill -9 a process and its children, as a host dying would."""
+    tree = psutil.Process(process.pid)
+    for member in [*tree.children(recursive=True), tree]:
+        member.kill()
+    process.wait(timeout=10)
+
+
+def test_a_web_process_killed_mid_upload_strands_nothing(own_redis, tmp_path):
+    """Parts 2..n go to web 1, then part 1 (whose arrival cuts the whole known file); web 1 is
+    killed with kill -9 while it answers. Every part sent again through web 2, complete through
+    web 2 succeeds within seconds, and the dataset holds every row once."""
+    deployment = _deployment(own_redis, tmp_path)
+    deployment.start_web("web.2", free_port())
+    first, second = deployment.urls
+    part_size = 1024 * 1024
+    data = _big_file(tmp_path / "big.jsonl", 120_000).read_bytes()
+    parts = [data[i : i + part_size] for i in range(0, len(data), part_size)]
+
+    def put(url: str, upload_id: str, number: int) -> requests.Response:
+        part = parts[number - 1]
+        headers = {**HEADERS, "X-Content-SHA256": hashlib.sha256(part).hexdigest()}
+        return requests.put(
+            f"{url}/v1/uploads/{upload_id}/parts/{number}", data=part, headers=headers
+        )
+
+    try:
+        declared = {"name": "killed", "type": "embed-input", "filename": "a.jsonl"}
+        declared |= {"size": len(data), "part_size": part_size}
+        upload_id = requests.post(f"{first}/v1/uploads", json=declared, headers=HEADERS).json()[
+            "upload"
+        ]["id"]
+        for number in range(2, len(parts) + 1):
+            put(first, upload_id, number).raise_for_status()
+        threading.Thread(target=lambda: _swallow(lambda: put(first, upload_id, 1))).start()
+        time.sleep(0.15)  # its bytes are in: web 1 is cutting the file into chunks
+        _killed(deployment.processes["web.1"])
+
+        for number in range(1, len(parts) + 1):  # the client sends everything again
+            assert put(second, upload_id, number).status_code == 200
+        started = time.monotonic()
+        whole = hashlib.sha256(data).hexdigest()
+        done = requests.post(
+            f"{second}/v1/uploads/{upload_id}/complete", json={"sha256": whole}, headers=HEADERS
+        )
+        assert done.status_code == 200, done.text
+        assert time.monotonic() - started < 15  # a dead holder's lock goes in seconds
+        dataset_id = done.json()["id"]
+
+        def final() -> dict:
+            answer = requests.get(f"{second}/v1/datasets/{dataset_id}", headers=HEADERS)
+            return answer.json()["dataset"]
+
+        assert wait_until(lambda: final()["validation_status"] == "validated", timeout=60)
+        assert sum(part["num_rows"] for part in final()["dataset_parts"]) == 120_000
+    finally:
+        deployment.stop()
+
+
+def _swallow(call) -> None:
+    with contextlib.suppress(requests.RequestException):  # the server died under it
+        call()
