@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import secrets
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from flask import Request, g
@@ -23,7 +24,7 @@ from api.context import SieveContext
 from api.errors import ApiError, bad_request, unavailable
 from api.request_log import current_request_id
 from api.schemas import (
-    RECORD_OPTIONS,
+    LIST_OPTIONS,
     CreateHeadersSchema,
     CreateOptionsSchema,
     first_error,
@@ -35,13 +36,12 @@ from api.upload_timeouts import guarded_request_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.blobs import StorageFullError, StorageUnavailableError
 from store.datasets import IdempotentRequest, format_timestamp, utc_now
-from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
+from store.records import CreateOptions, DatasetRecord, Status, StoredFile
 from store.removal import remove_dataset
 from validators.formats import FileRefused, accepted_format, default_delimiter
 from validators.registry import spec_for
 
 log = logging.getLogger(__name__)
-LIST_OPTIONS = ("keep_fields", "optional_fields")
 IDEMPOTENCY_SECONDS = 24 * 3600
 
 
@@ -62,8 +62,8 @@ def _option_values(source: MultiDict | dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-def _parse_options(query: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
-    return load_or_400(CreateOptionsSchema(), {**form, **query})
+def _parse_options(query: dict[str, Any], form: dict[str, Any]) -> CreateOptions:
+    return CreateOptions.from_dict(load_or_400(CreateOptionsSchema(), {**form, **query}))
 
 
 def _idempotency_key(request: Request, body: BinaryIO, max_bytes: int) -> str:
@@ -152,8 +152,8 @@ def _receive_and_record(
     session = UploadSession(ctx.stores, org, dataset_id, streamer, request.content_length)
     try:
         upload = session.receive(body, boundary)
-        options = _parse_options(query, _option_values(upload.fields))
-        record_upload(ctx, org, dataset_id, options, upload, streamer)
+        create = _parse_options(query, _option_values(upload.fields))
+        record_upload(ctx, org, dataset_id, create, upload, streamer)
     except BaseException as exc:
         session.discard()
         refused = isinstance(exc, ApiError) and exc.status in (400, 413, 503)
@@ -168,16 +168,16 @@ def record_upload(
     ctx: SieveContext,
     org: str,
     dataset_id: str,
-    options: dict[str, Any],
+    create: CreateOptions,
     upload: ReceivedUpload,
     streamer: ChunkStreamer,
 ) -> None:
     """The upload is whole: record the dataset, taking over the upload's quota reservation
     (held under the dataset's id). A streamed one's record exists already: it is completed."""
-    record = _record(ctx, org, dataset_id, options, upload)
+    record = _record(org, dataset_id, create, upload)
     upload_id = dataset_id  # a dry run's bytes count too, while they are stored
     if streamer.started:
-        streamer.check_late_options(options)
+        streamer.check_late_options(create)
         record.plan = streamer.final_plan(record.files)
         record.status = Status.PROCESSING  # its chunks are being validated already
         if not ctx.stores.datasets.complete_upload(record, upload_id):
@@ -204,24 +204,23 @@ def _streamer(
     validation needs (what the SDK sends); otherwise the bytes are only stored, and it starts
     after the last byte."""
     try:
-        options = CreateOptionsSchema().load(query)
+        create = CreateOptions.from_dict(CreateOptionsSchema().load(query))
     except ValidationError:
-        options = {"name": "", "type": None}  # the name or type comes in form fields
+        create = None  # the name or type comes in form fields
     return ChunkStreamer(
         ctx.stores,
         ctx.enqueuer,
-        (dataset_id, org, options["name"]),
-        spec_for(options["type"]) if options["type"] else None,
-        options,
+        (dataset_id, org),
+        create,
         request.content_length,
         current_request_id(),
     )
 
 
 def _record(
-    ctx: SieveContext, org: str, dataset_id: str, options: dict[str, Any], upload: ReceivedUpload
+    org: str, dataset_id: str, create: CreateOptions, upload: ReceivedUpload
 ) -> DatasetRecord:
-    spec = spec_for(options["type"])
+    spec = spec_for(create.dataset_type)
     files = {}
     for role, received in upload.files.items():
         part = "eval_data" if role == "eval" else "data"
@@ -231,26 +230,14 @@ def _record(
                 spec.formats,
                 part,
                 (received.filename, received.head, received.size),
-                options["text_separator"],
+                create.dataset.text_separator,
             )
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
         files[role] = StoredFile(received.segments, received.size, file_format, received.filename)
     if "train" not in files:
         raise bad_request("missing the 'data' file part")
-    if options["csv_delimiter"] is None:
-        options["csv_delimiter"] = default_delimiter(upload.files["train"].filename)
+    delimiter = default_delimiter(upload.files["train"].filename)
+    create = replace(create, dataset=create.dataset.with_default_delimiter(delimiter))
     now = format_timestamp(utc_now())
-    return DatasetRecord(
-        id=dataset_id,
-        org=org,
-        name=options["name"],
-        dataset_type=spec.name,
-        status=Status.QUEUED,
-        created_at=now,
-        updated_at=now,
-        dry_run=options["dry_run"],
-        usage_bytes=upload.total_bytes,
-        options=DatasetOptions.from_dict({name: options[name] for name in RECORD_OPTIONS}),
-        files=files,
-    )
+    return DatasetRecord.new(dataset_id, org, create, files, now, usage_bytes=upload.total_bytes)

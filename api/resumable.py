@@ -25,10 +25,10 @@ from api.streaming import HEAD_BYTES, ChunkStreamer, ResumePoint
 from api.uploads import READ_BYTES, ReceivedFile, ReceivedUpload, drain, human_size
 from store.blobs import BlobWriter
 from store.datasets import format_timestamp, utc_now
+from store.records import CreateOptions
 from store.removal import remove_upload, upload_part_key
 from store.segments import SegmentedFile
 from store.uploads import PartSaved, ReceivedPart, ResumableUpload, UploadState
-from validators.registry import spec_for
 
 log = logging.getLogger(__name__)
 MAX_PARTS = 10_000
@@ -59,17 +59,15 @@ def open_upload(ctx: SieveContext, org: str, declared: dict[str, Any]) -> Resuma
         )
     if -(-size // part_size) > MAX_PARTS:
         raise bad_request(f"{size} bytes in parts of {part_size} make over {MAX_PARTS} parts")
-    options = {k: v for k, v in declared.items() if k not in ("filename", "size", "part_size")}
+    create = CreateOptions.from_dict(declared)
     upload = ResumableUpload(
         id=f"upl-{secrets.token_hex(16)}",
         org=org,
-        dataset_id=new_dataset_id(declared["name"]),
-        name=declared["name"],
-        dataset_type=declared["type"],
+        dataset_id=new_dataset_id(create.name),
         filename=declared["filename"],
         size=size,
         part_size=part_size,
-        options=options,
+        create=create,
         created_at=format_timestamp(utc_now()),
         expires_at=time.time() + settings.upload_expiry_seconds,
     )
@@ -302,9 +300,8 @@ def _resumed_streamer(
     streamer = ChunkStreamer(
         ctx.stores,
         ctx.enqueuer,
-        (upload.dataset_id, upload.org, upload.name),
-        spec_for(upload.dataset_type),
-        upload.options,
+        (upload.dataset_id, upload.org),
+        upload.create,
         upload.size,
         current_request_id(),
         alive_until=upload.expires_at,
@@ -335,7 +332,7 @@ def complete(ctx: SieveContext, org: str, upload_id: str, sha256: str) -> str:
             streamer.feed(ROLE, block)
         streamer.close(ROLE)
         files = ReceivedUpload(files={ROLE: received})
-        record_upload(ctx, org, upload.dataset_id, dict(upload.options), files, streamer)
+        record_upload(ctx, org, upload.dataset_id, upload.create, files, streamer)
     except BaseException as exc:
         if isinstance(exc, MendableError) or not isinstance(exc, ApiError):
             uploads.move(upload_id, UploadState.COMPLETING, UploadState.OPEN)

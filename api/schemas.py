@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from marshmallow import (
 )
 
 from api.errors import bad_request
+from store.records import DatasetOptions
 from validators.registry import supported_types
 from validators.schema import invalid_field_names
 
@@ -58,14 +60,8 @@ class FieldList(fields.Field):
         return list(dict.fromkeys(names))
 
 
-RECORD_OPTIONS = (  # the create options a dataset's record keeps (validation reads them)
-    "keep_original_file",
-    "skip_malformed_input",
-    "keep_fields",
-    "optional_fields",
-    "text_separator",
-    "csv_delimiter",
-)
+# The create options a dataset's record keeps (validation reads them): DatasetOptions' fields.
+RECORD_OPTIONS = tuple(option.name for option in dataclass_fields(DatasetOptions))
 
 
 class CreateOptionsSchema(Schema):
@@ -111,6 +107,14 @@ class CreateOptionsSchema(Schema):
         if data.get("csv_delimiter") in {'"', "\n", "\r"}:
             raise ValidationError("csv_delimiter can't be a quote or a line break", "csv_delimiter")
         return data
+
+
+# The options that take several values (repeated keys or one comma-separated value).
+LIST_OPTIONS = tuple(
+    name
+    for name, kind in CreateOptionsSchema._declared_fields.items()
+    if isinstance(kind, FieldList)
+)
 
 
 class CreateUploadSchema(CreateOptionsSchema):

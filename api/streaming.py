@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import base64
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from api.errors import bad_request, unavailable
 from store import Stores
 from store.datasets import format_timestamp, utc_now
-from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
+from store.records import CreateOptions, DatasetRecord, StoredFile
 from store.segments import Segment, SegmentedFile
 from validators.cutting import MAX_CSV_HEADER_BYTES, RecordCutter
 from validators.formats import FileRefused, accepted_format, default_delimiter, detect_format
-from validators.spec import DatasetSpec
+from validators.registry import spec_for
 from workers.enqueue import Enqueuer
 from workers.planning import Chunk, separator_of
 
@@ -34,14 +34,6 @@ MIN_STREAM_CHUNK = 4 * 1024 * 1024
 HEAD_BYTES = 64 * 1024  # enough to tell a file's format (validators.formats)
 TAIL_SHARE = 4  # near the end, a chunk is at most this fraction of the bytes still to come
 PROGRESS_EVERY_SECONDS = 5.0
-# The options that change what validation does: sent after streaming began, they would be late.
-VALIDATION_OPTIONS = (
-    "skip_malformed_input",
-    "keep_fields",
-    "optional_fields",
-    "text_separator",
-    "csv_delimiter",
-)
 
 
 class Sink(Protocol):
@@ -77,7 +69,7 @@ class ResumePoint:
     offset: int
     chunks: int  # sent so far
     plan: dict[str, Any]  # the streamer's plan: chunks, CSV headers and their blobs
-    options: dict[str, Any]  # with the CSV delimiter's default filled in
+    options: dict[str, Any]  # CreateOptions.to_dict, the CSV delimiter's default filled in
     file_format: str | None = None  # None: not yet known (too few bytes seen)
     separator: str = "\n"
     header_end: int | None = None
@@ -97,9 +89,8 @@ class ChunkStreamer:
         self,
         stores: Stores,
         enqueuer: Enqueuer,
-        identity: tuple[str, str, str],  # dataset id, org, name
-        spec: DatasetSpec | None,
-        options: dict[str, Any],  # as the query gave them (CreateOptionsSchema)
+        identity: tuple[str, str],  # dataset id, org
+        create: CreateOptions | None,  # None: the query did not say the name and type
         expected_bytes: int | None,
         request_id: str,
         alive_until: float | None = None,
@@ -107,9 +98,9 @@ class ChunkStreamer:
         self._stores = stores
         self._alive_until = alive_until  # a resumable upload: its record lives till it expires
         self._enqueuer = enqueuer
-        self.dataset_id, self._org, self._name = identity
-        self._spec = spec
-        self._options = dict(options)
+        self.dataset_id, self._org = identity
+        self._create = create
+        self._spec = spec_for(create.dataset_type) if create else None
         self._expected = expected_bytes
         self._request_id = request_id
         self._files: dict[str, _File] = {}
@@ -129,7 +120,7 @@ class ChunkStreamer:
         if point is None:
             return 0
         file = self._files[role]
-        self._options = dict(point.options)
+        self._create = CreateOptions.from_dict(point.options)
         self.plan = dict(point.plan)
         file.chunks, file.stopped = point.chunks, point.stopped
         file.chunk_begin = self._received = point.offset
@@ -159,7 +150,7 @@ class ChunkStreamer:
             offset=file.chunk_begin,
             chunks=file.chunks,
             plan=self.plan,
-            options=self._options,
+            options=self._create.to_dict(),
             file_format=cutter.file_format if cutter else None,
             separator=cutter.separator.decode("utf-8") if cutter else "\n",
             header_end=cutter.header_end if cutter else None,
@@ -169,8 +160,9 @@ class ChunkStreamer:
 
     # -- the session's hooks -------------------------------------------------------------------
     def open(self, role: str, sink: Sink, filename: str) -> None:
-        if role == "train" and self._options.get("csv_delimiter") is None:
-            self._options["csv_delimiter"] = default_delimiter(filename)
+        if role == "train" and self._create is not None:
+            dataset = self._create.dataset.with_default_delimiter(default_delimiter(filename))
+            self._create = replace(self._create, dataset=dataset)
         # eval before train: the CSV delimiter's default comes from the data file's name
         stopped = self._spec is None or (role == "eval" and "train" not in self._files)
         self._files[role] = _File(role, sink, filename, stopped=stopped)
@@ -216,17 +208,11 @@ class ChunkStreamer:
             self._dispatch(file, cutter.received)
 
     # -- the upload's end ----------------------------------------------------------------------
-    def check_late_options(self, options: dict[str, Any]) -> None:
+    def check_late_options(self, create: CreateOptions) -> None:
         """Refuse validation options that came (as form fields) after chunks were sent."""
         if not self.started:
             return
-        late = [
-            name
-            for name in VALIDATION_OPTIONS
-            if options.get(name) != self._options.get(name) and name != "csv_delimiter"
-        ]
-        if options.get("csv_delimiter") not in (None, self._options.get("csv_delimiter")):
-            late.append("csv_delimiter")
+        late = self._create.dataset.validation_changes(create.dataset)
         if late:
             raise bad_request(
                 f"the option {late[0]!r} came after the file: send validation options in the "
@@ -260,7 +246,7 @@ class ChunkStreamer:
 
     def _begin(self, file: _File, first: bytes) -> None:
         """Pick the file's format from its first bytes and start cutting."""
-        separator = self._options.get("text_separator")
+        separator = self._create.dataset.text_separator
         file_format = detect_format(file.filename, first[:HEAD_BYTES], separator)
         if file_format not in self._spec.formats:
             file.stopped = True  # refused at the upload's end, with the reason
@@ -320,18 +306,12 @@ class ChunkStreamer:
         chunks is written once, at the end (written at every chunk, it would cost the square
         of their number): the workers need only the chunks' own messages."""
         if self.record is None:
-            now = format_timestamp(utc_now())
-            self.record = DatasetRecord(
-                id=self.dataset_id,
-                org=self._org,
-                name=self._name,
-                dataset_type=self._spec.name,
-                status=Status.QUEUED,
-                created_at=now,
-                updated_at=now,
-                options=DatasetOptions.from_dict(self._options),
-                files={file.role: stored},
-                dry_run=bool(self._options.get("dry_run")),
+            self.record = DatasetRecord.new(
+                self.dataset_id,
+                self._org,
+                self._create,
+                {file.role: stored},
+                format_timestamp(utc_now()),
                 receiving=True,
                 plan=self._headers_only(),
             )
@@ -356,7 +336,7 @@ class ChunkStreamer:
                 self._spec.formats,
                 part,
                 head,
-                self._options.get("text_separator"),
+                self._create.dataset.text_separator,
             )
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc

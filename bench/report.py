@@ -31,6 +31,7 @@ def table(results: dict) -> str:
             f"| {f['worker_peak_rss_mb']:.0f} MB |"
         )
     lines += ["", *latency_table(results["latency"])] if "latency" in results else []
+    lines += ["", *intake_table(results["intake"])] if "intake" in results else []
     lines += [
         "",
         f"Scaling ({results['scaling_file_mb']} MB embed-input JSONL): "
@@ -81,6 +82,22 @@ def latency_table(latency: dict) -> list[str]:
             f"| {label} | {r['upload_s']:.2f} s | {r['upload_mb_s']} "
             f"| {r['verdict_after_upload_s']:.2f} s | {r['ratio_to_floor']}x "
             f"| {r['web_peak_rss_mb']:.0f} MB | {r.get('web_bytes_written_per_byte', '-')} |"
+        )
+    return lines
+
+
+def intake_table(intake: list[dict]) -> list[str]:
+    """bench/intake.py's rows: bytes the web tier wrote per uploaded byte, upload speed."""
+    lines = [
+        "Upload intake (curl sends the POST; `sieve upload`'s client the resumable parts):",
+        "",
+        "| sent as | workers validating | web bytes written / byte | upload MB/s | web peak RSS |",
+        "|---|---|---|---|---|",
+    ]
+    for row in intake:
+        lines.append(
+            f"| {row['sent_as']} | {row['workers']} | {row['web_bytes_written_per_byte']} "
+            f"| {row['upload_mb_s']} | {row['web_peak_rss_mb']:.0f} MB |"
         )
     return lines
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import api_latency, baselines, datagen, report
+from bench import api_latency, baselines, datagen, intake, report
 from bench.stack import HEADERS, BenchStack, peak_rss_mb
 from cli.embedded_redis import free_port, wait_for_port
 from cli.processes import start_process
@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
             latency_size = max(s for s in sizes if s <= 256)
             results["latency"] = measure_latency(stack, "embed-jsonl", latency_size, chunk_bytes)
+            results["intake"] = intake.run(latency_size, chunk_bytes, with_profile=False)
             scaling_size = max(s for s in sizes if s <= 256) if not args.full else 1024
             results["scaling"] = measure_scaling(stack, "embed-jsonl", scaling_size, chunk_bytes)
             results["scaling_file_mb"] = scaling_size

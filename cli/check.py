@@ -11,12 +11,12 @@ import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from store.local_blobs import LocalBlobStore
-from store.records import DatasetOptions, DatasetRecord, Status, StoredFile
+from store.records import CreateOptions, DatasetRecord, StoredFile
 from store.segments import Segment
 from validators.formats import accepted_format, default_delimiter
 from validators.full_report import report_text
@@ -68,37 +68,25 @@ def _validate_chunk(
 
 
 def check_files(
-    dataset_type: str,
+    create: CreateOptions,
     data: Path,
     eval_data: Path | None,
-    options: dict[str, Any],
     chunk_bytes: int,
     processes: int | None = None,
     report: Path | None = None,
 ) -> CheckResult:
-    """The verdict the server would reach on these files with these create options (as
-    CreateOptionsSchema loads them), and with `report`, its full report written there.
-    FileRefused or PlanError where the server refuses them."""
-    spec = spec_for(dataset_type)
-    if options.get("csv_delimiter") is None:
-        options = {**options, "csv_delimiter": default_delimiter(data.name)}
+    """The verdict the server would reach on these files with these create options, and with
+    `report`, its full report written there. FileRefused or PlanError where the server
+    refuses them."""
+    spec = spec_for(create.dataset_type)
+    dataset = create.dataset.with_default_delimiter(default_delimiter(data.name))
     given = zip(FILE_ROLES, (data, eval_data), strict=True)
     paths = {role: path for role, path in given if path is not None}
     files = {
-        role: _file_entry(spec.name, spec.formats, role, path, options.get("text_separator"))
+        role: _file_entry(spec.name, spec.formats, role, path, dataset.text_separator)
         for role, path in paths.items()
     }
-    record = DatasetRecord(
-        id="check",
-        org="",
-        name="check",
-        dataset_type=spec.name,
-        status=Status.QUEUED,
-        created_at="",
-        updated_at="",
-        options=DatasetOptions.from_dict(options),
-        files=files,
-    )
+    record = DatasetRecord.new("check", "", replace(create, dataset=dataset), files, "")
     with tempfile.TemporaryDirectory(prefix="sieve-check-") as scratch:
         blobs = LocalFiles(Path(scratch), paths)
         chunks = plan_chunks(blobs, record, chunk_bytes)

@@ -21,6 +21,7 @@ import click
 from cli.client import TERMINAL, CliError, SieveClient, download_blocks
 from cli.instance import data_dir, instance_url, saved_api_key
 from cli.resumable import send_resumable
+from store.records import CreateOptions
 from store.settings import Settings, parse_size
 from validators.registry import supported_types
 
@@ -220,7 +221,7 @@ def check(  # noqa: PLR0913 - the command's options
     """Validate FILE locally with the server's exact rules and messages (no server needed)."""
     from marshmallow import ValidationError
 
-    from api.schemas import RECORD_OPTIONS, CreateOptionsSchema, first_error
+    from api.schemas import CreateOptionsSchema, first_error
     from cli.check import check_files
     from validators.formats import FileRefused
     from workers.planning import PlanError
@@ -230,12 +231,10 @@ def check(  # noqa: PLR0913 - the command's options
         loaded = CreateOptionsSchema().load({"name": "check", **params})
     except ValidationError as exc:
         raise CliError(first_error(exc)) from exc
-    record_options = {name: loaded[name] for name in RECORD_OPTIONS}
     chunk_bytes = Settings.from_env().chunk_bytes
     try:
-        result = check_files(
-            loaded["type"], file, eval_data, record_options, chunk_bytes, processes, report
-        )
+        create = CreateOptions.from_dict(loaded)
+        result = check_files(create, file, eval_data, chunk_bytes, processes, report)
     except (FileRefused, PlanError) as exc:
         raise CliError(str(exc), exit_code=1) from exc
     verdict = result.verdict

@@ -4,7 +4,7 @@ in a Redis hash (strings; structured fields as JSON)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -55,6 +55,55 @@ class DatasetOptions:
         for name in ("keep_fields", "optional_fields"):
             values[name] = tuple(values.get(name) or ())
         return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def with_default_delimiter(self, delimiter: str) -> DatasetOptions:
+        """These options, with `delimiter` when none was given."""
+        return self if self.csv_delimiter is not None else replace(self, csv_delimiter=delimiter)
+
+    def validation_changes(self, other: DatasetOptions) -> list[str]:
+        """The options that change what validation does and differ in `other` (a delimiter
+        left unset there is no change)."""
+        changed = [
+            f.name
+            for f in fields(self)
+            if f.name not in ("keep_original_file", "csv_delimiter")
+            and getattr(self, f.name) != getattr(other, f.name)
+        ]
+        if other.csv_delimiter not in (None, self.csv_delimiter):
+            changed.append("csv_delimiter")
+        return changed
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """A create request's options, as the API's schemas load them (query string, form fields
+    or a resumable upload's JSON) and as `sieve check` takes them: the one list of them."""
+
+    name: str
+    dataset_type: str
+    dry_run: bool = False
+    dataset: DatasetOptions = field(default_factory=DatasetOptions)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CreateOptions:
+        """From CreateOptionsSchema's result (or `to_dict`'s)."""
+        return cls(
+            name=data["name"],
+            dataset_type=data.get("dataset_type") or data["type"],
+            dry_run=bool(data.get("dry_run")),
+            dataset=DatasetOptions.from_dict(data.get("dataset") or data),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "dataset_type": self.dataset_type,
+            "dry_run": self.dry_run,
+            "dataset": self.dataset.to_dict(),
+        }
 
 
 @dataclass(frozen=True)
@@ -108,6 +157,32 @@ class DatasetRecord:
     @property
     def terminal(self) -> bool:
         return self.status.terminal
+
+    @classmethod
+    def new(  # noqa: PLR0913 - what a new record is made of
+        cls,
+        dataset_id: str,
+        org: str,
+        create: CreateOptions,
+        files: dict[str, StoredFile],
+        created_at: str,
+        **state: Any,
+    ) -> DatasetRecord:
+        """A dataset as its upload makes it, queued (`state`: receiving, usage_bytes, plan):
+        the one place records are built, for a POST, a resumable upload and `sieve check`."""
+        return cls(
+            id=dataset_id,
+            org=org,
+            name=create.name,
+            dataset_type=create.dataset_type,
+            status=Status.QUEUED,
+            created_at=created_at,
+            updated_at=created_at,
+            options=create.dataset,
+            files=files,
+            dry_run=create.dry_run,
+            **state,
+        )
 
     def encode(self) -> dict[str, str]:
         """The record as a Redis hash."""

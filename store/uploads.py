@@ -20,6 +20,7 @@ import redis
 
 from store.datasets import format_timestamp
 from store.keys import RedisKeys
+from store.records import CreateOptions
 from store.segments import Segment
 
 _MOVE = """
@@ -108,12 +109,10 @@ class ResumableUpload:
     id: str
     org: str
     dataset_id: str
-    name: str
-    dataset_type: str
     filename: str
     size: int
     part_size: int
-    options: dict[str, Any]  # CreateOptionsSchema's result, as given at creation
+    create: CreateOptions  # the dataset's options, as given when the upload was opened
     created_at: str
     expires_at: float  # epoch seconds
     state: UploadState = UploadState.OPEN
@@ -131,6 +130,14 @@ class ResumableUpload:
 
     def missing_parts(self) -> list[int]:
         return [n for n in range(1, self.part_count + 1) if n not in self.parts]
+
+    @property
+    def name(self) -> str:
+        return self.create.name
+
+    @property
+    def dataset_type(self) -> str:
+        return self.create.dataset_type
 
     @property
     def expires(self) -> str:
@@ -160,7 +167,7 @@ class ResumableUpload:
         values = asdict(self)
         values.pop("parts")
         values["state"] = self.state.value
-        values["options"] = json.dumps(self.options)
+        values["create"] = json.dumps(self.create.to_dict())
         values["resume"] = json.dumps(self.resume)
         return {name: str(value) for name, value in values.items()}
 
@@ -172,7 +179,11 @@ class ResumableUpload:
         values["claimed"] = int(values.get("claimed") or 0)
         values["expires_at"] = float(values["expires_at"])
         values["state"] = UploadState(values["state"])
-        values["options"] = json.loads(values["options"])
+        if "create" not in values:  # opened before the options were typed
+            values["create"] = json.dumps(json.loads(values.pop("options")))
+        for stale in ("options", "name", "dataset_type"):
+            values.pop(stale, None)
+        values["create"] = CreateOptions.from_dict(json.loads(values["create"]))
         values["resume"] = json.loads(values["resume"])
         values["parts"] = {
             int(number): ReceivedPart(int(number), **json.loads(text))
