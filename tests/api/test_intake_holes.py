@@ -5,6 +5,7 @@ request, and a dead holder of the advance lock strands nothing."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import random
 import threading
@@ -217,3 +218,39 @@ def test_the_sweep_removes_folders_nothing_refers_to(service):  # noqa: F811
     assert stored.read_range(0, len(data)) == data
     assert client.get(f"/v1/uploads/{open_one['id']}", headers=AUTH).status_code == 200
     assert hashlib.sha256(stored.read_range(0, len(data))).hexdigest() == sha(data)
+
+
+def test_posts_racing_for_the_last_of_the_quota_leave_no_folder_when_refused(make_stores):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api import create_app
+    from tests.api.test_views import RecordingEnqueuer
+
+    mib = 1024 * 1024
+    stores = make_stores(max_org_bytes=3 * mib, chunk_bytes=256 * 1024)
+    stores.api_keys.register("acme", "key-acme")
+    client = create_app(stores.settings, stores, RecordingEnqueuer()).test_client()
+    body = jsonl_bytes(mib - 1000)
+    root = stores.settings.storage_root
+
+    def post(_: int):
+        return client.post(
+            "/v1/datasets?name=race&type=embed-input",
+            headers=AUTH,
+            data={"data": (io.BytesIO(body), "a.jsonl")},
+            content_type="multipart/form-data",
+        )
+
+    for _ in range(5):
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(post, range(8)))
+        accepted = [a.get_json()["id"] for a in answers if a.status_code == 200]
+        refused = [a for a in answers if a.status_code != 200]
+        assert len(accepted) == 3 and all(a.status_code == 400 for a in refused)
+        assert all("exceeded capacity" in a.get_json()["message"] for a in refused)
+        folders = sorted(p.name for p in (root / "datasets").iterdir())
+        assert folders == sorted(i.rsplit("-", 1)[1] for i in accepted)  # nothing else
+        assert stores.quota.usage("acme") == 3 * len(body)
+        for dataset_id in accepted:
+            assert client.delete(f"/v1/datasets/{dataset_id}", headers=AUTH).status_code == 200
+        assert stores.quota.usage("acme") == 0
