@@ -50,6 +50,18 @@ def message_expr(file_role: str) -> pl.Expr:
 
 
 EXCERPT_CHARS = 120
+MAX_MESSAGE_CHARS = 1000  # a message or warning, whatever values it quotes
+SHOWN_CHARS = 300  # a label or a sample text shown in a dataset's metrics
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text`, or its beginning and end with how much was left out between: a message stays
+    readable (its advice is at the end) and a dataset object small, whatever the data."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 4
+    head = limit - tail
+    return f"{text[:head]} … [{len(text) - head - tail} characters left out] … {text[-tail:]}"
 
 
 def excerpt(value: object) -> str:

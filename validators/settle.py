@@ -123,11 +123,12 @@ class Settlement:
 
 
 def settle_file(spec: DatasetSpec, hashes: FileHashes, drop_clashes: bool) -> Settlement:
-    """Exact duplicates (always dropped), then, among the remaining rows, clashes of unique
-    fields (findings; dropped too with skip_malformed_input) and distinct counts."""
+    """Exact duplicates (dropped, unless the type keeps every row), then, among the remaining
+    rows, clashes of unique fields (findings; dropped too with skip_malformed_input) and
+    distinct counts."""
     result = Settlement([set() for _ in hashes.offsets])
     duplicate_rows: list[int] = []
-    for bucket in range(hashes.buckets):
+    for bucket in range(hashes.buckets if spec.drops_duplicates else 0):
         found = repeats(hashes.bucket("h1", bucket), ROW_KEY)
         _drop(result, found)
         duplicate_rows.extend(found["row"].to_list())

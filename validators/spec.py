@@ -237,6 +237,9 @@ class DatasetSpec:
     metrics_group: str | None = None
     # Fine-tune types: with no eval file, this share of the rows (by row hash) becomes eval.
     eval_split: float | None = None
+    # Exact duplicate rows are dropped with a warning, as Cohere does; a batch keeps every
+    # line (each is a request: a repeated line is a repeated custom_id, which fails).
+    drops_duplicates: bool = True
     # A valid row for row number i (`prefix` starts its strings); by default built from the
     # fields' kinds. Shown in the rule catalog; tests build their files from it.
     example_row: Callable[[int, str], dict] | None = None

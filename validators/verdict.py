@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from validators.findings import bounded
 from validators.report import FATAL_RULES, MAX_FINDINGS, FileReport
 from validators.spec import DatasetSpec
 
@@ -41,6 +42,7 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
     notes.extend(_duplicate_notes(files))
     notes.extend(note for rule in spec.dataset_rules for note in rule.notes(files))
     notes.extend(_leak_notes(files))
+    errors, notes = [bounded(e) for e in errors], [bounded(n) for n in notes]
     if errors:
         return Verdict("failed", errors[0], _capped(errors[1:] + notes, unlisted))
     return Verdict("validated", None, _capped(notes, unlisted))

@@ -46,11 +46,12 @@ class BlobChunks:
 
     def replace(self, role: str, chunk: int, sides: dict[str, pl.DataFrame]) -> None:
         report = self._reports[role][chunk]
+        name = report["part"]["name"]  # before an emptied side takes its part away
         for side, frame in sides.items():
             entry = "part" if side == role else f"{side}_part"
-            part = report.get(entry) or self._new_part(report["part"], side)
+            part = report.get(entry) or self._new_part(name, side)
             report[entry] = replace_part(self._blobs, part, frame)
 
-    def _new_part(self, like: dict[str, Any], side: str) -> dict[str, Any]:
-        name = side + like["name"][like["name"].index("-") :]
+    def _new_part(self, like: str, side: str) -> dict[str, Any]:
+        name = side + like[like.index("-") :]
         return {"name": name, "key": part_key(self._dataset_id, name)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from validators.findings import SHOWN_CHARS, bounded
 from validators.finish import Outcome
 from validators.spec import DatasetSpec
 
@@ -27,7 +28,13 @@ def dataset_metrics(spec: DatasetSpec, outcome: Outcome, parts: list[dict]) -> d
     if spec.labels is not None and train is not None:
         metrics["classify_data_metrics"] = {
             "label_metrics": [
-                {"label": label, "total_examples": count, "samples": train.samples.get(label, [])}
+                {
+                    "label": bounded(label, SHOWN_CHARS),
+                    "total_examples": count,
+                    "samples": [
+                        bounded(text, SHOWN_CHARS) for text in train.samples.get(label, [])
+                    ],
+                }
                 for label, count in sorted(train.labels.items())
             ]
         }

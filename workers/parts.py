@@ -15,6 +15,7 @@ import fastavro
 import polars as pl
 
 from store.blobs import BlobStore
+from validators.findings import bounded
 from validators.parsing import ROW
 
 SAMPLE_ROWS = 5
@@ -28,6 +29,8 @@ _NESTED = (pl.Struct, pl.List, pl.Array, pl.Object)
 def _json_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, pl.Series):  # polars hands a list cell over as a Series
+        value = value.to_list()
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -102,9 +105,8 @@ def read_rows(blobs: BlobStore, part: dict[str, Any], start: int, stop: int) -> 
 
 
 def _samples(frame: pl.DataFrame) -> list[str]:
-    return [
-        json.dumps(row, ensure_ascii=False) for row in frame.head(SAMPLE_ROWS).iter_rows(named=True)
-    ]
+    rows = frame.head(SAMPLE_ROWS).iter_rows(named=True)
+    return [bounded(json.dumps(row, ensure_ascii=False)) for row in rows]
 
 
 def write_part(

@@ -58,5 +58,6 @@ def batch_spec(
         formats=frozenset({"jsonl"}),
         row_rules=(*batch_row_rules(), *row_rules),
         dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
+        drops_duplicates=False,
         **more,
     )
