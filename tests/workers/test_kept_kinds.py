@@ -8,33 +8,10 @@ import json
 
 import pytest
 
-from store.removal import upload_prefix
-from tests.conftest import queued_record
 from tests.validators.test_types import valid_rows
+from tests.workers.pipeline_run import validated
 from validators.registry import supported_types
-from workers import pipeline
 from workers.parts import read_part
-
-
-def _validated(stores, dataset_id: str, dataset_type: str, body: bytes, keep: list[str]):
-    key = upload_prefix(dataset_id, "train") + "/00000"
-    writer = stores.blobs.open_writer(key)
-    writer.write(body)
-    size = writer.commit()
-    record = queued_record(
-        dataset_id,
-        size=size,
-        dataset_type=dataset_type,
-        options={"keep_fields": keep},
-        files={"train": {"key": key, "size": size, "format": "jsonl"}},
-    )
-    stores.datasets.create(record, None)
-    chunks, _ = pipeline.start(stores, dataset_id)
-    for chunk in chunks:
-        pipeline.register_attempt(stores, dataset_id, chunk)
-        pipeline.validate_chunk(stores, dataset_id, chunk)
-    pipeline.finalize(stores, dataset_id)
-    return stores.datasets.get(dataset_id)
 
 
 @pytest.mark.parametrize("dataset_type", supported_types())
@@ -48,7 +25,8 @@ def test_kept_fields_of_every_kind_are_stored_as_given(make_stores, dataset_type
     rows = [{**row, **extra(i)} for i, row in enumerate(valid_rows(dataset_type))]
     body = "".join(json.dumps(row) + "\n" for row in rows).encode()
     stores = make_stores(chunk_bytes=4096)
-    record = _validated(stores, "kept-1", dataset_type, body, ["tags", "meta", "score", "note"])
+    keep = {"keep_fields": ["tags", "meta", "score", "note"]}
+    record, _ = validated(stores, "kept-1", body, dataset_type=dataset_type, options=keep)
     assert record.status == "validated", record.validation_error
     stored = [
         row for part in record.parts for row in read_part(stores.blobs, part["key"]).to_dicts()
