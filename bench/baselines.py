@@ -65,7 +65,7 @@ def polars_floor(
 def _check(row: dict, required: list[str]) -> None:
     for name in required:
         value = row.get(name)
-        if not isinstance(value, (str, list)) or not value:
+        if not isinstance(value, (str, list, dict)) or not value:
             raise ValueError(f"bad row: {name}")
 
 

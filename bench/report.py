@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench import every_type
+
 
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "n/a"
@@ -32,6 +34,7 @@ def table(results: dict) -> str:
         )
     lines += ["", *latency_table(results["latency"])] if "latency" in results else []
     lines += ["", *intake_table(results["intake"])] if "intake" in results else []
+    lines += ["", *every_type.table(results["types"])] if "types" in results else []
     lines += [
         "",
         f"Scaling ({results['scaling_file_mb']} MB embed-input JSONL): "

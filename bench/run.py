@@ -13,13 +13,12 @@ import platform
 import subprocess
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 
-from bench import api_latency, baselines, datagen, intake, report
-from bench.stack import HEADERS, BenchStack, peak_rss_mb
+from bench import api_latency, baselines, datagen, every_type, intake, report
+from bench.stack import HEADERS, BenchStack, epoch, peak_rss_mb
 from cli.embedded_redis import free_port, wait_for_port
 from cli.processes import start_process
 from validators.registry import spec_for
@@ -30,7 +29,7 @@ MIB = 1024 * 1024
 
 
 def _seconds_between(start: str, end: str) -> float:
-    return _epoch(end) - _epoch(start)
+    return epoch(end) - epoch(start)
 
 
 def measure_file(
@@ -52,7 +51,7 @@ def measure_file(
     dataset = stack.wait_final(dataset_id)
     assert dataset["validation_status"] == "validated", dataset.get("validation_error")
     validation = _seconds_between(dataset["created_at"], dataset["updated_at"])
-    end_to_end = _epoch(dataset["updated_at"]) - started_wall
+    end_to_end = epoch(dataset["updated_at"]) - started_wall
     upload = end_to_end - validation
     result = {
         "kind": kind,
@@ -73,10 +72,6 @@ def measure_file(
     }
     stack.delete(dataset_id)
     return result
-
-
-def _epoch(timestamp: str) -> float:
-    return datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
 
 
 def measure_latency(stack: BenchStack, kind: str, size_mb: int, chunk_bytes: int) -> dict:
@@ -107,7 +102,7 @@ def measure_latency(stack: BenchStack, kind: str, size_mb: int, chunk_bytes: int
         answered = time.time()
         dataset = stack.wait_final(dataset_id)
         assert dataset["validation_status"] == "validated", dataset.get("validation_error")
-        after = _epoch(dataset["updated_at"]) - answered
+        after = epoch(dataset["updated_at"]) - answered
         written = stack.web_bytes_written() / path.stat().st_size
         result[name] = {
             "web_bytes_written_per_byte": round(written, 3),
@@ -209,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             latency_size = max(s for s in sizes if s <= 256)
             results["latency"] = measure_latency(stack, "embed-jsonl", latency_size, chunk_bytes)
             results["intake"] = intake.run(latency_size, chunk_bytes, with_profile=False)
+            results["types"] = every_type.run(48, chunk_bytes)
             scaling_size = max(s for s in sizes if s <= 256) if not args.full else 1024
             results["scaling"] = measure_scaling(stack, "embed-jsonl", scaling_size, chunk_bytes)
             results["scaling_file_mb"] = scaling_size

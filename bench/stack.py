@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -20,6 +21,11 @@ from cli.resumable import send_resumable
 
 API_KEY = "sk-bench-0123456789abcdef0123456789"
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
+
+
+def epoch(timestamp: str) -> float:
+    """Epoch seconds of an API timestamp (UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`)."""
+    return datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
 
 
 def peak_rss_mb(process: psutil.Process) -> float:
