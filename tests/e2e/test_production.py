@@ -129,6 +129,8 @@ def test_two_webs_two_workers_and_beat(deployment):
     for url in deployment.urls:
         assert requests.get(f"{url}/healthz").json() == {"ok": True}
         assert requests.get(f"{url}/readyz").status_code == 200
+    log = Path(deployment.logs.name)  # both workers take tasks before the first upload
+    assert wait_until(lambda: log.read_bytes().count(b" ready.") >= 2, timeout=60)
 
     first = _upload(deployment.urls[0], 1500, "through web one")
     second = _upload(deployment.urls[1], 1500, "through web two")
