@@ -23,7 +23,7 @@ import polars as pl
 import psutil
 
 from bench import baselines, datagen
-from bench.stack import BenchStack, epoch
+from bench.stack import BenchStack, epoch, peak_rss_mb
 from validators.registry import spec_for
 
 MIB = 1024 * 1024
@@ -71,6 +71,30 @@ def measure(stack: BenchStack, kind: str, size_mb: int) -> dict:
     }
 
 
+def measure_big(stack: BenchStack, kind: str, size_mb: int) -> dict:
+    """One big file end to end: upload, verdict after it, and the processes' peak RSS."""
+    dataset_type = datagen.KINDS[kind][0]
+    path = datagen.dataset(DATA, kind, size_mb)
+    stack.set_workers(psutil.cpu_count())
+    stack.restart_web()
+    started = time.time()
+    dataset_id = stack.upload(path, dataset_type)
+    answered = time.time()
+    dataset = stack.wait_final(dataset_id)
+    result = {
+        "type": dataset_type,
+        "size_mb": size_mb,
+        "status": dataset["validation_status"],
+        "upload_s": round(answered - started, 2),
+        "verdict_after_upload_s": round(epoch(dataset["updated_at"]) - answered, 2),
+        "end_to_end_s": round(epoch(dataset["updated_at"]) - started, 2),
+        "web_peak_rss_mb": round(max(peak_rss_mb(p) for p in stack.web_processes()), 1),
+        "worker_peak_rss_mb": round(max(peak_rss_mb(p) for p in stack.pool_processes()), 1),
+    }
+    stack.delete(dataset_id)
+    return result
+
+
 def run(size_mb: int, chunk_bytes: int, types: list[str] | None = None) -> list[dict]:
     kinds = [k for k in datagen.TYPE_KINDS if not types or datagen.KINDS[k][0] in types]
     results = []
@@ -105,7 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=int, default=48)
     parser.add_argument("--chunk-mb", type=int, default=64)
     parser.add_argument("--types", help="comma-separated dataset types (default: all)")
+    parser.add_argument(
+        "--big-mb", type=int, help="instead: one batch-chat-v2-input file this big, end to end"
+    )
     args = parser.parse_args(argv)
+    if args.big_mb:
+        with tempfile.TemporaryDirectory() as tmp:
+            stack = BenchStack(Path(tmp), args.chunk_mb * MIB)
+            try:
+                print(json.dumps(measure_big(stack, "batch-chat-v2-jsonl", args.big_mb)))
+            finally:
+                stack.stop()
+        return 0
     types = args.types.split(",") if args.types else None
     rows = run(args.size_mb, args.chunk_mb * MIB, types)
     print(json.dumps(rows))

@@ -205,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             results["latency"] = measure_latency(stack, "embed-jsonl", latency_size, chunk_bytes)
             results["intake"] = intake.run(latency_size, chunk_bytes, with_profile=False)
             results["types"] = every_type.run(48, chunk_bytes)
+            if args.full:  # the main workload at the dataset limit, end to end
+                results["big_batch"] = every_type.measure_big(stack, "batch-chat-v2-jsonl", 1536)
             scaling_size = max(s for s in sizes if s <= 256) if not args.full else 1024
             results["scaling"] = measure_scaling(stack, "embed-jsonl", scaling_size, chunk_bytes)
             results["scaling_file_mb"] = scaling_size
