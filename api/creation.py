@@ -31,14 +31,14 @@ from api.schemas import (
     load_or_400,
     unknown_type_message,
 )
-from api.streaming import ChunkStreamer
+from api.streaming import ChunkStreamer, stored_file
 from api.upload_timeouts import guarded_request_body
 from api.uploads import ReceivedUpload, UploadSession, drain
 from store.blobs import StorageFullError, StorageUnavailableError
 from store.datasets import IdempotentRequest, format_timestamp, utc_now
-from store.records import CreateOptions, DatasetRecord, Status, StoredFile
+from store.records import CreateOptions, DatasetRecord, Status
 from store.removal import remove_dataset
-from validators.formats import FileRefused, accepted_format, default_delimiter
+from validators.formats import default_delimiter
 from validators.registry import spec_for
 
 log = logging.getLogger(__name__)
@@ -220,21 +220,12 @@ def _streamer(
 def _record(
     org: str, dataset_id: str, create: CreateOptions, upload: ReceivedUpload
 ) -> DatasetRecord:
-    spec = spec_for(create.dataset_type)
-    files = {}
-    for role, received in upload.files.items():
-        part = "eval_data" if role == "eval" else "data"
-        try:
-            file_format = accepted_format(
-                spec.name,
-                spec.formats,
-                part,
-                (received.filename, received.head, received.size),
-                create.dataset.text_separator,
-            )
-        except FileRefused as exc:
-            raise bad_request(str(exc)) from exc
-        files[role] = StoredFile(received.segments, received.size, file_format, received.filename)
+    files = {
+        role: stored_file(
+            create, role, (received.filename, received.head, received.size), received.segments
+        )
+        for role, received in upload.files.items()
+    }
     if "train" not in files:
         raise bad_request("missing the 'data' file part")
     delimiter = default_delimiter(upload.files["train"].filename)

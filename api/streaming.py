@@ -68,7 +68,7 @@ class ResumePoint:
 
     offset: int
     chunks: int  # sent so far
-    plan: dict[str, Any]  # the streamer's plan: chunks, CSV headers and their blobs
+    plan: dict[str, Any]  # the streamer's plan: chunks sent, where CSV headers end
     options: dict[str, Any]  # CreateOptions.to_dict, the CSV delimiter's default filled in
     file_format: str | None = None  # None: not yet known (too few bytes seen)
     separator: str = "\n"
@@ -78,6 +78,23 @@ class ResumePoint:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def stored_file(
+    create: CreateOptions,
+    role: str,
+    head: tuple[str, bytes, int],  # its name, first bytes and size
+    segments: tuple[Segment, ...],
+) -> StoredFile:
+    """An uploaded file as the record keeps it, if its type accepts it; 400 saying why not."""
+    spec = spec_for(create.dataset_type)
+    part = "eval_data" if role == "eval" else "data"
+    separator = create.dataset.text_separator
+    try:
+        file_format = accepted_format(spec.name, spec.formats, part, head, separator)
+    except FileRefused as exc:
+        raise bad_request(str(exc)) from exc
+    return StoredFile(segments, head[2], file_format, head[0])
 
 
 class ChunkStreamer:
@@ -328,20 +345,8 @@ class ChunkStreamer:
         return {**self.plan, "chunks": []}
 
     def _stored_file(self, file: _File) -> StoredFile:
-        part = "eval_data" if file.role == "eval" else "data"
         head = (file.filename, bytes(file.head[:HEAD_BYTES]), file.cutter.received)
-        try:
-            file_format = accepted_format(
-                self._spec.name,
-                self._spec.formats,
-                part,
-                head,
-                self._create.dataset.text_separator,
-            )
-        except FileRefused as exc:
-            raise bad_request(str(exc)) from exc
-        segments = file.sink.stored().segments
-        return StoredFile(segments, file.cutter.received, file_format, file.filename)
+        return stored_file(self._create, file.role, head, file.sink.stored().segments)
 
     def _mark_progress(self) -> None:
         now = time.monotonic()

@@ -42,7 +42,9 @@ def _web_tree(stack: BenchStack) -> list[psutil.Process]:
     return [psutil.Process(stack.web.pid), *stack.web_processes()]
 
 
-def _written(stack: BenchStack) -> int:
+def web_bytes_written(stack: BenchStack) -> int:
+    """Bytes the web tier has written (write syscalls: files, sockets, logs) since it
+    started: beside an upload's size, how often each byte was stored."""
     return sum(process.io_counters().write_chars for process in _web_tree(stack))
 
 
@@ -107,7 +109,7 @@ def measure(stack: BenchStack, path: Path, how: str, workers: int, profile: Path
     result = {
         "sent_as": how,
         "workers": workers,
-        "web_bytes_written_per_byte": round(_written(stack) / size, 3),
+        "web_bytes_written_per_byte": round(web_bytes_written(stack) / size, 3),
         "upload_mb_s": round(size / MIB / took, 1),
         "web_peak_rss_mb": round(max(peak_rss_mb(p) for p in _web_tree(stack)), 1),
     }

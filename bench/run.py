@@ -103,7 +103,7 @@ def measure_latency(stack: BenchStack, kind: str, size_mb: int, chunk_bytes: int
         dataset = stack.wait_final(dataset_id)
         assert dataset["validation_status"] == "validated", dataset.get("validation_error")
         after = epoch(dataset["updated_at"]) - answered
-        written = stack.web_bytes_written() / path.stat().st_size
+        written = intake.web_bytes_written(stack) / path.stat().st_size
         result[name] = {
             "web_bytes_written_per_byte": round(written, 3),
             "upload_s": round(answered - started, 3),

@@ -118,12 +118,6 @@ class BenchStack:
     def web_processes(self) -> list[psutil.Process]:
         return psutil.Process(self.web.pid).children(recursive=True)
 
-    def web_bytes_written(self) -> int:
-        """Bytes the web tier has written (write syscalls: files, sockets, logs) since it
-        started: beside an upload's size, how often each byte was stored."""
-        processes = [psutil.Process(self.web.pid), *self.web_processes()]
-        return sum(process.io_counters().write_chars for process in processes)
-
     def upload(self, path: Path, dataset_type: str, rate_bytes_per_s: float | None = None) -> str:
         """Stream the file from disk as a multipart upload (no faster than `rate_bytes_per_s`,
         a client on a slower network); returns the dataset id."""
