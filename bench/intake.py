@@ -4,8 +4,9 @@ none, the web process's peak RSS, and (with --profile) where the web process spe
 
     python -m bench.intake --size-mb 256 [--profile]
 
-Self-contained on purpose (it measures the web tier from outside, through /proc), so the same
-file can be run against an older checkout (PYTHONPATH=that/checkout) for a same-run baseline.
+It measures the web tier from outside, through /proc, and needs only bench.stack and
+bench.datagen: copied into a checkout of an older commit and run there (PYTHONPATH=that
+checkout), it gives a same-run baseline.
 """
 
 from __future__ import annotations
