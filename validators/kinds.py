@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated, Any
 
+import msgspec
 import polars as pl
 
-from validators.shapes import Problem, Rules, Shape, json_type_name
+from validators.shapes import NotCompiled, Problem, Rules, Shape, json_type_name
 
 # Raw JSON that *may* hold a value of the wrong type for a kind. A match only sends the chunk
 # down the exact (row by row) path; polars alone would coerce e.g. 5 into "5".
@@ -28,6 +31,7 @@ class FieldKind(ABC):
     name: str  # also the check name of its type rule: "text|string"
     dtype: pl.DataType
     fast_path = True  # polars may read the column directly when its dtype is trusted
+    stores_json_text = False  # stored as the line's own JSON text of the value
 
     @abstractmethod
     def avro_type(self) -> object: ...
@@ -52,6 +56,19 @@ class FieldKind(ABC):
     def normalised(self, value: object) -> object:
         return value
 
+    def decoded_type(self) -> object:
+        """The msgspec type of a non-null value (validators.shapes explains the contract)."""
+        raise NotCompiled(self.name)
+
+    def decoded_field(self) -> tuple[object, object]:
+        """This field's msgspec type and default in a row's Struct: absent and null are None."""
+        return self.decoded_type() | None, None
+
+    def finisher(self) -> Callable[[Any], object]:
+        """From a decoded non-null value to the stored one, as `normalised` stores the same
+        JSON; it raises msgspec.ValidationError where a second check refuses the value."""
+        return _as_is
+
     def from_csv_cell(self, cell: str) -> tuple[object, Problem | None]:
         return cell, None
 
@@ -75,6 +92,9 @@ class Text(FieldKind):
 
     def describe(self) -> str:
         return "a string"
+
+    def decoded_type(self) -> object:
+        return str
 
     def problem(self, value: object) -> Problem | None:
         if isinstance(value, str):
@@ -113,6 +133,9 @@ class TextList(_ListCells):
 
     def describe(self) -> str:
         return "a list of strings"
+
+    def decoded_type(self) -> object:
+        return list[str]
 
     def example(self, seed: str) -> object:
         return [seed]
@@ -183,19 +206,29 @@ class Turns(_ListCells):
             return [{key: turn.get(key) for key in self.keys} for turn in value]
         return value
 
+    def decoded_type(self) -> object:
+        turn = msgspec.defstruct("Turn", [(key, str | None, None) for key in self.keys], gc=False)
+        return list[turn]  # type: ignore[valid-type]
+
+    def finisher(self) -> Callable[[Any], object]:
+        keys = self.keys
+        return lambda turns: [{key: getattr(turn, key) for key in keys} for turn in turns]
+
 
 @dataclass(frozen=True)
 class Shaped(FieldKind):
     """A nested JSON value checked against a declared shape (a request body, embeddings).
 
-    Stored as compact JSON text (an Avro string): its keys vary from row to row, which neither
-    a polars column nor an Avro record can hold without inventing nulls. Always read row by row.
+    Stored as JSON text (an Avro string), the line's own text of the value: its keys vary from
+    row to row, which neither a polars column nor an Avro record can hold without inventing
+    nulls. polars can't check it: rows are decoded by its compiled msgspec type.
     """
 
     shape: Shape
     name = "json"
     dtype = pl.String
     fast_path = False
+    stores_json_text = True
 
     def avro_type(self) -> object:
         return "string"
@@ -212,8 +245,27 @@ class Shaped(FieldKind):
     def problem(self, value: object) -> Problem | None:
         return self.shape.problem(value)
 
-    def normalised(self, value: object) -> object:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    def decoded_type(self) -> object:
+        return self.shape.decoded_type()
+
+    def decoded_field(self) -> tuple[object, object]:
+        """Kept as the line's own JSON text (msgspec.Raw), checked by the compiled shape."""
+        return msgspec.Raw, msgspec.Raw()
+
+    def finisher(self) -> Callable[[Any], object]:
+        try:
+            check = msgspec.json.Decoder(self.decoded_type()).decode
+        except TypeError as exc:  # a union msgspec can't tell apart
+            raise NotCompiled(str(exc)) from exc
+
+        def finish(raw: msgspec.Raw) -> str | None:
+            text = bytes(raw)
+            if not text or text == b"null":  # absent or null
+                return None
+            check(text)
+            return text.decode("utf-8")
+
+        return finish
 
     def from_csv_cell(self, cell: str) -> tuple[object, Problem | None]:
         try:
@@ -221,7 +273,7 @@ class Shaped(FieldKind):
         except ValueError:
             return None, Problem("", "", "json", "is not valid JSON")
         found = self.problem(value)
-        return (None, found) if found else (self.normalised(value), None)
+        return (None, found) if found else (cell.strip(), None)
 
     def rules(self) -> Rules:
         return self.shape.rules()
@@ -238,6 +290,9 @@ class Whole(FieldKind):
 
     def describe(self) -> str:
         return "an integer"
+
+    def decoded_type(self) -> object:
+        return Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
     def example(self, seed: str) -> object:
         return len(seed)
@@ -257,6 +312,10 @@ class Whole(FieldKind):
             return int(cell.strip()), None
         except ValueError:
             return None, self.type_problem(f"must be an integer, got {cell[:40]!r}")
+
+
+def _as_is(value: object) -> object:
+    return value
 
 
 INTEGER = Whole()

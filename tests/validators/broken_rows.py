@@ -24,6 +24,12 @@ def _openai(**line: object) -> dict:
 
 # (type, broken row, expected error)
 NESTED_BROKEN_ROWS = [
+    (  # a tag that is a list was an internal error (found by tests/validators/test_compiled.py)
+        "batch-chat-v2-input",
+        _chat(messages=[{"role": []}]),
+        """field 'body.messages[0].role' must be one of "user", "system", "assistant", "tool", \
+got []""",
+    ),
     ("batch-embed-v2-input", {"body": _DOC}, "field 'custom_id' is missing"),
     ("batch-embed-v2-input", {"custom_id": "", "body": _DOC}, "field 'custom_id' is empty"),
     (

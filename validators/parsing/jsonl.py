@@ -18,16 +18,19 @@ from validators.parsing.common import (
     line_count,
     with_row_numbers,
 )
+from validators.parsing.compiled import LineGuard, row_decoder, text_reader
 from validators.shapes import json_type_name
 
-MAX_JSON_DEPTH = 64  # for the values kept (polars reads the kept fields only)
+MAX_JSON_DEPTH = 64  # for the values kept as polars columns (JSON text holds any depth)
 MAX_LINE_DEPTH = 1024  # for a whole line: deeper, polars refuses the line, and so do we
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * MAX_LINE_DEPTH))  # json.loads recurses
 
 
 def parse_jsonl(data: bytes, options: ParseOptions) -> ParsedChunk:
+    """polars reads the whole chunk when it can be trusted; else each line is decoded by the
+    type's compiled decoder, and the lines it refuses are read exactly, to word the finding."""
     fast = _parse_jsonl_fast(data, options)
-    return fast if fast is not None else _parse_jsonl_exact(data, options)
+    return fast if fast is not None else _parse_jsonl_lines(data, options)
 
 
 def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
@@ -121,13 +124,24 @@ def may_hide_wrong_types(data: bytes, fields: tuple[tuple[str, FieldKind], ...] 
     )
 
 
-def _parse_jsonl_exact(data: bytes, options: ParseOptions) -> ParsedChunk:
+def _parse_jsonl_lines(data: bytes, options: ParseOptions) -> ParsedChunk:
+    decoder = row_decoder(options.field_kinds)
+    if not set(options.kept_fields) <= set(options.kinds):
+        decoder = None  # kept extra fields: their values are read exactly
+    guard = LineGuard.for_chunk(data, options.kept_fields)
     rows, numbers, findings = [], [], []
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
     for number, raw in enumerate(lines, start=1):
-        record, finding = _read_json_line(raw.removesuffix(b"\r"), options)
+        line = raw.removesuffix(b"\r")
+        trusted = decoder is not None and (not guard.needed or guard.clean(line))
+        record = decoder.record(line) if trusted else None  # type: ignore[union-attr]
+        if record is not None:
+            rows.append(record)
+            numbers.append(number)
+            continue
+        record, finding = _read_json_line(line, options)
         if isinstance(finding, Finding):
             findings.append(finding.shifted(number - 1))
         elif finding is not None:
@@ -169,13 +183,12 @@ def _read_json_line(
     repeated = _repeated_kept_key(text, options)
     if repeated is not None:
         return None, (repeated, "appears twice in the object", f"{repeated}|unique_key")
-    too_deep = next(
-        (n for n in options.kept_fields if _value_depth(record.get(n)) > MAX_JSON_DEPTH), None
-    )
+    columns = _column_fields(options)
+    too_deep = next((n for n in columns if _value_depth(record.get(n)) > MAX_JSON_DEPTH), None)
     if too_deep is not None:
         reason = f"nests deeper than {MAX_JSON_DEPTH} levels"
         return None, (too_deep, reason, f"{too_deep}|json_depth")
-    too_wide = next((n for n in options.kept_fields if _wide_int_in(record.get(n))), None)
+    too_wide = next((n for n in columns if _wide_int_in(record.get(n))), None)
     if too_wide is not None:
         reason = "holds an integer beyond 64 bits (store it as a string)"
         return None, (too_wide, reason, f"{too_wide}|int64")
@@ -185,7 +198,18 @@ def _read_json_line(
         if problem:
             return None, field_finding(1, name, problem, value)
         record[name] = None if value is None else kind.normalised(value)
+    texts = text_reader(options.field_kinds).texts(raw)
+    if texts is None:
+        reason = "holds a lone surrogate escape (such as \\ud800), which is not Unicode text"
+        return None, (None, reason, "row|unicode")
+    record.update(texts)
     return record, None
+
+
+def _column_fields(options: ParseOptions) -> list[str]:
+    """The kept fields stored as polars columns and Avro values (not as their JSON text)."""
+    kinds = options.kinds
+    return [n for n in options.kept_fields if n not in kinds or not kinds[n].stores_json_text]
 
 
 def _array_hint(text: str) -> str:

@@ -1,185 +1,17 @@
-"""Nested JSON shapes declared as data: what a request body or a result row must look like.
-
-A shape checks one (non-null) JSON value and returns its first problem, if any. A problem has a
-concrete path (`.messages[2].role`), the path with the indices left out (`.messages[].role`) and
-a check name (`one_of`). The field name plus the generic path plus the check is the rule's stable
-code (`body.messages[].role|one_of`). `rules()` lists every code a shape can produce, with what it
-checks, for the rule catalog.
-"""
+"""Container shapes: lists, maps, objects with known keys, tagged objects, alternatives."""
 
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
+import msgspec
+from msgspec import Meta
 
-def json_type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    names = {int: "a number", float: "a number", list: "a list", dict: "an object", str: "a string"}
-    return names.get(type(value), "null")
-
-
-def shown(value: object, limit: int = 40) -> str:
-    """A value as it appears in a message: JSON, cut short."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str  # relative to the field: "" or ".messages[2].role"
-    generic: str  # the same path without indices: ".messages[].role"
-    check: str  # "type", "one_of", "not_empty", ...
-    reason: str  # "must be one of 'user', 'assistant', got 'bot'"
-
-    def under(self, path: str, generic: str) -> Problem:
-        return Problem(path + self.path, generic + self.generic, self.check, self.reason)
-
-
-Rules = Iterator[tuple[str, str, str]]  # (generic path + "|" + check, what it checks, message)
-
-
-class Shape(ABC):
-    json_types: tuple[type, ...] = ()  # the JSON types the shape takes, for Either
-
-    @abstractmethod
-    def describe(self) -> str: ...
-
-    @abstractmethod
-    def check(self, value: object) -> Problem | None:
-        """The first problem of a value already known to be one of `json_types`."""
-
-    def problem(self, value: object) -> Problem | None:
-        if not self.accepts_type(value):
-            return Problem(
-                "", "", "type", f"must be {self.describe()}, got {json_type_name(value)}"
-            )
-        return self.check(value)
-
-    def accepts_type(self, value: object) -> bool:
-        return isinstance(value, self.json_types) and not (
-            isinstance(value, bool) and bool not in self.json_types
-        )
-
-    def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", f"is {self.describe()}", f"must be {self.describe()}, got ..."
-
-    @abstractmethod
-    def example(self, seed: str) -> object:
-        """A small valid value; `seed` makes strings differ from row to row."""
-
-
-@dataclass(frozen=True)
-class Str(Shape):
-    non_blank: bool = False
-    choices: tuple[str, ...] = ()
-    json_types = (str,)
-
-    def describe(self) -> str:
-        if self.choices:
-            return "one of " + ", ".join(json.dumps(c) for c in self.choices)
-        return "a non-empty string" if self.non_blank else "a string"
-
-    def example(self, seed: str) -> object:
-        return self.choices[0] if self.choices else seed
-
-    def check(self, value: object) -> Problem | None:
-        if self.choices and value not in self.choices:
-            return Problem("", "", "one_of", f"must be {self.describe()}, got {shown(value)}")
-        if self.non_blank and not str(value).strip():
-            return Problem("", "", "not_empty", "is empty")
-        return None
-
-    def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", "is a string", "must be a string, got ..."
-        if self.choices:
-            yield f"{path}|one_of", f"is {self.describe()}", f"must be {self.describe()}, got ..."
-        if self.non_blank:
-            yield f"{path}|not_empty", "is not empty or only whitespace", "is empty"
-
-
-@dataclass(frozen=True)
-class Num(Shape):
-    """A number (`integer=True`: a whole one) within [minimum, maximum] where given."""
-
-    minimum: float | None = None
-    maximum: float | None = None
-    integer: bool = False
-
-    @property
-    def json_types(self) -> tuple[type, ...]:  # type: ignore[override]
-        return (int,) if self.integer else (int, float)
-
-    def describe(self) -> str:
-        return "an integer" if self.integer else "a number"
-
-    def example(self, seed: str) -> object:
-        value = self.minimum if self.minimum is not None else min(1, self.maximum or 1)
-        return int(value) if self.integer else float(value)
-
-    def problem(self, value: object) -> Problem | None:
-        if self.integer and isinstance(value, float):
-            return Problem("", "", "type", f"must be an integer, got {shown(value)}")
-        return super().problem(value)
-
-    def _range(self) -> str:
-        if self.minimum is not None and self.maximum is not None:
-            return f"between {self.minimum:g} and {self.maximum:g}"
-        if self.minimum is not None:
-            return f"at least {self.minimum:g}"
-        return f"at most {self.maximum:g}"
-
-    def check(self, value: object) -> Problem | None:
-        low = self.minimum is not None and value < self.minimum  # type: ignore[operator]
-        high = self.maximum is not None and value > self.maximum  # type: ignore[operator]
-        if low or high:
-            return Problem("", "", "range", f"must be {self._range()}, got {shown(value)}")
-        return None
-
-    def rules(self, path: str = "") -> Rules:
-        yield f"{path}|type", f"is {self.describe()}", f"must be {self.describe()}, got ..."
-        if self.minimum is not None or self.maximum is not None:
-            yield f"{path}|range", f"is {self._range()}", f"must be {self._range()}, got ..."
-
-
-def Int(minimum: int | None = None, maximum: int | None = None) -> Num:  # noqa: N802
-    return Num(minimum, maximum, integer=True)
-
-
-@dataclass(frozen=True)
-class Bool(Shape):
-    json_types = (bool,)
-
-    def describe(self) -> str:
-        return "true or false"
-
-    def example(self, seed: str) -> object:
-        return True
-
-    def check(self, value: object) -> Problem | None:
-        return None
-
-
-@dataclass(frozen=True)
-class AnyJson(Shape):
-    """Any JSON value (a document's data, a tool's parameter schema)."""
-
-    json_types = (str, int, float, bool, list, dict)
-
-    def describe(self) -> str:
-        return "any JSON value"
-
-    def example(self, seed: str) -> object:
-        return seed
-
-    def check(self, value: object) -> Problem | None:
-        return None
-
-    def rules(self, path: str = "") -> Rules:
-        yield from ()
+from validators.shapes.base import NotCompiled, Problem, Rules, Shape, any_of, shown
+from validators.shapes.scalars import AnyJson
 
 
 @dataclass(frozen=True)
@@ -194,6 +26,12 @@ class ListOf(Shape):
 
     def example(self, seed: str) -> object:
         return [self.item.example(seed)] * max(self.min_items, 1)
+
+    def decoded_type(self) -> object:
+        items = list[self.item.decoded_type()]  # type: ignore[misc]
+        if not self.min_items and self.max_items is None:
+            return items
+        return Annotated[items, Meta(min_length=self.min_items or None, max_length=self.max_items)]
 
     def _size(self) -> str:
         if self.max_items is not None:
@@ -234,6 +72,11 @@ class MapOf(Shape):
 
     def example(self, seed: str) -> object:
         return {self.keys[0] if self.keys else "key": self.value.example(seed)}
+
+    def decoded_type(self) -> object:
+        key = Literal[self.keys] if self.keys else str
+        mapping = dict[key, self.value.decoded_type() | None]  # type: ignore[misc,valid-type]
+        return Annotated[mapping, Meta(min_length=self.min_keys)] if self.min_keys else mapping
 
     def check(self, value: object) -> Problem | None:
         mapping: dict = value  # type: ignore[assignment]
@@ -311,6 +154,38 @@ class Obj(Shape):
     def _known(self) -> dict[str, Shape]:
         return {**self.required, **self.optional}
 
+    def decoded_type(self) -> object:
+        return self.struct()
+
+    def struct(self, tag_field: str | None = None, tag: str | None = None, **fixed: str) -> type:
+        """A msgspec Struct of the object: required keys typed, optional ones nullable, others
+        refused unless `open`; `tag_field`/`tag` make it a tagged union's variant, `fixed` keys
+        must hold exactly the given string."""
+        refused_known = set(self.refused) & set(self._known)
+        if (self.refused and self.open) or refused_known or set(fixed) & set(self._known):
+            raise NotCompiled("refused keys msgspec can't tell apart")
+        names = {f"f{i}": key for i, key in enumerate([*self._known, *fixed])}
+        fields: list = []
+        for attr, key in names.items():
+            if key in fixed:
+                fields.append((attr, Literal[fixed[key]]))
+            elif key in self.required:
+                fields.append((attr, self.required[key].decoded_type()))
+            elif key in self.optional:
+                fields.append((attr, self.optional[key].decoded_type() | None, None))
+        namespace = {"__post_init__": _one_of_keys(self, names)} if self.one_of_keys else {}
+        return msgspec.defstruct(
+            "Obj",
+            fields,
+            kw_only=True,
+            rename=names,
+            forbid_unknown_fields=not self.open,
+            tag_field=tag_field,
+            tag=tag,
+            namespace=namespace,
+            gc=False,  # no cycles: decoded objects are freed at once, untracked
+        )
+
     def _one_of(self) -> str:
         return "at least one of " + ", ".join(f"'{key}'" for key in self.one_of_keys)
 
@@ -352,12 +227,20 @@ class Tagged(Shape):
         tag, variant = next(iter(self.variants.items()))
         return {self.tag: tag, **variant.example(seed)}  # type: ignore[dict-item]
 
+    def decoded_type(self) -> object:
+        """A msgspec tagged union (one variant alone: its tag as a fixed key, since msgspec
+        does not require the tag of a lone tagged struct)."""
+        if len(self.variants) == 1:
+            ((name, variant),) = self.variants.items()
+            return variant.struct(**{self.tag: name})
+        return any_of(v.struct(self.tag, name) for name, v in self.variants.items())
+
     def check(self, value: object) -> Problem | None:
         mapping: dict = value  # type: ignore[assignment]
         tag = mapping.get(self.tag)
         if tag is None:
             return Problem(f".{self.tag}", f".{self.tag}", "present", "is missing")
-        if tag not in self.variants:
+        if not isinstance(tag, str) or tag not in self.variants:
             choices = ", ".join(json.dumps(v) for v in self.variants)
             reason = f"must be one of {choices}, got {shown(tag)}"
             return Problem(f".{self.tag}", f".{self.tag}", "one_of", reason)
@@ -392,6 +275,9 @@ class Either(Shape):
     def example(self, seed: str) -> object:
         return self.options[0].example(seed)
 
+    def decoded_type(self) -> object:
+        return any_of(option.decoded_type() for option in self.options)
+
     def check(self, value: object) -> Problem | None:
         option = next(o for o in self.options if o.accepts_type(value))
         return option.check(value)
@@ -400,3 +286,14 @@ class Either(Shape):
         yield f"{path}|type", f"is {self.describe()}", f"must be {self.describe()}, got ..."
         for option in self.options:
             yield from (rule for rule in option.rules(path) if rule[0] != f"{path}|type")
+
+
+def _one_of_keys(obj: Obj, names: dict[str, str]) -> object:
+    """A Struct's __post_init__ refusing it when every key of `one_of_keys` is absent or null."""
+    attrs = [attr for attr, key in names.items() if key in obj.one_of_keys]
+
+    def post_init(self: msgspec.Struct) -> None:
+        if all(getattr(self, attr) is None for attr in attrs):
+            raise ValueError(obj._one_of())
+
+    return post_init
