@@ -32,6 +32,9 @@ class FieldKind(ABC):
     dtype: pl.DataType
     fast_path = True  # polars may read the column directly when its dtype is trusted
     stores_json_text = False  # stored as the line's own JSON text of the value
+    # polars' reading is trusted once msgspec checked the values (validators.parsing.compiled
+    # TypeGate), not after `suspect_patterns`: for lists and numbers they cost more than that
+    gated = False
 
     @abstractmethod
     def avro_type(self) -> object: ...
@@ -127,6 +130,7 @@ class _ListCells(FieldKind):
 class TextList(_ListCells):
     name = "string_list"
     dtype = pl.List(pl.String)
+    gated = True
 
     def avro_type(self) -> object:
         return {"type": "array", "items": "string"}
@@ -284,6 +288,7 @@ class Whole(FieldKind):
 
     name = "integer"
     dtype = pl.Int64
+    gated = True
 
     def avro_type(self) -> object:
         return "long"

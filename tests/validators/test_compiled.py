@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from bench.datagen import KINDS
 from tests.validators.shape_values import lines
 from validators.parsing import ParseOptions
-from validators.parsing.compiled import LineGuard, row_decoder
-from validators.parsing.jsonl import _read_json_line
+from validators.parsing.compiled import compiled_records, row_decoder
+from validators.parsing.jsonl import _parse_jsonl_lines, _read_json_line, parse_jsonl
 from validators.registry import spec_for, supported_types
 
 JSONL_TYPES = [name for name in supported_types() if "jsonl" in spec_for(name).formats]
@@ -28,10 +28,8 @@ def _options(dataset_type: str) -> ParseOptions:
 
 
 def _fast(line: bytes, options: ParseOptions) -> dict | None:
-    decoder = row_decoder(options.field_kinds)
-    assert decoder is not None
-    guard = LineGuard.for_chunk(line, options.kept_fields)
-    return decoder.record(line) if not guard.needed or guard.clean(line) else None
+    [record] = compiled_records(line, [line], options.field_kinds, options.kept_fields)
+    return record
 
 
 @pytest.mark.parametrize("dataset_type", JSONL_TYPES)
@@ -70,3 +68,18 @@ def test_compiled_accepts_only_what_the_exact_path_accepts(dataset_type, data):
     if fast is not None:
         assert finding is None, (line, finding)
         assert fast == {name: exact.get(name) for name in options.kept_fields}
+
+
+@pytest.mark.parametrize("dataset_type", JSONL_TYPES)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_chunk_reads_as_the_exact_path_reads_it(dataset_type, data):
+    """The whole chunk, by whichever path it takes (polars, compiled lines, exact lines): the
+    same rows, values and findings as every line read exactly."""
+    options = _options(dataset_type)
+    chunk = b"\n".join(data.draw(st.lists(_lines(dataset_type), min_size=1, max_size=8)))
+    read = parse_jsonl(chunk, options)
+    reference = _parse_jsonl_lines(chunk, options, compiled=False)
+    assert read.rows_seen == reference.rows_seen
+    assert read.findings == reference.findings
+    assert read.frame.to_dicts() == reference.frame.to_dicts()

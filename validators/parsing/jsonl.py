@@ -18,7 +18,7 @@ from validators.parsing.common import (
     line_count,
     with_row_numbers,
 )
-from validators.parsing.compiled import LineGuard, row_decoder, text_reader
+from validators.parsing.compiled import compiled_records, text_reader, type_gate
 from validators.shapes import json_type_name
 
 MAX_JSON_DEPTH = 64  # for the values kept as polars columns (JSON text holds any depth)
@@ -38,9 +38,12 @@ def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
     CRs and bad JSON, and skips blank lines (the row count gives those away)."""
     if not all(kind.fast_path for _, kind in options.field_kinds):
         return None
-    if b"\x00" in data or may_hide_wrong_types(data, options.field_kinds):
+    patterned = [(name, kind) for name, kind in options.field_kinds if not kind.gated]
+    if b"\x00" in data or may_hide_wrong_types(data, patterned):
         return None
-    if may_inflate(data) or _may_hold_non_json(data) or _may_repeat_kept_keys(data, options):
+    if not type_gate(options.field_kinds).passes(data):
+        return None
+    if may_inflate(data) or _may_hold_non_json(data):
         return None
     try:
         frame = _read_ndjson(data, options)
@@ -51,6 +54,8 @@ def _parse_jsonl_fast(data: bytes, options: ParseOptions) -> ParsedChunk | None:
         return None
     if _coercion_possible(frame, data, options) or _too_deep(frame) or _wide_integers(frame):
         return None
+    if _may_repeat_kept_keys(data, frame, options):
+        return None
     return ParsedChunk(with_row_numbers(frame, options), rows, columns=tuple(frame.columns))
 
 
@@ -59,11 +64,16 @@ def _may_hold_non_json(data: bytes) -> bool:
     return b"NaN" in data or b"Infinity" in data
 
 
-def _may_repeat_kept_keys(data: bytes, options: ParseOptions) -> bool:
+def _may_repeat_kept_keys(data: bytes, frame: pl.DataFrame, options: ParseOptions) -> bool:
     """polars keeps the first of two equal keys, json.loads the last: a chunk in which a kept
-    field's key appears more often than there are rows is read exactly (and refused there)."""
-    rows = line_count(data)
-    return any(data.count(b'"%s"' % name.encode()) > rows for name in options.kept_fields)
+    field's quoted name appears more often than polars found values for it is read exactly
+    (and refused there). Counting against rows would miss a key given twice in one row and
+    absent from another."""
+    return any(
+        data.count(b'"%s"' % name.encode()) > frame.get_column(name).count()
+        for name in options.kept_fields
+        if name in frame.columns
+    )
 
 
 def _wide_integers(frame: pl.DataFrame) -> bool:
@@ -124,32 +134,31 @@ def may_hide_wrong_types(data: bytes, fields: tuple[tuple[str, FieldKind], ...] 
     )
 
 
-def _parse_jsonl_lines(data: bytes, options: ParseOptions) -> ParsedChunk:
-    decoder = row_decoder(options.field_kinds)
-    if not set(options.kept_fields) <= set(options.kinds):
-        decoder = None  # kept extra fields: their values are read exactly
-    guard = LineGuard.for_chunk(data, options.kept_fields)
+def _parse_jsonl_lines(data: bytes, options: ParseOptions, compiled: bool = True) -> ParsedChunk:
+    """Line by line (`compiled=False`: every line read exactly, as the tests' reference)."""
     rows, numbers, findings = [], [], []
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    for number, raw in enumerate(lines, start=1):
-        line = raw.removesuffix(b"\r")
-        trusted = decoder is not None and (not guard.needed or guard.clean(line))
-        record = decoder.record(line) if trusted else None  # type: ignore[union-attr]
-        if record is not None:
+    raws = data.split(b"\n")
+    if raws and raws[-1] == b"":
+        raws.pop()
+    lines = [raw.removesuffix(b"\r") for raw in raws]
+    decoded = (
+        compiled_records(data, lines, options.field_kinds, options.kept_fields)
+        if compiled
+        else [None] * len(lines)
+    )
+    for number, (raw, line, record) in enumerate(zip(raws, lines, decoded, strict=True), 1):
+        problem = None
+        if record is None:
+            record, problem = _read_json_line(line, options)
+        if problem is None:
             rows.append(record)
             numbers.append(number)
-            continue
-        record, finding = _read_json_line(line, options)
-        if isinstance(finding, Finding):
-            findings.append(finding.shifted(number - 1))
-        elif finding is not None:
-            line = raw.decode("utf-8", errors="replace")
-            findings.append(Finding(number, finding[0], finding[1], finding[2], excerpt(line)))
+        elif isinstance(problem, Finding):
+            findings.append(problem.shifted(number - 1))
         else:
-            rows.append(record)
-            numbers.append(number)
+            field, reason, rule = problem
+            text = raw.decode("utf-8", errors="replace")
+            findings.append(Finding(number, field, reason, rule, excerpt(text)))
     return ParsedChunk(frame_from_rows(rows, numbers, options), len(lines), findings)
 
 
