@@ -11,7 +11,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 import polars as pl
@@ -67,9 +67,10 @@ class FieldKind(ABC):
         """This field's msgspec type and default in a row's Struct: absent and null are None."""
         return self.decoded_type() | None, None
 
-    def finisher(self) -> Callable[[Any], object]:
-        """From a decoded non-null value to the stored one, as `normalised` stores the same
-        JSON; it raises msgspec.ValidationError where a second check refuses the value."""
+    def finisher(self) -> Callable[[list], list]:
+        """From a column of decoded values (None: absent or null) to the stored ones, as
+        `normalised` stores the same JSON; it raises msgspec.ValidationError where a second
+        check refuses a value."""
         return _as_is
 
     def from_csv_cell(self, cell: str) -> tuple[object, Problem | None]:
@@ -214,9 +215,12 @@ class Turns(_ListCells):
         turn = msgspec.defstruct("Turn", [(key, str | None, None) for key in self.keys], gc=False)
         return list[turn]  # type: ignore[valid-type]
 
-    def finisher(self) -> Callable[[Any], object]:
+    def finisher(self) -> Callable[[list], list]:
         keys = self.keys
-        return lambda turns: [{key: getattr(turn, key) for key in keys} for turn in turns]
+        return lambda column: [
+            None if turns is None else [{key: getattr(turn, key) for key in keys} for turn in turns]
+            for turns in column
+        ]
 
 
 @dataclass(frozen=True)
@@ -256,18 +260,22 @@ class Shaped(FieldKind):
         """Kept as the line's own JSON text (msgspec.Raw), checked by the compiled shape."""
         return msgspec.Raw, msgspec.Raw()
 
-    def finisher(self) -> Callable[[Any], object]:
+    def finisher(self) -> Callable[[list], list]:
+        """Each value's own text, checked by the compiled shape: all of a column's texts in
+        one call (a text holds no newline: its line had none)."""
         try:
-            check = msgspec.json.Decoder(self.decoded_type()).decode
+            check_lines = msgspec.json.Decoder(self.decoded_type()).decode_lines
         except TypeError as exc:  # a union msgspec can't tell apart
             raise NotCompiled(str(exc)) from exc
 
-        def finish(raw: msgspec.Raw) -> str | None:
-            text = bytes(raw)
-            if not text or text == b"null":  # absent or null
-                return None
-            check(text)
-            return text.decode("utf-8")
+        def finish(column: list[msgspec.Raw]) -> list[str | None]:
+            given = [bool(raw) and not _is_null(raw) for raw in column]  # Raw() when absent
+            if any(given):
+                check_lines(b"\n".join(r for r, there in zip(column, given, strict=True) if there))
+            return [
+                str(raw, "utf-8") if there else None
+                for raw, there in zip(column, given, strict=True)
+            ]
 
         return finish
 
@@ -319,8 +327,12 @@ class Whole(FieldKind):
             return None, self.type_problem(f"must be an integer, got {cell[:40]!r}")
 
 
-def _as_is(value: object) -> object:
-    return value
+def _is_null(raw: msgspec.Raw) -> bool:
+    return len(raw) == 4 and bytes(raw) == b"null"
+
+
+def _as_is(column: list) -> list:
+    return column
 
 
 INTEGER = Whole()

@@ -122,6 +122,7 @@ def lines(field_kinds: tuple[tuple[str, FieldKind], ...]) -> st.SearchStrategy:
             lambda line: line.replace(b"e", b"\xff", 1),  # not UTF-8
             lambda line: line.replace(b"o", b"\x00", 1),
             lambda line: line.replace(b": ", b": " + b"[" * 70, 1) + b"]" * 70,  # deep
+            lambda line: line + b" {}",  # two values on one line
         ]
     )
     sometimes = st.integers(0, 3).flatmap(lambda n: damage if n == 0 else st.just(_as_written))

@@ -23,7 +23,11 @@ REFUSED = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
 
 
 class RowDecoder:
-    """Decodes a line to the stored values of the type's fields, or None (read it exactly)."""
+    """Decodes lines to the stored values of the type's fields; None for a line it refuses
+    (read it exactly). Lines go in batches through msgspec's `decode_lines`, one call each,
+    and one line at a time only in a batch where some line was refused."""
+
+    BATCH_BYTES = 4 << 20
 
     def __init__(self, field_kinds: FieldKinds) -> None:
         named = [(f"f{i}", name, kind) for i, (name, kind) in enumerate(field_kinds)]
@@ -31,20 +35,56 @@ class RowDecoder:
         fields = [(attr, *kind.decoded_field()) for attr, _, kind in named]
         row = msgspec.defstruct("Row", fields, kw_only=True, rename=attrs, gc=False)
         try:
-            self._decode = msgspec.json.Decoder(row).decode
+            decoder = msgspec.json.Decoder(row)
         except TypeError as exc:  # a union msgspec can't tell apart
             raise NotCompiled(str(exc)) from exc
-        self._finishers = [(attr, name, kind.finisher()) for attr, name, kind in named]
+        self._decode, self._decode_lines = decoder.decode, decoder.decode_lines
+        self._names = [name for _, name, _ in named]
+        self._columns = [(attr, kind.finisher()) for attr, _, kind in named]
+
+    def records(self, lines: list[bytes]) -> list[dict[str, Any] | None]:
+        found: list[dict[str, Any] | None] = []
+        for batch in _batches(lines, self.BATCH_BYTES):
+            with _collector_paused():
+                decoded = self._batch(batch)
+            found += decoded if decoded is not None else [self.record(line) for line in batch]
+        return found
 
     def record(self, line: bytes) -> dict[str, Any] | None:
         try:
-            row = self._decode(line)
-            return {
-                name: None if (value := getattr(row, attr)) is None else finish(value)
-                for attr, name, finish in self._finishers
-            }
+            return self._stored([self._decode(line)])[0]
         except REFUSED:
             return None
+
+    def _batch(self, lines: list[bytes]) -> list[dict[str, Any]] | None:
+        """None when some line is refused. decode_lines skips blank lines and reads two values
+        on one line as two rows: with no blank line, as many rows as lines means one a line."""
+        try:
+            rows = self._decode_lines(b"\n".join(lines))
+            if len(rows) != len(lines) or not all(line.strip() for line in lines):
+                return None
+            return self._stored(rows)
+        except REFUSED:
+            return None
+
+    def _stored(self, rows: list) -> list[dict[str, Any]]:
+        columns = [finish([getattr(row, attr) for row in rows]) for attr, finish in self._columns]
+        names = self._names
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _batches(lines: list[bytes], size: int) -> Iterator[list[bytes]]:
+    """Runs of lines of about `size` bytes."""
+    batch: list[bytes] = []
+    held = 0
+    for line in lines:
+        batch.append(line)
+        held += len(line)
+        if held >= size:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 class TextReader:
@@ -82,23 +122,24 @@ class TypeGate:
         fields = [(attr, kind.decoded_type() | None, None) for attr, _, kind in gated]
         rename = {attr: name for attr, name, _ in gated}
         row = msgspec.defstruct("Gate", fields, rename=rename, gc=False)
-        self._decode = msgspec.json.Decoder(list[row]).decode if gated else None
+        self._decode_lines = msgspec.json.Decoder(row).decode_lines if gated else None
 
     def passes(self, data: bytes) -> bool:
-        """Whether every line is a JSON object whose gated fields hold their kinds' values."""
-        if self._decode is None:
+        """Whether every line is a JSON object whose gated fields hold their kinds' values
+        (blank lines are skipped here: polars' row count catches them)."""
+        if self._decode_lines is None:
             return True
+        view = memoryview(data)
         with _collector_paused():
-            for start, end in _batches(data, self.BATCH_BYTES):
-                last = end - 1 if data[end - 1 : end] == b"\n" else end
+            for start, end in _byte_ranges(data, self.BATCH_BYTES):
                 try:
-                    self._decode(b"[" + data[start:last].replace(b"\n", b",") + b"]")
+                    self._decode_lines(view[start:end])
                 except REFUSED:
                     return False
         return True
 
 
-def _batches(data: bytes, size: int) -> list[tuple[int, int]]:
+def _byte_ranges(data: bytes, size: int) -> list[tuple[int, int]]:
     """Byte ranges of about `size` that end at line ends."""
     ranges, start = [], 0
     while start < len(data):
@@ -160,12 +201,15 @@ def compiled_records(
     if decoder is None or not set(kept_fields) <= {name for name, _ in field_kinds}:
         return [None] * len(lines)
     nul, bad_utf8 = b"\x00" in data, not _is_utf8(data)
-    records = [
-        None
-        if (nul and b"\x00" in line) or (bad_utf8 and not _is_utf8(line))
-        else decoder.record(line)
-        for line in lines
-    ]
+    if nul or bad_utf8:  # rare: those lines are read exactly, each of the others by itself
+        records = [
+            None
+            if (nul and b"\x00" in line) or (bad_utf8 and not _is_utf8(line))
+            else decoder.record(line)
+            for line in lines
+        ]
+    else:
+        records = decoder.records(lines)
     for name in kept_fields:
         _distrust_repeated_key(data, lines, records, name)
     return records
