@@ -1,6 +1,6 @@
-"""From merged file reports to the verdict, once every chunk is in: the file-wide comparisons
-(duplicates, unique fields, distinct counts, leakage), Cohere's label rule, the judgement, and
-for a validated fine-tune set with no eval file, the 80/20 split.
+"""From merged file reports to the verdict, once every chunk is in: the dataset rules' file-wide
+hooks (duplicates, unique fields, distinct counts, leakage, Cohere's label rule), the
+judgement, and for a validated fine-tune set with no eval file, the 80/20 split.
 
 Pure: the rows and hashes of the chunks are reached through `ChunkRows`, which the workers
 implement over blobs, `sieve check` over local files and the tests in memory.
@@ -15,7 +15,8 @@ import polars as pl
 
 from validators.aggregates import Tally, tally
 from validators.report import FileReport
-from validators.settle import EVAL, FileHashes, leaked_rows, settle_file
+from validators.rules import DatasetRule, Settling
+from validators.settle import EVAL, FileHashes
 from validators.spec import DatasetSpec
 from validators.verdict import Verdict, judge
 
@@ -48,23 +49,31 @@ class Outcome:
 def finish(
     spec: DatasetSpec, reports: list[FileReport], chunks: ChunkRows, skip_malformed: bool
 ) -> Outcome:
-    by_role = {report.role: report for report in reports}
-    hashes = {role: _file_hashes(spec, by_role[role], chunks) for role in by_role}
-    drops = {}
-    for role, report in by_role.items():
-        settlement = settle_file(spec, hashes[role], drop_clashes=skip_malformed)
-        removed = _drop_rows(spec, chunks, role, settlement.drops)
-        report.settle(settlement, removed, clashes_dropped=skip_malformed)
-        drops[role] = settlement.drops
-    if "train" in by_role and "eval" in by_role:
-        by_role["eval"].leaked_rows = leaked_rows(hashes["train"], hashes["eval"], drops["eval"])
-    rare = _rare_labels(spec, by_role.get("train"))
+    """Each file settled by the rules (validators.rules.base says in which order), judged,
+    and a validated dataset's train rows reshaped where a rule or the eval split asks."""
+    rules = spec.file_rules
+    files = {
+        report.role: Settling(report, _file_hashes(spec, report, chunks), skip_malformed)
+        for report in reports
+    }
+    for role, file in files.items():
+        for rule in rules:
+            rule.settle(file)
+        file.report.settle(file, _drop_rows(spec, chunks, role, file.drops))
+    if "train" in files and "eval" in files:
+        for rule in rules:
+            rule.settle_pair(files["train"], files["eval"])
+    for rule in rules:
+        for report in reports:
+            rule.conclude(report)
     verdict = judge(spec, reports, skip_malformed)
-    outcome = Outcome(verdict, {r: by_role[r].rows_valid for r in by_role})
-    outcome.tallies = {r: by_role[r].tally for r in by_role}
-    split = spec.eval_split is not None and "eval" not in by_role
-    if verdict.status == "validated" and (rare or split):
-        _reshape(spec, chunks, drops["train"], rare, split, outcome)
+    outcome = Outcome(verdict, {r.role: r.rows_valid for r in reports})
+    outcome.tallies = {r.role: r.tally for r in reports}
+    train = files.get("train")
+    reshaping = [rule for rule in rules if train is not None and rule.reshapes(train.report)]
+    split = spec.eval_split is not None and "eval" not in files
+    if verdict.status == "validated" and train is not None and (reshaping or split):
+        _reshape(spec, chunks, train, reshaping, split, outcome)
     return outcome
 
 
@@ -85,7 +94,7 @@ def _drop_rows(spec: DatasetSpec, chunks: ChunkRows, role: str, drops: list[set[
         if rows is None:
             continue
         mask = _mask(rows.height, positions)
-        removed.add(tally(spec, rows.filter(mask)))
+        removed.add(tally(spec, rows.filter(mask)), spec.file_rules)
         chunks.replace(role, chunk, {role: rows.filter(~mask)})
     return removed
 
@@ -94,35 +103,26 @@ def _mask(height: int, positions: set[int]) -> pl.Series:
     return pl.Series([False] * height).scatter(sorted(positions), True)
 
 
-def _rare_labels(spec: DatasetSpec, train: FileReport | None) -> set[str]:
-    """Cohere removes a label with fewer than min_per_label train examples; so does Sieve."""
-    rules = spec.labels
-    if rules is None or train is None:
-        return set()
-    rare = {label: n for label, n in train.tally.labels.items() if n < rules.min_per_label}
-    train.prune_labels(rare, rows_removed=sum(rare.values()) if rules.one_per_row else 0)
-    return set(rare)
-
-
 def _reshape(
     spec: DatasetSpec,
     chunks: ChunkRows,
-    drops: list[set[int]],
-    rare: set[str],
+    train: Settling,
+    reshaping: list[DatasetRule],
     split: bool,
     outcome: Outcome,
 ) -> None:
-    """Rewrite the train file's chunks without the rare labels and, with `split`, into train
-    and eval rows by the hash chosen for each row when its chunk was read."""
+    """Rewrite the train file's chunks as the `reshaping` rules say (without the rare
+    labels) and, with `split`, into train and eval rows by the hash chosen for each row when
+    its chunk was read."""
     sides = {"train": Tally(), "eval": Tally()}
     counts = {"train": 0, "eval": 0}
     for chunk in range(chunks.chunk_count("train")):
         rows = chunks.rows("train", chunk)
         if rows is None:
             continue
-        to_eval = _eval_flags(chunks, chunk, drops[chunk], rows.height) if split else None
-        if rare:
-            rows, kept = _without_labels(spec, rows, rare)
+        to_eval = _eval_flags(chunks, chunk, train.drops[chunk], rows.height) if split else None
+        for rule in reshaping:
+            rows, kept = rule.reshape(train.report, rows)
             to_eval = to_eval.filter(kept) if to_eval is not None else None
         parts = (
             {"train": rows}
@@ -135,7 +135,7 @@ def _reshape(
         chunks.replace("train", chunk, parts)
         for side, frame in parts.items():
             counts[side] += frame.height
-            sides[side].add(tally(spec, frame))
+            sides[side].add(tally(spec, frame), spec.file_rules)
     for side in ("train", "eval") if split else ("train",):
         outcome.examples[side] = counts[side]
         outcome.tallies[side] = sides[side]
@@ -146,20 +146,6 @@ def _reshape(
             f"examples ({share}%, chosen by a hash of each row, so the same whatever the "
             "chunking) were set aside for evaluation, as Cohere does"
         )
-
-
-def _without_labels(
-    spec: DatasetSpec, rows: pl.DataFrame, rare: set[str]
-) -> tuple[pl.DataFrame, pl.Series]:
-    """The rows without the rare labels (a single-label row goes with its label; a multi-label
-    row loses just those labels) and the mask of the rows kept."""
-    name = spec.labels.field  # type: ignore[union-attr]
-    gone = pl.lit(sorted(rare), dtype=pl.List(pl.String))
-    if isinstance(rows.schema[name], pl.List):
-        kept = pl.Series([True] * rows.height)
-        return rows.with_columns(pl.col(name).list.set_difference(gone)), kept
-    kept = rows.select(~pl.col(name).is_in(sorted(rare))).to_series()
-    return rows.filter(kept), kept
 
 
 def _eval_flags(chunks: ChunkRows, chunk: int, dropped: set[int], height: int) -> pl.Series:

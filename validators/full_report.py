@@ -10,6 +10,7 @@ every chunk is in (`file_wide_findings`). Memory stays bounded by one chunk eith
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 
@@ -76,31 +77,20 @@ def _excerpt(frame: pl.DataFrame, name: str) -> pl.Expr:
     return column.str.slice(0, EXCERPT_CHARS)
 
 
-def file_wide_findings(report: FileReport) -> pl.DataFrame:
-    """What only the whole file shows, rows already file-wide: clashes of unique fields,
-    eval rows equal to train rows, labels removed, each exact duplicate dropped."""
-    leak = "is the same as a row of the train file"
-    rows = [(f.row, f.field, f.reason, f.rule, f.excerpt, None) for f in report.clashes]
-    rows += [(row, None, leak, "eval|leak", None, "warning") for row in report.leaked_rows]
-    rows += [
-        (0, None, f"label {label!r} has only {count} examples: removed", "label|min_per_label",
-         label[:EXCERPT_CHARS], "warning")
-        for label, count in report.pruned_labels.items()
-    ]  # fmt: skip
-    schema = {**COLUMNS, "severity": pl.String}
-    found = pl.DataFrame(rows, schema=schema, orient="row")
-    if report.duplicate_pairs:
-        pairs = pl.DataFrame(report.duplicate_pairs, schema=["row", "first"], orient="row")
-        duplicates = pairs.select(
-            pl.col("row").cast(pl.UInt32),
-            pl.lit(None, pl.String).alias("field"),
-            pl.format("is an exact duplicate of row {}: dropped", pl.col("first")).alias("reason"),
-            pl.lit("row|duplicate").alias("rule"),
-            pl.lit(None, pl.String).alias("excerpt"),
-            pl.lit(Severity.DROPPED.value).alias("severity"),
-        )
-        found = pl.concat([found, duplicates])
+def file_wide_findings(spec: DatasetSpec, report: FileReport) -> pl.DataFrame:
+    """What only the whole file shows, rows already file-wide, as each rule lists it: clashes
+    of unique fields, eval rows equal to train rows, labels removed, duplicates dropped."""
+    rows = [row for rule in spec.file_rules for row in rule.file_findings(report)]
+    found = pl.DataFrame(rows, schema={**COLUMNS, "severity": pl.String}, orient="row")
     return found.sort("row", maintain_order=True)
+
+
+def file_wide_counts(spec: DatasetSpec, report: FileReport) -> Counter:
+    """The findings per code that the rules list beyond the row findings."""
+    counts: Counter = Counter()
+    for rule in spec.file_rules:
+        counts.update(rule.counts(report))
+    return counts
 
 
 REPORT_COLUMNS = ("code", "severity", "file", "filename", "row", "field", "excerpt", "message")

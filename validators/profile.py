@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from validators.report import FileReport
+from validators.spec import DatasetSpec
 
 EXACT_BELOW = 256
 STEPS_PER_DOUBLING = 8
@@ -125,13 +126,15 @@ def field_summary(field: dict[str, Any]) -> dict[str, int]:
     }
 
 
-MAX_LISTED_ROWS = 100
-
-
-def file_profile(report: FileReport, chunk_profiles: list[dict[str, Any]]) -> dict[str, Any]:
-    """A file's whole profile, once every chunk is in: fields, labels, duplicates, and the
-    eval rows found in the train file."""
+def file_profile(
+    spec: DatasetSpec, report: FileReport, chunk_profiles: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A file's whole profile, once every chunk is in: fields, then what the rules found
+    (labels, duplicates, the eval rows found in the train file)."""
     fields = merge_profiles(chunk_profiles)
+    found: dict[str, Any] = {}
+    for rule in spec.file_rules:
+        found.update(rule.profile(report))
     return {
         "rows": report.rows_seen,
         "valid_rows": report.rows_valid,
@@ -139,16 +142,7 @@ def file_profile(report: FileReport, chunk_profiles: list[dict[str, Any]]) -> di
             name: {**field_summary(field), "histogram": histogram(field)}
             for name, field in fields.items()
         },
-        "labels": dict(report.tally.labels.most_common()),
-        "duplicates": {
-            "count": report.duplicates,
-            "first_row": report.first_duplicate_row,
-            "rows": [list(pair) for pair in report.duplicate_pairs[:MAX_LISTED_ROWS]],
-        },
-        "in_train": {
-            "count": len(report.leaked_rows),
-            "rows": report.leaked_rows[:MAX_LISTED_ROWS],
-        },
+        **found,
     }
 
 

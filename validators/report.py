@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from validators.aggregates import Tally
 from validators.findings import Finding
-from validators.settle import Settlement
+
+if TYPE_CHECKING:
+    from validators.rules import DatasetRule, Settling
+    from validators.spec import DatasetSpec
 
 MAX_FINDINGS = 100  # per chunk and per dataset; counts stay exact beyond it
 
@@ -32,9 +36,8 @@ class ChunkReport:
             "findings": [f.to_dict() for f in self.findings],
             "finding_count": self.finding_count,
             "rule_counts": dict(self.rule_counts),
-            "labels": dict(self.tally.labels),
             "totals": dict(self.tally.totals),
-            "samples": self.tally.samples,
+            "states": self.tally.states,
         }
 
     @classmethod
@@ -45,12 +48,17 @@ class ChunkReport:
             findings=[Finding.from_dict(f) for f in data["findings"]],
             finding_count=data["finding_count"],
             rule_counts=Counter(data["rule_counts"]),
-            tally=Tally(
-                Counter(data.get("labels", {})),
-                Counter(data.get("totals", {})),
-                data.get("samples", {}),
-            ),
+            tally=Tally(Counter(data.get("totals", {})), _states(data)),
         )
+
+
+def _states(data: dict) -> dict[str, Any]:
+    """The rules' states (a report written before states were kept per rule: its labels)."""
+    if "states" in data:
+        return data["states"]
+    if data.get("labels"):
+        return {"label|rules": {"labels": data["labels"], "samples": data.get("samples", {})}}
+    return {}
 
 
 # Findings after which no later row of the file can be delimited with confidence (an unclosed
@@ -63,20 +71,19 @@ class FileReport:
     """A whole file's merged report."""
 
     role: str  # "train" | "eval"
+    rules: tuple[DatasetRule, ...] = ()  # whose states the tally merges
     rows_seen: int = 0
     rows_valid: int = 0
     findings: list[Finding] = field(default_factory=list)
     finding_count: int = 0
     rule_counts: Counter = field(default_factory=Counter)
     tally: Tally = field(default_factory=Tally)
-    duplicates: int = 0
-    first_duplicate_row: int | None = None
     chunks_read: int = 0  # chunks taken in: all, unless a fatal finding stopped the reading
-    distinct: dict[str, int] = field(default_factory=dict)  # key field -> distinct values
-    leaked_rows: list[int] = field(default_factory=list)  # eval rows equal to a train row
-    pruned_labels: dict[str, int] = field(default_factory=dict)  # label -> examples it had
-    clashes: list[Finding] = field(default_factory=list)  # all of them (the full report's)
-    duplicate_pairs: list[tuple[int, int]] = field(default_factory=list)  # (row, first row)
+    results: dict[str, Any] = field(default_factory=dict)  # rule code -> what it found
+
+    @property
+    def states(self) -> dict[str, Any]:
+        return self.tally.states
 
     @property
     def stopped(self) -> bool:
@@ -94,34 +101,22 @@ class FileReport:
             self.findings.extend(f.shifted(self.rows_seen) for f in chunk.findings[:room])
         self.finding_count += chunk.finding_count
         self.rule_counts.update(chunk.rule_counts)
-        self.tally.add(chunk.tally)
+        self.tally.add(chunk.tally, self.rules)
         self.rows_seen += chunk.rows_seen
         self.rows_valid += chunk.rows_valid
 
-    def settle(self, settlement: Settlement, removed: Tally, clashes_dropped: bool) -> None:
-        """Take in what the file-wide comparisons found: exact duplicates leave the counts,
-        clashes of unique fields become findings (and leave the counts when dropped)."""
-        self.duplicates = settlement.duplicates
-        self.first_duplicate_row = settlement.first_duplicate_row
-        self.duplicate_pairs = settlement.duplicate_pairs
-        self.distinct = settlement.distinct
-        clashes = self.clashes = settlement.clashes
-        self.rows_valid -= self.duplicates + (len(clashes) if clashes_dropped else 0)
-        self.tally.remove(removed)
-        self.finding_count += len(clashes)
-        self.rule_counts.update(finding.rule for finding in clashes)
-        self.findings = sorted([*self.findings, *clashes[:MAX_FINDINGS]])[:MAX_FINDINGS]
-
-    def prune_labels(self, rare: dict[str, int], rows_removed: int) -> None:
-        """Labels removed for having too few examples (and the rows that go with them)."""
-        self.pruned_labels = rare
-        self.rows_valid -= rows_removed
-        self.tally.labels = Counter({k: v for k, v in self.tally.labels.items() if k not in rare})
-        self.tally.samples = {k: v for k, v in self.tally.samples.items() if k not in rare}
+    def settle(self, file: Settling, removed: Tally) -> None:
+        """Take in what the file-wide rules found: the rows they dropped leave the counts and
+        the tally, their findings (clashes of unique fields) join the report's."""
+        self.rows_valid -= file.dropped
+        self.tally.remove(removed, self.rules)
+        self.finding_count += len(file.findings)
+        self.rule_counts.update(finding.rule for finding in file.findings)
+        self.findings = sorted([*self.findings, *file.findings[:MAX_FINDINGS]])[:MAX_FINDINGS]
 
 
-def merge(role: str, chunks: list[ChunkReport]) -> FileReport:
-    merged = FileReport(role)
+def merge(spec: DatasetSpec, role: str, chunks: list[ChunkReport]) -> FileReport:
+    merged = FileReport(role, spec.file_rules)
     for chunk in chunks:
         merged.add(chunk)
     return merged

@@ -1,6 +1,6 @@
-"""File-wide judgements that no single chunk can make, from the hashes each chunk wrote for its
-valid rows: exact duplicates, values that must be unique (a batch's custom_id), distinct
-counts (the reranker's unique queries), and eval rows that also appear in train (leakage).
+"""The hashes each chunk writes for its valid rows, and how the file-wide rules read them
+back (validators.rules: exact duplicates, values that must be unique, distinct counts, eval
+rows that also appear in train) — what no single chunk can judge.
 
 Memory stays bounded whatever the file size: rows are compared bucket by bucket (equal values
 share their first hash, so they always meet in the same bucket).
@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from validators.findings import Finding
 from validators.parsing import ROW
-from validators.spec import DatasetSpec, UniqueValues
+
+if TYPE_CHECKING:
+    from validators.spec import DatasetSpec
 
 HASH_SEEDS = (0x5EED, 0xB0B)  # two 64-bit hashes: collisions ~never
 SPLIT_SEED = 0x5917
@@ -108,86 +110,3 @@ def repeats(rows: pl.DataFrame, key: tuple[str, str]) -> pl.DataFrame:
         pl.col("row").first().alias("first_row")
     )
     return rows.join(firsts, on=list(key)).filter(pl.col("row") != pl.col("first_row")).sort("row")
-
-
-@dataclass
-class Settlement:
-    """What the file-wide comparisons found in one file."""
-
-    drops: list[set[int]]  # per chunk: positions among its valid rows to take out
-    duplicates: int = 0
-    first_duplicate_row: int | None = None
-    duplicate_pairs: list[tuple[int, int]] = field(default_factory=list)  # (row, first row)
-    clashes: list[Finding] = field(default_factory=list)
-    distinct: dict[str, int] = field(default_factory=dict)
-
-
-def settle_file(spec: DatasetSpec, hashes: FileHashes, drop_clashes: bool) -> Settlement:
-    """Exact duplicates (dropped, unless the type keeps every row), then, among the remaining
-    rows, clashes of unique fields (findings; dropped too with skip_malformed_input) and
-    distinct counts."""
-    result = Settlement([set() for _ in hashes.offsets])
-    duplicate_rows: list[int] = []
-    for bucket in range(hashes.buckets if spec.drops_duplicates else 0):
-        found = repeats(hashes.bucket("h1", bucket), ROW_KEY)
-        _drop(result, found)
-        duplicate_rows.extend(found["row"].to_list())
-        result.duplicate_pairs.extend(found.select("row", "first_row").iter_rows())
-    result.duplicates = len(duplicate_rows)
-    result.first_duplicate_row = min(duplicate_rows, default=None)
-    result.duplicate_pairs.sort()
-    for name in spec.key_fields:
-        key = key_columns(name)
-        unique = any(isinstance(r, UniqueValues) and r.field == name for r in spec.dataset_rules)
-        distinct = 0
-        for bucket in range(hashes.buckets):
-            rows = _kept(hashes.bucket(key[0], bucket), result.drops)
-            distinct += rows.select(pl.struct(list(key)).n_unique()).item() if rows.height else 0
-            if unique:
-                clashing = repeats(rows, key)
-                result.clashes.extend(_clash_findings(name, clashing))
-                if drop_clashes:
-                    _drop(result, clashing)
-        result.distinct[name] = distinct
-    result.clashes.sort()
-    return result
-
-
-def _drop(result: Settlement, rows: pl.DataFrame) -> None:
-    for chunk, position in rows.select("chunk", "position").iter_rows():
-        result.drops[chunk].add(position)
-
-
-def _kept(rows: pl.DataFrame, drops: list[set[int]]) -> pl.DataFrame:
-    if rows.height == 0 or not any(drops):
-        return rows
-    dropped = pl.DataFrame(
-        [(chunk, position) for chunk, positions in enumerate(drops) for position in positions],
-        schema={"chunk": pl.UInt32, "position": pl.UInt32},
-        orient="row",
-    )
-    return rows.join(dropped, on=["chunk", "position"], how="anti")
-
-
-def _clash_findings(name: str, clashing: pl.DataFrame) -> list[Finding]:
-    return [
-        Finding(
-            row,
-            name,
-            f"has the same value as row {first}; each '{name}' must be unique in the file",
-            f"{name}|unique",
-        )
-        for row, first in clashing.select("row", "first_row").iter_rows()
-    ]
-
-
-def leaked_rows(train: FileHashes, evaluation: FileHashes, drops: list[set[int]]) -> list[int]:
-    """Rows of the eval file (file-wide numbers) equal to a row of the train file."""
-    buckets = max(train.buckets, evaluation.buckets)
-    leaked: list[int] = []
-    for bucket in range(buckets):
-        train_rows = train.bucket("h1", bucket, buckets).select(ROW_KEY)
-        eval_rows = _kept(evaluation.bucket("h1", bucket, buckets), drops)
-        if train_rows.height and eval_rows.height:
-            leaked += eval_rows.join(train_rows.unique(), on=list(ROW_KEY))["row"].to_list()
-    return sorted(leaked)

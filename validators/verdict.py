@@ -15,8 +15,6 @@ from validators.findings import bounded
 from validators.report import FATAL_RULES, MAX_FINDINGS, FileReport
 from validators.spec import DatasetSpec
 
-LEAKS_SHOWN = 10
-
 
 @dataclass
 class Verdict:
@@ -38,37 +36,12 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
                 errors.append(finding.message(report.role))
     errors = list(dict.fromkeys(errors))  # a file-level problem is seen by every chunk
     if not errors:  # else the dataset rules would only restate the row errors
-        errors = [p for rule in spec.dataset_rules for p in rule.problems(spec.name, files)]
-    notes.extend(_duplicate_notes(files))
-    notes.extend(note for rule in spec.dataset_rules for note in rule.notes(files))
-    notes.extend(_leak_notes(files))
+        errors = [p for rule in spec.file_rules for p in rule.problems(spec.name, files)]
+    notes.extend(note for rule in spec.file_rules for note in rule.notes(files))
     errors, notes = [bounded(e) for e in errors], [bounded(n) for n in notes]
     if errors:
         return Verdict("failed", errors[0], _capped(errors[1:] + notes, unlisted))
     return Verdict("validated", None, _capped(notes, unlisted))
-
-
-def _leak_notes(files: list[FileReport]) -> list[str]:
-    leaked = [row for report in files for row in report.leaked_rows]
-    if not leaked:
-        return []
-    shown = ", ".join(map(str, leaked[:LEAKS_SHOWN])) + (
-        ", ..." if len(leaked) > LEAKS_SHOWN else ""
-    )
-    plural = "s" if len(leaked) != 1 else ""
-    return [
-        f"{len(leaked)} row{plural} of the eval file also appear{'' if plural else 's'} in the "
-        f"train file (eval row{plural} {shown}): evaluating on training data overstates quality"
-    ]
-
-
-def _duplicate_notes(files: list[FileReport]) -> list[str]:
-    return [
-        f"{report.duplicates} exact duplicate row{'s were' if report.duplicates != 1 else ' was'} "
-        f"dropped from the {report.role} file (the first at row {report.first_duplicate_row})"
-        for report in files
-        if report.duplicates
-    ]
 
 
 def _capped(messages: list[str], unlisted: int) -> list[str]:

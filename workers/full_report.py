@@ -4,7 +4,6 @@ row order (validators/full_report.py holds the pure parts)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +12,13 @@ import polars as pl
 from store.blobs import BlobStore, write_blob
 from store.records import DatasetRecord
 from store.removal import findings_key
-from validators.full_report import file_wide_findings, read_findings, report_frame
+from validators.full_report import (
+    file_wide_counts,
+    file_wide_findings,
+    read_findings,
+    report_frame,
+)
+from validators.registry import spec_for
 from validators.report import FileReport
 from workers.planning import Chunk
 
@@ -27,6 +32,7 @@ def report_index(
 ) -> dict[str, Any]:
     """Write each file's file-wide findings; where every finding of the dataset is (each
     chunk's blob with the rows before it), and the counts by rule, for the record."""
+    spec = spec_for(record.dataset_type)
     index: dict[str, Any] = {"files": {}, "rule_counts": {}, "findings": 0}
     for report in files:
         role = report.role
@@ -34,17 +40,11 @@ def report_index(
         for chunk in [c for c in chunks if c.role == role][: report.chunks_read]:
             entries.append([reports[chunk.index].get("findings_key"), offset])
             offset += reports[chunk.index]["rows_seen"]
-        wide, wide_key = file_wide_findings(report), None
+        wide, wide_key = file_wide_findings(spec, report), None
         if wide.height:
             wide_key = findings_key(record.id, role, "file")
             write_blob(blobs, wide_key, wide.write_ndjson().encode())
-        counts = report.rule_counts + Counter(
-            {
-                "eval|leak": len(report.leaked_rows),
-                "label|min_per_label": len(report.pruned_labels),
-                "row|duplicate": report.duplicates,
-            }
-        )
+        counts = report.rule_counts + file_wide_counts(spec, report)
         index["files"][role] = {"chunks": entries, "file_wide": wide_key}
         index["rule_counts"][role] = dict(counts)
         index["findings"] += sum(counts.values())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from validators.findings import SHOWN_CHARS, bounded
 from validators.finish import Outcome
 from validators.spec import DatasetSpec
 
@@ -25,19 +24,9 @@ def dataset_metrics(spec: DatasetSpec, outcome: Outcome, parts: list[dict]) -> d
         "eval_size_bytes": sizes["eval"],
     }
     train = outcome.tallies.get("train")
-    if spec.labels is not None and train is not None:
-        metrics["classify_data_metrics"] = {
-            "label_metrics": [
-                {
-                    "label": bounded(label, SHOWN_CHARS),
-                    "total_examples": count,
-                    "samples": [
-                        bounded(text, SHOWN_CHARS) for text in train.samples.get(label, [])
-                    ],
-                }
-                for label, count in sorted(train.labels.items())
-            ]
-        }
+    if train is not None:
+        for rule in spec.file_rules:
+            metrics.update(rule.metrics(train.states.get(rule.code)))
     if spec.metrics_group:
         metrics[spec.metrics_group] = {
             f"num_{role}_{total.name}": outcome.tallies[role].totals.get(total.name, 0)

@@ -237,7 +237,7 @@ def compute_verdict(
     for role in FILE_ROLES:
         if role in record.files:
             role_chunks = [reports[c.index] for c in chunks if c.role == role]
-            merged = merge(role, [ChunkReport.from_dict(r) for r in role_chunks])
+            merged = merge(spec, role, [ChunkReport.from_dict(r) for r in role_chunks])
             taken_in[role] = role_chunks[: merged.chunks_read]
             files.append(merged)
     skip = record.options.skip_malformed_input
@@ -245,7 +245,9 @@ def compute_verdict(
     parts = _parts_of([reports[c.index] for c in chunks])
     index = report_index(blobs, record, chunks, reports, files)
     profile = {
-        report.role: file_profile(report, [r.get("profile") or {} for r in taken_in[report.role]])
+        report.role: file_profile(
+            spec, report, [r.get("profile") or {} for r in taken_in[report.role]]
+        )
         for report in files
     }
     metrics = dataset_metrics(spec, outcome, parts)

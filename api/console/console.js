@@ -229,8 +229,8 @@ async function profileSection(id) {
       sections.push(el("table", {}, el("caption", {}, "Label balance"), el("tbody", {}, labels.map(([label, n]) => el("tr", {},
         el("td", {}, label), el("td", { class: "num" }, n), el("td", {}, el("div", { class: "bar" }, el("span", { style: `width:${Math.round((100 * n) / top)}%` }))))))));
     }
-    if (file.duplicates.count) sections.push(el("p", {}, `${file.duplicates.count} exact duplicates (the first at row ${file.duplicates.first_row})`));
-    if (file.in_train.count) sections.push(el("p", { class: "warning" }, `${file.in_train.count} rows also in the train file: ${file.in_train.rows.join(", ")}`));
+    if (file.duplicates?.count) sections.push(el("p", {}, `${file.duplicates.count} exact duplicates (the first at row ${file.duplicates.first_row})`));
+    if (file.in_train?.count) sections.push(el("p", { class: "warning" }, `${file.in_train.count} rows also in the train file: ${file.in_train.rows.join(", ")}`));
   }
   return sections;
 }

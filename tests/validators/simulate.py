@@ -92,7 +92,7 @@ def validate(
             )
             chunk_reports.append(report)
             frames.append(valid)
-        merged = merge(role, chunk_reports)
+        merged = merge(spec, role, chunk_reports)
         read = merged.chunks_read
         memory.add(role, [r.rows_seen for r in chunk_reports[:read]], frames[:read])
         reports.append(merged)

@@ -17,7 +17,7 @@ def run(data: bytes, fmt: str = "jsonl", skip: bool = False, keep=(), optional=(
     fields = ("text", *keep, *optional)
     parsed = parse_chunk(data, ParseOptions(fmt, fields, SPEC.field_kinds, **parse))
     report, valid = evaluate_chunk(SPEC, parsed, RuleOptions(fmt, tuple(keep)))
-    return judge(SPEC, [merge("train", [report])], skip), valid
+    return judge(SPEC, [merge(SPEC, "train", [report])], skip), valid
 
 
 def test_registry_lists_embed_input():

@@ -429,7 +429,7 @@ def test_labels_split_and_leaks_are_the_same_whatever_the_chunk_size(chunk_bytes
     ]
     assert all(row["label"] != "z" for row in whole[1]["train"])
     assert whole[0].examples == {"train": 57, "eval": 30}
-    assert sorted(whole[0].tallies["train"].labels) == ["a", "b", "c"]
+    assert sorted(whole[0].tallies["train"].states["label|rules"]["labels"]) == ["a", "b", "c"]
 
 
 def test_tallies_count_labels_per_example_and_sum_totals():
@@ -439,10 +439,8 @@ def test_tallies_count_labels_per_example_and_sum_totals():
     from validators.registry import spec_for
 
     labels = pl.DataFrame({"text": ["a", "b", "c"], "label": [["x", "x", "y"], ["x"], []]})
-    assert tally(spec_for("multi-label-classification-finetune-input"), labels).labels == {
-        "x": 2,
-        "y": 1,
-    }
+    states = tally(spec_for("multi-label-classification-finetune-input"), labels).states
+    assert states["label|rules"]["labels"] == {"x": 2, "y": 1}
     reranker = pl.DataFrame(
         {
             "query": ["q", "r"],
@@ -460,10 +458,13 @@ def test_file_wide_comparisons_bucket_by_bucket_match_one_pass(monkeypatch):
 
     import validators.settle as settle
     from validators.parsing import ROW
+    from validators.report import FileReport
+    from validators.rules import ExactDuplicates, Settling, UniqueValues
+    from validators.rules.unique import distinct_values
 
     spec = spec_for("batch-embed-v2-input")
     ids = [f"id{i % 53}" for i in range(300)]  # clashes spread over chunks
-    texts = [f"t{i % 37}" for i in range(300)]  # exact duplicates where both repeat
+    texts = [f"t{i % 106}" for i in range(300)]  # exact duplicates: (id, text) repeats
     frames = [
         settle.row_hashes(
             spec,
@@ -477,20 +478,24 @@ def test_file_wide_comparisons_bucket_by_bucket_match_one_pass(monkeypatch):
         )
         for c in range(3)
     ]
+    rules = (ExactDuplicates(), UniqueValues("custom_id"))
 
     def settled():
         hashes = settle.FileHashes(lambda c: frames[c], [0, 100, 200], 300, spec.key_fields)
-        return settle.settle_file(spec, hashes, drop_clashes=True)
+        file = Settling(FileReport("train"), hashes, drop_clashes=True)
+        for rule in rules:
+            rule.settle(file)
+        return file.drops, file.findings, file.report.results, distinct_values(file, "custom_id")
 
     whole = settled()
     monkeypatch.setattr(settle, "ROWS_PER_PASS", 80)  # 4 buckets
     assert settled() == whole
-    pairs = {(ids[i], texts[i]) for i in range(300)}
-    assert whole.duplicates == 300 - len(pairs)
-    assert whole.distinct == {"custom_id": 53}
-    assert 300 - sum(len(d) for d in whole.drops) == 53  # one row per custom_id stays
-    assert len(whole.clashes) == len(pairs) - 53
-    first = whole.clashes[0]
+    drops, clashes, results, distinct = whole
+    assert results["row|duplicate"].count == 300 - 106
+    assert distinct == 53
+    assert 300 - sum(len(d) for d in drops) == 53  # one row per custom_id stays
+    assert len(clashes) == 106 - 53
+    first = clashes[0]
     assert (first.row, first.field, first.rule) == (54, "custom_id", "custom_id|unique")
     assert "same value as row 1;" in first.reason
 
