@@ -8,6 +8,8 @@ const view = document.getElementById("view");
 const statusLine = document.getElementById("status");
 const datasetTypes = JSON.parse(document.getElementById("dataset-types").innerHTML);
 let refreshTimer = null;
+let routeSeq = 0; // the latest route() call: an older one still awaiting the API draws nothing
+const current = (seq) => seq === routeSeq;
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -72,7 +74,7 @@ document.getElementById("sign-in-form").onsubmit = async (event) => {
 };
 
 // -- the datasets list ----------------------------------------------------------------------
-async function showList(query) {
+async function showList(query, seq) {
   const params = new URLSearchParams(query);
   const typeSelect = el("select", { id: "filter-type", name: "datasetType" },
     el("option", { value: "" }, "any type"), datasetTypes.map((t) => el("option", { value: t }, t)));
@@ -90,11 +92,13 @@ async function showList(query) {
   } }, el("label", {}, "Type", typeSelect), el("label", {}, "Status", statusSelect),
   el("button", { type: "submit", class: "secondary" }, "Filter"));
   const body = el("tbody");
+  if (!current(seq)) return;
   view.replaceChildren(el("h1", {}, "Datasets"), filters,
     el("table", {}, el("caption", { class: "muted" }, "Newest first; refreshed while validation runs"),
       el("thead", {}, el("tr", {}, ["Name", "Type", "Status", "Progress", "Created"].map((h) => el("th", { scope: "col" }, h)))),
       body));
   const datasets = (await json(`/v1/datasets?${params}`)).datasets;
+  if (!current(seq)) return;
   body.replaceChildren(...datasets.map((d) => el("tr", {},
     el("td", {}, el("a", { href: `#/datasets/${d.id}` }, d.name), el("div", { class: "muted" }, d.id)),
     el("td", {}, d.dataset_type), el("td", {}, badge(d.validation_status)),
@@ -149,13 +153,10 @@ function upload(form, bar) {
 }
 
 // -- one dataset -------------------------------------------------------------------------------
-async function showDataset(id) {
+async function showDataset(id, seq) {
   const d = (await json(`/v1/datasets/${id}`)).dataset;
   const parts = [el("h1", {}, d.name, " ", badge(d.validation_status)), el("p", { class: "muted" }, `${d.id} · ${d.dataset_type}`)];
-  if (d.progress) {
-    parts.push(progressBar(d.progress));
-    refreshTimer = setTimeout(route, 1000);
-  }
+  if (d.progress) parts.push(progressBar(d.progress));
   if (d.validation_error) parts.push(el("p", { class: "error", id: "validation-error" }, d.validation_error));
   for (const warning of d.validation_warnings || []) parts.push(el("p", { class: "warning" }, warning));
   const metrics = (d.metrics || {}).finetune_dataset_metrics || {};
@@ -166,7 +167,9 @@ async function showDataset(id) {
   if (d.profile) parts.push(...(await profileSection(d.id)));
   if (d.validation_status === "validated") parts.push(...rowsSection(d));
   parts.push(deleteSection(d));
+  if (!current(seq)) return;
   view.replaceChildren(...parts);
+  if (d.progress) refreshTimer = setTimeout(route, 1000);
 }
 
 function downloads(d) {
@@ -273,6 +276,7 @@ function deleteSection(d) {
 // -- routing ------------------------------------------------------------------------------------
 async function route() {
   clearTimeout(refreshTimer);
+  const seq = ++routeSeq;
   if (!sessionStorage.getItem(KEY)) { signOut(); return; }
   document.getElementById("sign-in").hidden = true;
   document.getElementById("nav").hidden = false;
@@ -283,9 +287,10 @@ async function route() {
     if (parts[0] === "upload") showUpload();
     else if (parts[0] === "datasets" && parts[2] === "rows") {
       const d = (await json(`/v1/datasets/${parts[1]}`)).dataset;
+      if (!current(seq)) return;
       view.replaceChildren(el("p", {}, el("a", { href: `#/datasets/${d.id}` }, `← ${d.name}`)), ...rowsSection(d, parts[3], Number(parts[4]) || 0));
-    } else if (parts[0] === "datasets") await showDataset(parts[1]);
-    else await showList(query || "");
+    } else if (parts[0] === "datasets") await showDataset(parts[1], seq);
+    else await showList(query || "", seq);
   } catch (error) { say(`Error: ${error.message}`); }
 }
 
