@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import every_type
+from bench import every_type, phases
 
 
 def _ratio(a: float, b: float) -> str:
@@ -35,6 +35,7 @@ def table(results: dict) -> str:
     lines += ["", *latency_table(results["latency"])] if "latency" in results else []
     lines += ["", *intake_table(results["intake"])] if "intake" in results else []
     lines += ["", *every_type.table(results["types"])] if "types" in results else []
+    lines += ["", *phases.table(results["phases"])] if "phases" in results else []
     lines += [
         "",
         f"Scaling ({results['scaling_file_mb']} MB embed-input JSONL): "
