@@ -73,4 +73,6 @@ def _report_summary(record: DatasetRecord) -> dict[str, Any]:
             for code, count in sorted(by_code.items(), key=lambda item: -item[1])
         ],
         "path": f"/v1/datasets/{record.id}/report",
+        # how many of the first validation_warnings fail the dataset too
+        "failing_warnings": record.report.get("failing_warnings", 0),
     }

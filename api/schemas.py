@@ -423,6 +423,9 @@ class ValidationReportSchema(Schema):
     findings = fields.Integer(required=True, metadata={"description": "every finding, no cap"})
     by_rule = fields.List(fields.Nested(RuleCountSchema), required=True)
     path = fields.String(required=True, metadata={"description": "the full report's path"})
+    failing_warnings = fields.Integer(
+        metadata={"description": "how many of the first validation_warnings fail it too"}
+    )
 
 
 class ProgressSchema(_OmitNone):

@@ -116,12 +116,19 @@ def _show_progress(dataset: dict[str, Any]) -> None:
         click.echo("", err=True)
 
 
-def show_verdict(status: str, error: str | None, warnings: list[str], heading: str) -> None:
+def show_verdict(
+    status: str, error: str | None, warnings: list[str], heading: str, failing: int = 0
+) -> None:
+    """Every message that fails the dataset as `error:` (the first `failing` warnings too),
+    true warnings as `warning:`, and the closing count of what was not listed as it is."""
     click.echo(f"{heading}  {status}")
     if error:
         click.echo(f"error: {error}")
-    for warning in warnings:
-        click.echo(f"warning: {warning}")
+    for position, warning in enumerate(warnings):
+        if warning.startswith("... and ") and position == len(warnings) - 1:
+            click.echo(warning)
+        else:
+            click.echo(f"{'error' if position < failing else 'warning'}: {warning}")
 
 
 def _finish(dataset: dict[str, Any], as_json: bool) -> None:
@@ -133,6 +140,7 @@ def _finish(dataset: dict[str, Any], as_json: bool) -> None:
             dataset.get("validation_error"),
             dataset.get("validation_warnings") or [],
             dataset["id"],
+            (dataset.get("validation_report") or {}).get("failing_warnings", 0),
         )
     if dataset["validation_status"] == "failed":
         raise SystemExit(1)
@@ -251,7 +259,9 @@ def check(  # noqa: PLR0913 - the command's options
             )
         )
     else:
-        show_verdict(verdict.status, verdict.error, verdict.warnings, str(file))
+        show_verdict(
+            verdict.status, verdict.error, verdict.warnings, str(file), verdict.failing_warnings
+        )
     if verdict.status == "failed":
         raise SystemExit(1)
 

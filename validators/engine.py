@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from validators.aggregates import tally
-from validators.findings import Finding
+from validators.findings import Finding, bounded
 from validators.parsing import ROW, ParsedChunk
 from validators.report import MAX_FINDINGS, ChunkReport
 from validators.spec import DatasetSpec, RowRule, present
@@ -29,18 +29,46 @@ def rules_for(spec: DatasetSpec, options: RuleOptions) -> tuple[RowRule, ...]:
 def header_finding(spec: DatasetSpec, parsed: ParsedChunk, options: RuleOptions) -> Finding | None:
     if options.file_format != "csv" or set(spec.required_fields) <= set(parsed.columns):
         return None
-    reason = f"csv files must have a header with the required fields: {spec.required_fields}"
-    return Finding(0, None, reason + _delimiter_hint(spec, parsed.columns), "file|csv_header")
+    read = bounded(repr(list(parsed.columns)), 300)
+    reason = (
+        f"csv files must have a header with the required fields: {spec.required_fields}; "
+        f"the header read has {read}"
+    )
+    hint = _delimiter_hint(spec, parsed.columns) or _case_hint(spec, parsed.columns)
+    return Finding(0, None, reason + hint, "file|csv_header")
+
+
+# (delimiter, its name, as the API's csv_delimiter takes it, as the CLI's --delimiter takes it)
+_DELIMITERS = (
+    (";", "';'", ";", "';'"),
+    ("\t", "a tab", "%09", "$'\\t'"),
+    ("|", "'|'", "|", "'|'"),
+    (",", "','", ",", "','"),
+)
 
 
 def _delimiter_hint(spec: DatasetSpec, columns: tuple[str, ...]) -> str:
-    """Name the delimiter the header would match with, when another one would."""
+    """Name the delimiter the header would match with, when another one would: as the API
+    and the CLI spell it."""
     header = ",".join(columns)
-    for delimiter, shown in ((";", ";"), ("\t", "\\t (tab)"), ("|", "|"), (",", ",")):
-        names = {name.strip().strip('"') for name in header.split(delimiter)}
+    for delimiter, name, api, cli in _DELIMITERS:
+        names = {field.strip().strip('"') for field in header.split(delimiter)}
         if set(spec.required_fields) <= names:
-            return f" (the header would match with csv_delimiter={shown!s})"
+            return (
+                f" (it would match with {name} as the delimiter: csv_delimiter={api} in the "
+                f"API, --delimiter {cli} with the CLI)"
+            )
     return ""
+
+
+def _case_hint(spec: DatasetSpec, columns: tuple[str, ...]) -> str:
+    """Field names are case-sensitive: name the renames that would match."""
+    by_lower = {name.strip().lower(): name for name in columns}
+    missing = [f for f in spec.required_fields if f not in columns]
+    if not missing or not all(f.lower() in by_lower for f in missing):
+        return ""
+    renames = ", ".join(f"'{by_lower[f.lower()]}' to '{f}'" for f in missing)
+    return f" (field names are case-sensitive: rename {renames})"
 
 
 def evaluate_chunk(
@@ -68,6 +96,20 @@ def first_broken_rule(rules: tuple[RowRule, ...]) -> pl.Expr:
     return pl.coalesce([pl.when(~rule.passes()).then(pl.lit(i)) for i, rule in enumerate(rules)])
 
 
+def _detailed_reasons(
+    frame: pl.DataFrame, shown: pl.DataFrame, rules: tuple[RowRule, ...]
+) -> dict[int, str]:
+    """Row -> its reason, for the shown failing rows whose rule words each one itself."""
+    reasons: dict[int, str] = {}
+    for index, rule in enumerate(rules):
+        rows = shown.filter(pl.col("rule") == index)[ROW] if rule.detail else None
+        if rows is not None and rows.len():
+            failing = frame.filter(pl.col(ROW).is_in(rows.implode()))
+            worded = failing.select(ROW, rule.reason_expr().alias("reason"))
+            reasons.update(dict(worded.iter_rows()))
+    return reasons
+
+
 def _report(
     parsed: ParsedChunk, verdicts: pl.DataFrame, rules: tuple[RowRule, ...], rows_valid: int
 ) -> ChunkReport:
@@ -81,9 +123,11 @@ def _report(
         failing = verdicts.select(ROW, first_broken.alias("rule")).drop_nulls("rule")
         for index, count in failing["rule"].value_counts().iter_rows():
             counts[rules[index].name] += count
-        for row, index in failing.head(MAX_FINDINGS).iter_rows():
+        shown = failing.head(MAX_FINDINGS)
+        reasons = _detailed_reasons(parsed.frame, shown, rules)
+        for row, index in shown.iter_rows():
             rule = rules[index]
-            findings.append(Finding(row, rule.field, rule.reason, rule.name))
+            findings.append(Finding(row, rule.field, reasons.get(row, rule.reason), rule.name))
     findings.sort(key=lambda f: f.row)
     return ChunkReport(
         rows_seen=parsed.rows_seen,

@@ -54,7 +54,7 @@ def chunk_findings(spec: DatasetSpec, parsed: ParsedChunk, options: object) -> p
                     broken.select(
                         pl.col(ROW).cast(pl.UInt32).alias("row"),
                         pl.lit(rule.field, pl.String).alias("field"),
-                        pl.lit(rule.reason, pl.String).alias("reason"),
+                        rule.reason_expr().cast(pl.String).alias("reason"),
                         pl.lit(rule.name, pl.String).alias("rule"),
                         _excerpt(broken, rule.field).alias("excerpt"),
                     )

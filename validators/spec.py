@@ -42,6 +42,12 @@ class RowRule:
     reason: str
     check: Callable[[str], pl.Expr]
     checks: str = ""  # what a passing row has, for the rule catalog
+    # The reason for a failing row naming where and what (`turn 3 has role 'assistant'`),
+    # evaluated over the failing rows only; `reason` where it is not given.
+    detail: Callable[[str], pl.Expr] | None = None
+
+    def reason_expr(self) -> pl.Expr:
+        return self.detail(self.field) if self.detail is not None else pl.lit(self.reason)
 
     def passes(self) -> pl.Expr:
         return self.check(self.field).fill_null(False)

@@ -21,6 +21,9 @@ class Verdict:
     status: str  # "validated" | "failed"
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # How many of the first warnings also fail the dataset (Cohere's shape has one error
+    # string; the rest of the errors come first among the warnings).
+    failing_warnings: int = 0
 
 
 def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> Verdict:
@@ -40,7 +43,9 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
     notes.extend(note for rule in spec.file_rules for note in rule.notes(files))
     errors, notes = [bounded(e) for e in errors], [bounded(n) for n in notes]
     if errors:
-        return Verdict("failed", errors[0], _capped(errors[1:] + notes, unlisted))
+        warnings = _capped(errors[1:] + notes, unlisted)
+        failing = min(len(errors) - 1, MAX_FINDINGS)
+        return Verdict("failed", errors[0], warnings, failing_warnings=failing)
     return Verdict("validated", None, _capped(notes, unlisted))
 
 

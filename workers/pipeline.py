@@ -244,6 +244,7 @@ def compute_verdict(
     outcome = finish(spec, files, BlobChunks(blobs, record.id, taken_in), skip)
     parts = _parts_of([reports[c.index] for c in chunks])
     index = report_index(blobs, record, chunks, reports, files)
+    index["failing_warnings"] = outcome.verdict.failing_warnings
     profile = {
         report.role: file_profile(
             spec, report, [r.get("profile") or {} for r in taken_in[report.role]]

@@ -491,7 +491,7 @@ CASES = [
         "a.csv",
         b"text;lang\nhello;en\n",
         {},
-        ("failed", "(the header would match with csv_delimiter=;)"),
+        ("failed", "(it would match with ';' as the delimiter: csv_delimiter=; in the API"),
     ),
     (
         "json-array-file",

@@ -232,3 +232,19 @@ def test_upload_shows_a_progress_bar_and_validation_progress_on_a_terminal(cli_e
     text = shown.decode()
     assert "uploading" in text and "100%" in text, text[-500:]
     assert "chunks" in text and "rows seen" in text, text[-500:]
+
+
+def test_every_message_that_fails_the_dataset_reads_as_an_error(cli_env, tmp_path):
+    """Three bad rows and a dropped duplicate: three `error:` lines, one `warning:` line, from
+    `sieve check` and from the server's verdict alike."""
+    rows = [{"text": f"row {i}"} for i in range(8)]
+    rows[2], rows[4], rows[6] = {"text": ""}, {"text": 5}, {"txt": "x"}
+    rows.append(rows[0])
+    data = tmp_path / "bad.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    checked = sieve(cli_env, tmp_path, "check", str(data), "--type", "embed-input")
+    uploaded = sieve(cli_env, tmp_path, "upload", str(data), "--type", "embed-input", "--wait")
+    for result in (checked, uploaded):
+        assert result.returncode == 1, result.stderr
+        labels = [line.split(":")[0] for line in result.stdout.splitlines()[1:]]
+        assert labels == ["error", "error", "error", "warning"], result.stdout

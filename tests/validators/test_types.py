@@ -183,25 +183,27 @@ BROKEN_ROWS = [
         "chat-finetune-input",
         1,
         {"messages": [MSG[1], MSG[2], MSG[0]]},
-        "row 2 of the train file: field 'messages' has a System turn that is not the first turn",
+        "row 2 of the train file: field 'messages' has a System turn as turn 3; "
+        "only the first turn may be System",
     ),
     (
         "chat-finetune-input",
         1,
         {"messages": [MSG[1], {"role": "Bot", "content": "x"}, MSG[2]]},
-        "row 2 of the train file: field 'messages' has a turn whose role is not one of System, User, Chatbot",
+        "row 2 of the train file: field 'messages' has role 'Bot' in turn 2; "
+        "the roles are System, User, Chatbot",
     ),
     (
         "chat-finetune-input",
         1,
         {"messages": [MSG[1], {"role": "Chatbot", "content": ""}]},
-        "row 2 of the train file: field 'messages' has a turn with empty content",
+        "row 2 of the train file: field 'messages' has empty content in turn 2",
     ),
     (
         "chat-finetune-input",
         1,
         {"messages": [MSG[1], {"role": "Chatbot"}]},
-        "row 2 of the train file: field 'messages' has a turn with empty content",
+        "row 2 of the train file: field 'messages' has no 'content' in turn 2",
     ),
     (
         "chat-finetune-input",

@@ -18,7 +18,14 @@ from workers import pipeline
 AUTH = {"Authorization": "Bearer key-acme"}
 
 
-def _validated(stores, dataset_id: str, body: bytes, skip: bool = False, name: str = "a.jsonl"):
+def _validated(
+    stores,
+    dataset_id: str,
+    body: bytes,
+    skip: bool = False,
+    name: str = "a.jsonl",
+    dataset_type: str = "embed-input",
+):
     writer = stores.blobs.open_writer(upload_prefix(dataset_id, "train") + "/00000")
     writer.write(body)
     size = writer.commit()
@@ -29,7 +36,11 @@ def _validated(stores, dataset_id: str, body: bytes, skip: bool = False, name: s
         "name": name,
     }
     record = queued_record(
-        dataset_id, size=size, options={"skip_malformed_input": skip}, files={"train": stored}
+        dataset_id,
+        size=size,
+        options={"skip_malformed_input": skip},
+        files={"train": stored},
+        dataset_type=dataset_type,
     )
     stores.datasets.create(record, None)
     chunks, _ = pipeline.start(stores, dataset_id)
@@ -284,3 +295,29 @@ def test_the_report_narrows_to_a_rule_a_file_and_a_count(service):
     assert [line["row"] for line in lines(code="text|string", limit=3)] == [2, 6, 10]
     assert len(lines(limit=7)) == 7 and lines(file="eval") == []
     assert lines(code="no|such_rule") == []
+
+
+def test_each_bad_turn_is_named_with_its_value_in_the_verdict_and_the_report(service):
+    """A chat row's message names the turn and the value, for the first 100 rows (the
+    verdict) and for every row (the full report), whatever the chunks."""
+    stores, client = service(chunk_bytes=2000)
+    good = [{"role": "User", "content": "q"}, {"role": "Chatbot", "content": "a"}]
+    rows = []
+    for i in range(150):
+        bad = {"role": f"bot{i}", "content": "x"} if i % 2 else {"role": "Chatbot"}
+        rows.append({"messages": [*good, bad] if i % 3 else [bad, *good]})
+    body = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    record, chunks = _validated(stores, "turns-iiii", body, dataset_type="chat-finetune-input")
+    assert chunks > 3 and record.status == "failed"
+
+    def expected(i: int) -> str:
+        turn = 3 if i % 3 else 1
+        if i % 2:
+            return f"has role 'bot{i}' in turn {turn}; the roles are System, User, Chatbot"
+        return f"has no 'content' in turn {turn}"
+
+    assert record.validation_error == f"row 1 of the train file: field 'messages' {expected(0)}"
+    lines = [json.loads(line) for line in _report(client, "turns-iiii").splitlines()]
+    assert [line["message"] for line in lines] == [
+        f"row {i + 1} of the train file: field 'messages' {expected(i)}" for i in range(150)
+    ]

@@ -180,7 +180,8 @@ def _read_json_line(
     except NotJsonError as exc:
         return None, (None, f"is not valid JSON ({exc})", "row|json")
     except ValueError as exc:
-        where = f"{exc.msg} at column {exc.colno}{_array_hint(text)}"
+        what = exc.msg.removesuffix(" at")  # "Unterminated string starting at" + " at column"
+        where = f"{what} at column {exc.colno}{_array_hint(text)}"
         return None, (None, f"is not valid JSON ({where})", "row|json")
     if not isinstance(record, dict):
         hint = _array_hint(text)

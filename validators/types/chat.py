@@ -29,9 +29,45 @@ def _some(condition: pl.Expr) -> Callable[[str], pl.Expr]:
     return lambda field: pl.col(field).list.eval(condition).list.any()
 
 
+_known_role = _role.is_not_null() & _role.is_in(ROLES)
+_has_content = _content.is_not_null() & (_content.str.strip_chars().str.len_bytes() > 0)
+_late_system = (_role == "System") & (pl.int_range(pl.len()) > 0)
+
+
 def _system_only_first(field: str) -> pl.Expr:
-    late_system = (_role == "System") & (pl.int_range(pl.len()) > 0)
-    return ~pl.col(field).list.eval(late_system).list.any()
+    return ~pl.col(field).list.eval(_late_system).list.any()
+
+
+def _first_turn(field: str, bad: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The first turn where `bad` holds: its 1-based number and the turn itself."""
+    index = pl.col(field).list.eval(bad.fill_null(True)).list.arg_max()
+    return index + 1, pl.col(field).list.get(index)
+
+
+def _shown(value: pl.Expr) -> pl.Expr:
+    """A value quoted in a message, cut short."""
+    return pl.format("'{}'", value.str.slice(0, 40))
+
+
+def _role_detail(field: str) -> pl.Expr:
+    turn, found = _first_turn(field, ~_known_role)
+    role = found.struct.field("role")
+    wrong = pl.format(
+        f"has role {{}} in turn {{}}; the roles are {', '.join(ROLES)}", _shown(role), turn
+    )
+    return pl.when(role.is_null()).then(pl.format("has no role in turn {}", turn)).otherwise(wrong)
+
+
+def _content_detail(field: str) -> pl.Expr:
+    turn, found = _first_turn(field, ~_has_content)
+    missing = found.struct.field("content").is_null()
+    absent = pl.format("has no 'content' in turn {}", turn)
+    return pl.when(missing).then(absent).otherwise(pl.format("has empty content in turn {}", turn))
+
+
+def _system_detail(field: str) -> pl.Expr:
+    turn, _ = _first_turn(field, _late_system)
+    return pl.format("has a System turn as turn {}; only the first turn may be System", turn)
 
 
 SPEC = DatasetSpec(
@@ -46,13 +82,15 @@ SPEC = DatasetSpec(
             "messages|known_roles",
             "messages",
             f"has a turn whose role is not one of {', '.join(ROLES)}",
-            _each(_role.is_not_null() & _role.is_in(ROLES)),
+            _each(_known_role),
+            detail=_role_detail,
         ),
         RowRule(
             "messages|content_not_empty",
             "messages",
-            "has a turn with empty content",
-            _each(_content.is_not_null() & (_content.str.strip_chars().str.len_bytes() > 0)),
+            "has a turn with no or empty content",
+            _each(_has_content),
+            detail=_content_detail,
         ),
         RowRule(
             "messages|has_user", "messages", "needs at least one User turn", _some(_role == "User")
@@ -68,6 +106,7 @@ SPEC = DatasetSpec(
             "messages",
             "has a System turn that is not the first turn",
             _system_only_first,
+            detail=_system_detail,
         ),
     ),
     dataset_rules=(MinExamples(train=2, eval=1),),
