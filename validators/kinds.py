@@ -53,6 +53,10 @@ class FieldKind(ABC):
         """Whether a column polars inferred can be trusted to hold this kind."""
         return dtype is None or dtype == pl.Null or dtype == self.dtype
 
+    def accepts_column(self, column: pl.Series) -> bool:
+        """Whether polars' values can be trusted to be what the exact path reads."""
+        return True
+
     def as_declared(self, name: str) -> pl.Expr:
         return pl.col(name).cast(self.dtype).alias(name)
 
@@ -180,6 +184,12 @@ class Turns(_ListCells):
             _suspect(r'"{name}"\s*:\s*(?:[^\[\s]|\[\s*[^{\s\]])', name),
             *(_suspect(_NOT_A_STRING, key) for key in self.keys),
         ]
+
+    def accepts_column(self, column: pl.Series) -> bool:
+        """polars reads a null turn as a null struct; the exact path refuses it."""
+        if not isinstance(column.dtype, pl.List):
+            return True
+        return not column.list.eval(pl.element().is_null()).list.any().any()
 
     def _inner_ok(self, dtype: pl.List) -> bool:
         inner = dtype.inner

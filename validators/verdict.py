@@ -3,8 +3,8 @@
 The first problem becomes `validation_error`, the rest `validation_warnings`, capped at
 MAX_FINDINGS with a closing "... and N more". With skip_malformed_input, bad rows are dropped and
 only reported as warnings; file-level problems and dataset rules (minimum examples, labels)
-still fail. Dataset rules are judged only when no row already failed the dataset (their message
-would only restate the row errors). Exact duplicates are dropped with a warning.
+still fail. Dataset rules are judged on the rows without errors, and listed right after the
+first error (so one round trip shows everything). Exact duplicates are dropped with a warning.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
             else:
                 errors.append(finding.message(report.role))
     errors = list(dict.fromkeys(errors))  # a file-level problem is seen by every chunk
-    if not errors:  # else the dataset rules would only restate the row errors
-        errors = [p for rule in spec.file_rules for p in rule.problems(spec.name, files)]
+    problems = [p for r in spec.file_rules for p in r.problems(spec.name, files, bool(errors))]
+    errors = errors[:1] + problems + errors[1:]  # one round trip shows everything
     notes.extend(note for rule in spec.file_rules for note in rule.notes(files))
     errors, notes = [bounded(e) for e in errors], [bounded(n) for n in notes]
     if errors:

@@ -49,3 +49,28 @@ def test_json_parse_messages_read_correctly(line, reason):
     rows = jsonl([{"text": f"row {i}"} for i in range(3)]) + line + b"\n"
     verdict, _ = validate("embed-input", {"train": ("jsonl", rows)}, 1 << 30)
     assert verdict.error == f"row 4 of the train file: is not valid JSON ({reason})"
+
+
+def test_dataset_rules_that_fail_are_listed_with_the_row_errors():
+    """A reranker file with 120 distinct queries and two bad rows: the rows, and right after
+    the first, the unique-query rule (counted on the rows without errors)."""
+    rows = [
+        {"query": f"q{i}", "relevant_passages": [f"p{i}"], "hard_negatives": []} for i in range(120)
+    ]
+    rows[5]["query"], rows[9]["relevant_passages"] = "", []
+    verdict, _ = validate("reranker-finetune-input", {"train": ("jsonl", jsonl(rows))}, 1 << 30)
+    assert verdict.error == "row 6 of the train file: field 'query' is empty"
+    assert verdict.warnings[0].startswith("the train file has 118 distinct 'query' values; ")
+    assert verdict.warnings[1].startswith("row 10 of the train file: field 'relevant_passages'")
+    assert verdict.failing_warnings == 2
+
+
+def test_min_examples_is_listed_with_row_errors_only_when_fixing_them_would_not_do():
+    short = [{"text": ""}] + [{"text": f"t{i}", "label": "a" if i % 2 else "b"} for i in range(5)]
+    verdict, _ = validate(LABELS, {"train": ("jsonl", jsonl(short))}, 1 << 30)
+    assert verdict.error == "row 1 of the train file: field 'text' is empty"
+    assert verdict.warnings[0].startswith("the train file has 6 rows; ")
+    enough = [{"text": ""}] + [{"text": f"t{i}", "label": "a" if i % 2 else "b"} for i in range(40)]
+    verdict, _ = validate(LABELS, {"train": ("jsonl", jsonl(enough))}, 1 << 30)
+    assert verdict.error == "row 1 of the train file: field 'text' is empty"
+    assert not any("needs at least" in warning for warning in verdict.warnings)

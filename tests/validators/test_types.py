@@ -199,6 +199,12 @@ BROKEN_ROWS = [
         {"messages": [MSG[1], {"role": "Chatbot", "content": ""}]},
         "row 2 of the train file: field 'messages' has empty content in turn 2",
     ),
+    (  # polars read a null turn as a null struct (found by tests/validators/test_compiled.py)
+        "chat-finetune-input",
+        1,
+        {"messages": [MSG[1], None, MSG[2]]},
+        "row 2 of the train file: field 'messages' turn 2 must be an object, got null",
+    ),
     (
         "chat-finetune-input",
         1,

@@ -124,7 +124,11 @@ def _dtype_depth(dtype: pl.DataType) -> int:
 
 
 def _declared_columns_ok(frame: pl.DataFrame, options: ParseOptions) -> bool:
-    return all(kind.accepts_dtype(frame.schema.get(name)) for name, kind in options.field_kinds)
+    return all(
+        kind.accepts_dtype(frame.schema.get(name))
+        and (name not in frame.columns or kind.accepts_column(frame[name]))
+        for name, kind in options.field_kinds
+    )
 
 
 def may_hide_wrong_types(data: bytes, fields: tuple[tuple[str, FieldKind], ...] | list) -> bool:

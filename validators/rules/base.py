@@ -64,8 +64,11 @@ class DatasetRule:
     def conclude(self, report: FileReport) -> None:
         """Judge the settled file's state (after the dropped rows left it)."""
 
-    def problems(self, type_name: str, files: list[FileReport]) -> list[str]:
-        """What fails the dataset."""
+    def problems(
+        self, type_name: str, files: list[FileReport], row_errors: bool = False
+    ) -> list[str]:
+        """What fails the dataset, judged on the rows without errors (`row_errors`: some rows
+        already fail it, and are listed before these problems)."""
         return []
 
     def notes(self, files: list[FileReport]) -> list[str]:

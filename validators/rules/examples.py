@@ -24,10 +24,20 @@ class MinExamples(DatasetRule):
     def rows_needed(self, role: str) -> int:
         return self.train if role == "train" else max(self.eval, 1)
 
-    def problems(self, type_name: str, files: list[FileReport]) -> list[str]:
+    def problems(
+        self, type_name: str, files: list[FileReport], row_errors: bool = False
+    ) -> list[str]:
+        """With rows that fail the dataset, only a file too short even with them fixed."""
         has_eval = file_of(files, "eval") is not None
         train = self.with_eval if has_eval and self.with_eval is not None else self.train
         needed = {"train": train, "eval": max(self.eval, 1)}
+        if row_errors:
+            return [
+                f"the {r.role} file has {plural(r.rows_seen, 'row')}; "
+                f"{type_name} needs at least {needed[r.role]} valid examples"
+                for r in sorted(files, key=lambda r: r.role != "train")
+                if r.rows_seen < needed[r.role]
+            ]
         return [
             f"the {r.role} file has {plural(r.rows_valid, 'valid example')}; "
             f"{type_name} needs at least {needed[r.role]}"

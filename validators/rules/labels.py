@@ -77,7 +77,9 @@ class LabelRules(DatasetRule):
     def removed(self, report: FileReport | None) -> dict[str, int]:
         return report.results.get(self.code, {}) if report is not None else {}
 
-    def problems(self, type_name: str, files: list[FileReport]) -> list[str]:
+    def problems(
+        self, type_name: str, files: list[FileReport], row_errors: bool = False
+    ) -> list[str]:
         """Judged on what is left once the rare labels were removed."""
         train = file_of(files, "train")
         if train is None or train.rows_valid == 0:

@@ -88,7 +88,9 @@ class DistinctAtLeast(DatasetRule):
     def settle(self, file: Settling) -> None:
         file.report.results[self.code] = distinct_values(file, self.field)
 
-    def problems(self, type_name: str, files: list[FileReport]) -> list[str]:
+    def problems(
+        self, type_name: str, files: list[FileReport], row_errors: bool = False
+    ) -> list[str]:
         problems = []
         for report in sorted(files, key=lambda r: r.role != "train"):
             needed = self.train if report.role == "train" else max(self.eval, 1)
