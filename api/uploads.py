@@ -23,7 +23,7 @@ from store import Stores
 from store.blobs import StorageUnavailableError
 from store.removal import dataset_prefix, upload_prefix
 from store.segments import Segment, SegmentWriter
-from validators.formats import FileRefused, refuse_compressed
+from validators.formats import FileRefused, refuse_unreadable
 
 READ_BYTES = 256 * 1024  # small enough that a slow upload is cut and validated as it comes
 MAX_READ_BYTES = 4 * 1024 * 1024  # a fast one is read in bigger blocks (see ReadPace)
@@ -154,7 +154,7 @@ class UploadSession:
             return
         if len(received.head) < HEAD_BYTES:
             received.head += data[: HEAD_BYTES - len(received.head)]
-            self._refuse_compressed(received)
+            self._refuse_unreadable(received)
         received.size += len(data)
         limit = self._stores.settings.max_dataset_bytes
         if self.upload.total_bytes > limit:
@@ -166,10 +166,10 @@ class UploadSession:
         self.streamer.feed(received.role, data)  # stored; storage errors: 503 (api/errors.py)
         self._reserve()
 
-    def _refuse_compressed(self, received: ReceivedFile) -> None:
+    def _refuse_unreadable(self, received: ReceivedFile) -> None:
         part = "eval_data" if received.role == "eval" else "data"
         try:
-            refuse_compressed(part, received.head)
+            refuse_unreadable(part, received.head)
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
 

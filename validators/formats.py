@@ -1,4 +1,5 @@
-"""What kind of file an upload is: JSONL, CSV or text — and refusing compressed bytes.
+"""What kind of file an upload is: JSONL, CSV or text — and refusing compressed bytes and text
+that is not UTF-8 from its first bytes on (UTF-16, UTF-32).
 
 polars decompresses gzip/zlib/zstd by magic bytes whatever the file name, so a tiny "csv" can
 expand to gigabytes; uploads are sniffed and compressed input is refused outright.
@@ -56,11 +57,54 @@ class FileRefused(ValueError):
     """A file that can't be validated at all (empty, compressed, a format the type refuses)."""
 
 
-def refuse_compressed(part: str, head: bytes) -> None:
-    """Raise FileRefused if `head`, the first bytes of the `part` file, are compressed."""
+def refuse_unreadable(part: str, head: bytes) -> None:
+    """Raise FileRefused if `head`, the first bytes of the `part` file, are compressed or text
+    in UTF-16 or UTF-32 (a file that is not UTF-8 from its first bytes on)."""
     kind = compression_of(strip_bom(head))
     if kind is not None and len(head) >= 4:
         raise FileRefused(f"the {part} file is {kind}-compressed; upload it uncompressed")
+    encoding = wide_encoding_of(head)
+    if encoding is not None:
+        raise FileRefused(
+            f"the {part} file is {encoding}, not UTF-8; save it as UTF-8 (Excel: Save As, "
+            f'"CSV UTF-8"; or iconv -f {encoding.split(" ")[0]} -t UTF-8)'
+        )
+
+
+_BOMS = (  # longest first: UTF-32 LE's BOM begins with UTF-16 LE's
+    (b"\xff\xfe\x00\x00", "UTF-32LE (with a BOM)"),
+    (b"\x00\x00\xfe\xff", "UTF-32BE (with a BOM)"),
+    (b"\xff\xfe", "UTF-16LE (with a BOM)"),
+    (b"\xfe\xff", "UTF-16BE (with a BOM)"),
+)
+# Which byte positions (mod 4) are zero in mostly-ASCII text of each wide encoding.
+_ZERO_POSITIONS = {
+    "UTF-32LE": (1, 2, 3),
+    "UTF-32BE": (0, 1, 2),
+    "UTF-16LE": (1, 3),
+    "UTF-16BE": (0, 2),
+}
+SNIFF_BYTES = 64  # the least of a head worth judging without a BOM
+
+
+def wide_encoding_of(head: bytes) -> str | None:
+    """UTF-16 or UTF-32, by its BOM, or without one by where the zero bytes fall (text that
+    is mostly ASCII, as data files are: every other byte zero, or three in four)."""
+    if len(head) < 4:
+        return None
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    sample = head[: 4096 - 4096 % 4]
+    if len(sample) < SNIFF_BYTES or b"\x00" not in sample:
+        return None
+    quarter = len(sample) // 4
+    zeros = [sample[i::4].count(0) / quarter for i in range(4)]
+    for name, positions in _ZERO_POSITIONS.items():
+        others = [zeros[i] for i in range(4) if i not in positions]
+        if min(zeros[i] for i in positions) > 0.7 and max(others) < 0.3:
+            return name
+    return None
 
 
 def accepted_format(
@@ -75,7 +119,7 @@ def accepted_format(
     filename, head, size = file
     if size == 0:
         raise FileRefused(f"the {part} file is empty")
-    refuse_compressed(part, head)
+    refuse_unreadable(part, head)
     file_format = detect_format(filename, head, text_separator)
     if file_format not in formats:
         raise FileRefused(

@@ -35,8 +35,13 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
         for finding in report.findings:
             if finding.row and skip_malformed and finding.rule not in FATAL_RULES:
                 notes.append(f"{finding.message(report.role)} (row dropped)")
+            elif finding.rule == NOT_UTF8 and _whole_file_not_utf8(report):
+                errors.append(_not_utf8(report))  # said once (the report has each row)
             else:
                 errors.append(finding.message(report.role))
+        if not skip_malformed and _whole_file_not_utf8(report):  # counted in that message
+            shown = sum(1 for finding in report.findings if finding.rule == NOT_UTF8)
+            unlisted -= report.rule_counts[NOT_UTF8] - shown
     errors = list(dict.fromkeys(errors))  # a file-level problem is seen by every chunk
     problems = [p for r in spec.file_rules for p in r.problems(spec.name, files, bool(errors))]
     errors = errors[:1] + problems + errors[1:]  # one round trip shows everything
@@ -47,6 +52,26 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
         failing = min(len(errors) - 1, MAX_FINDINGS)
         return Verdict("failed", errors[0], warnings, failing_warnings=failing)
     return Verdict("validated", None, _capped(notes, unlisted))
+
+
+NOT_UTF8 = "row|utf8"
+LEGACY_ROWS = 3  # this many rows that aren't UTF-8: the file is, most likely, in another encoding
+
+
+def _whole_file_not_utf8(report: FileReport) -> bool:
+    return report.rule_counts[NOT_UTF8] >= LEGACY_ROWS
+
+
+def _not_utf8(report: FileReport) -> str:
+    """Rows that aren't UTF-8, said once: most likely the whole file is in a legacy encoding."""
+    count = report.rule_counts[NOT_UTF8]
+    first = min(f.row for f in report.findings if f.rule == NOT_UTF8)
+    rows = f"{count} row{'s hold' if count != 1 else ' holds'} bytes that are not"
+    return (
+        f"the {report.role} file is not UTF-8: {rows} (the first: row {first}); it is likely "
+        'in a legacy encoding such as Windows-1252 (Excel\'s "CSV" on Windows) or Latin-1: '
+        'save it as UTF-8 (Excel: Save As, "CSV UTF-8"; or iconv -f CP1252 -t UTF-8)'
+    )
 
 
 def _capped(messages: list[str], unlisted: int) -> list[str]:

@@ -54,10 +54,10 @@ BENDS: dict[str, tuple[Bend, tuple[str, ...], object]] = {
         ("jsonl", "csv"),
         ("failed", f"{SECOND}: is not valid UTF-8"),
     ),
-    "utf16-le": (
+    "utf16-le": (  # refused at upload, naming the encoding
         lambda d, f: d.decode().encode("utf-16-le"),
         ("jsonl", "csv"),
-        ("failed", "the train file"),
+        400,
     ),
     "latin1-accent": (
         lambda d, f: _second_row(d, f, lambda r: r.replace(b"1", b"\xe9", 1)),

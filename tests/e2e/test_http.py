@@ -90,6 +90,16 @@ def test_bearer_scheme_is_case_insensitive(stack):
         ({}, {"eval_data": ("a.jsonl", b'{"text":"a"}\n')}, "missing the 'data' file part"),
         ({"name": "n" * 51}, {"data": ("a.jsonl", b'{"text":"a"}\n')}, "name must be 1 to 50"),
         ({}, {"data": ("a.jsonl", b"\x1f\x8b\x08\x00" + b"\x00" * 20)}, "gzip-compressed"),
+        (
+            {},
+            {"data": ("a.csv", "text\nhello\n".encode("utf-16"))},
+            "the data file is UTF-16LE (with a BOM), not UTF-8; save it as UTF-8",
+        ),
+        (
+            {},
+            {"data": ("a.jsonl", ('{"text": "hello"}\n' * 20).encode("utf-16-be"))},
+            "the data file is UTF-16BE, not UTF-8",
+        ),
     ],
 )
 def test_bad_creates_answer_400_and_store_nothing(stack, params, files, message):

@@ -74,3 +74,40 @@ def test_min_examples_is_listed_with_row_errors_only_when_fixing_them_would_not_
     verdict, _ = validate(LABELS, {"train": ("jsonl", jsonl(enough))}, 1 << 30)
     assert verdict.error == "row 1 of the train file: field 'text' is empty"
     assert not any("needs at least" in warning for warning in verdict.warnings)
+
+
+TEXT = "text,label\n" + "".join(f"café {i},{'a' if i % 2 else 'b'}\n" for i in range(60))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "found"),
+    [
+        ("utf-16", "UTF-16LE (with a BOM)"),
+        ("utf-16-le", "UTF-16LE"),
+        ("utf-16-be", "UTF-16BE"),
+        ("utf-32", "UTF-32LE (with a BOM)"),
+        ("utf-32-be", "UTF-32BE"),
+    ],
+)
+def test_a_file_in_utf16_or_utf32_is_refused_naming_its_encoding(encoding, found):
+    from validators.formats import FileRefused, accepted_format
+
+    data = TEXT.encode(encoding)
+    with pytest.raises(FileRefused) as refused:
+        accepted_format(LABELS, {"csv"}, "data", ("a.csv", data[:4096], len(data)), None)
+    assert str(refused.value) == (
+        f'the data file is {found}, not UTF-8; save it as UTF-8 (Excel: Save As, "CSV UTF-8"; '
+        f"or iconv -f {found.split(' ')[0]} -t UTF-8)"
+    )
+
+
+def test_a_file_in_a_legacy_encoding_gets_one_message_not_one_per_row():
+    verdict, _ = validate(LABELS, {"train": ("csv", TEXT.encode("cp1252"))}, 1 << 30)
+    assert verdict.error == (
+        "the train file is not UTF-8: 60 rows hold bytes that are not (the first: row 1); it is "
+        'likely in a legacy encoding such as Windows-1252 (Excel\'s "CSV" on Windows) or '
+        'Latin-1: save it as UTF-8 (Excel: Save As, "CSV UTF-8"; or iconv -f CP1252 -t UTF-8)'
+    )
+    assert verdict.warnings == []
+    same_in_utf8 = validate(LABELS, {"train": ("csv", TEXT.encode())}, 1 << 30)[0]
+    assert same_in_utf8.status == "validated"
