@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from validators.aggregates import tally
+from validators.conversions import other_format_finding
 from validators.findings import Finding, bounded
-from validators.parsing import ROW, ParsedChunk
+from validators.parsing import ROW, ParsedChunk, ParseOptions, parse_chunk
 from validators.report import MAX_FINDINGS, ChunkReport
 from validators.spec import DatasetSpec, RowRule, present
 
@@ -69,6 +70,19 @@ def _case_hint(spec: DatasetSpec, columns: tuple[str, ...]) -> str:
         return ""
     renames = ", ".join(f"'{by_lower[f.lower()]}' to '{f}'" for f in missing)
     return f" (field names are case-sensitive: rename {renames})"
+
+
+def read_chunk(
+    spec: DatasetSpec, data: bytes, options: ParseOptions, at_file_start: bool
+) -> ParsedChunk:
+    """The chunk parsed; at a JSONL file's start, a file in another format that converts to
+    this type (OpenAI's chat fine-tuning, say) is told so by one file-level finding."""
+    parsed = parse_chunk(data, options, at_file_start=at_file_start)
+    if at_file_start and options.format == "jsonl":
+        other_format = other_format_finding(spec.name, data)
+        if other_format is not None:
+            parsed.findings.insert(0, other_format)
+    return parsed
 
 
 def evaluate_chunk(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from validators.conversions import OTHER_FORMAT
 from validators.findings import bounded
 from validators.report import FATAL_RULES, MAX_FINDINGS, FileReport
 from validators.spec import DatasetSpec
@@ -32,8 +33,11 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
     unlisted = 0
     for report in files:
         unlisted += report.finding_count - len(report.findings)
+        other_format = any(finding.rule == OTHER_FORMAT for finding in report.findings)
         for finding in report.findings:
-            if finding.row and skip_malformed and finding.rule not in FATAL_RULES:
+            if finding.row and other_format:  # said once for the file (the report has each)
+                unlisted += 1
+            elif finding.row and skip_malformed and finding.rule not in FATAL_RULES:
                 notes.append(f"{finding.message(report.role)} (row dropped)")
             elif finding.rule == NOT_UTF8 and _whole_file_not_utf8(report):
                 errors.append(_not_utf8(report))  # said once (the report has each row)

@@ -26,10 +26,10 @@ from store.removal import (
     part_key,
 )
 from store.segments import read_spans
-from validators.engine import RuleOptions, evaluate_chunk
+from validators.engine import RuleOptions, evaluate_chunk, read_chunk
 from validators.finish import finish
 from validators.full_report import chunk_findings
-from validators.parsing import ParseOptions, parse_chunk
+from validators.parsing import ParseOptions
 from validators.profile import chunk_profile, file_profile
 from validators.registry import spec_for
 from validators.report import ChunkReport, merge
@@ -157,7 +157,7 @@ def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[
         csv_header=read_spans(blobs, chunk.header),
     )
     data = read_spans(blobs, chunk.spans)
-    parsed = parse_chunk(data, parse_options, at_file_start=chunk.start == 0)
+    parsed = read_chunk(spec, data, parse_options, at_file_start=chunk.start == 0)
     del data
     rule_options = RuleOptions(file.format, options.keep_fields)
     report, valid = evaluate_chunk(spec, parsed, rule_options)

@@ -248,3 +248,42 @@ def test_every_message_that_fails_the_dataset_reads_as_an_error(cli_env, tmp_pat
         assert result.returncode == 1, result.stderr
         labels = [line.split(":")[0] for line in result.stdout.splitlines()[1:]]
         assert labels == ["error", "error", "error", "warning"], result.stdout
+
+
+def test_convert_streams_other_formats_and_encodings_to_files_check_passes(cli_env, tmp_path):
+    """OpenAI chat fine-tuning (written in UTF-16) becomes chat-finetune-input in UTF-8, the
+    dropped tool call named by row; a Windows-1252 CSV is re-encoded; both then pass check."""
+    rows = [
+        {"messages": [{"role": "user", "content": f"é {i}"}, {"role": "assistant", "content": "a"}]}
+        for i in range(40)
+    ]
+    rows[7]["messages"][1]["tool_calls"] = [{"id": "x"}]
+    source = tmp_path / "openai.jsonl"
+    source.write_bytes(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-16")
+    )
+    out = tmp_path / "cohere.jsonl"
+    result = sieve(
+        cli_env, tmp_path, "convert", str(source), "--to", "chat-finetune-input", "-o", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "read as UTF-16; OpenAI chat fine-tuning (roles system, user, assistant) -> "
+        "chat-finetune-input",
+        "note: row 8: 'tool_calls' in turn 2 can't be carried over: dropped",
+    ]
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0]) == {
+        "messages": [{"role": "User", "content": "é 0"}, {"role": "Chatbot", "content": "a"}]
+    }
+    checked = sieve(cli_env, tmp_path, "check", str(out), "--type", "chat-finetune-input")
+    assert checked.returncode == 0, checked.stdout
+    legacy = tmp_path / "excel.csv"
+    legacy.write_bytes(
+        b"text,label\n" + "".join(f"café {i},{i % 2}\n" for i in range(40)).encode("cp1252")
+    )
+    fixed = tmp_path / "fixed.csv"
+    kind = "single-label-classification-finetune-input"
+    result = sieve(cli_env, tmp_path, "convert", str(legacy), "--to", kind, "-o", str(fixed))
+    assert result.stderr.splitlines() == ["read as CP1252; rows kept as they are"]
+    assert "café 3,1" in fixed.read_text(encoding="utf-8")
+    assert sieve(cli_env, tmp_path, "check", str(fixed), "--type", kind).returncode == 0

@@ -10,9 +10,9 @@ import json
 import polars as pl
 
 from validators.cutting import cut_whole
-from validators.engine import RuleOptions, evaluate_chunk
+from validators.engine import RuleOptions, evaluate_chunk, read_chunk
 from validators.finish import finish
-from validators.parsing import ROW, ParseOptions, parse_chunk
+from validators.parsing import ROW, ParseOptions
 from validators.registry import spec_for
 from validators.report import merge
 from validators.schema import kept_fields
@@ -87,9 +87,8 @@ def validate(
         chunk_reports, frames = [], []
         for index, piece in enumerate(pieces):
             first = index == 0 and fmt != "csv"  # CSV data starts after its header
-            report, valid = evaluate_chunk(
-                spec, parse_chunk(piece, options, at_file_start=first), RuleOptions(fmt, keep)
-            )
+            parsed = read_chunk(spec, piece, options, at_file_start=first)
+            report, valid = evaluate_chunk(spec, parsed, RuleOptions(fmt, keep))
             chunk_reports.append(report)
             frames.append(valid)
         merged = merge(spec, role, chunk_reports)
