@@ -135,3 +135,12 @@ def test_a_file_in_another_format_is_told_so_once_with_the_command():
     )
     assert verdict.warnings == ["... and 300 more"]
     assert recognised("chat-finetune-input", [{"messages": [{"role": "User"}]}]) is None
+
+
+def test_recognising_reads_past_lines_json_can_not():
+    from validators.conversions import other_format_finding
+
+    deep = b"[" * 5000 + b"]" * 5000
+    lines = [deep, b"\xff\xfe", b"not json", *(jsonl(_openai_chat(5)).splitlines())]
+    found = other_format_finding("chat-finetune-input", b"\n".join(lines))
+    assert found is not None and found.rule == "file|other_format"

@@ -34,7 +34,7 @@ def other_format_finding(target: str, data: bytes) -> Finding | None:
     for line in data[: 1 << 20].split(b"\n")[:SAMPLE_LINES]:
         try:
             row = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # the row's own finding says what is wrong
             continue
         if isinstance(row, dict):
             rows.append(row)
