@@ -96,7 +96,9 @@ class Stack:
         requests.delete(f"{self.url}/v1/datasets/{dataset['id']}", headers=self.headers(org))
 
     def stored_files(self) -> list[Path]:
-        return sorted(p for p in self.storage.rglob("*") if p.is_file())
+        """Every file in storage (os.walk passes over a folder removed while it looks)."""
+        found = [Path(root) / name for root, _, names in os.walk(self.storage) for name in names]
+        return sorted(path for path in found if path.is_file())
 
     def uploaded_files(self) -> list[Path]:
         """Stored uploads and uploads in flight: what a refused create must not leave behind

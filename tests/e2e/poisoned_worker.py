@@ -11,13 +11,13 @@ from workers import pipeline
 from workers.celery_app import app
 
 __all__ = ["app"]
-_parse_chunk = pipeline.parse_chunk
+_read_chunk = pipeline.read_chunk
 
 
-def _parse_or_die(data: bytes, options: pipeline.ParseOptions, **flags: bool):
+def _read_or_die(spec: object, data: bytes, options: pipeline.ParseOptions, **flags: bool):
     if b"POISON" in data:
         os.kill(os.getpid(), signal.SIGKILL)
-    return _parse_chunk(data, options, **flags)
+    return _read_chunk(spec, data, options, **flags)
 
 
-pipeline.parse_chunk = _parse_or_die
+pipeline.read_chunk = _read_or_die
