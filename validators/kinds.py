@@ -149,9 +149,6 @@ class TextList(_ListCells):
     def example(self, seed: str) -> object:
         return [seed]
 
-    def suspect_patterns(self, name: str) -> list[re.Pattern[bytes]]:
-        return [_suspect(r'"{name}"\s*:\s*(?:[^\[\s]|\[\s*[^"\s\]]|\[[^\]]*?,\s*[^"\s])', name)]
-
     def problem(self, value: object) -> Problem | None:
         if not isinstance(value, list):
             return self.type_problem(f"must be a list, got {json_type_name(value)}")
@@ -279,7 +276,7 @@ class Shaped(FieldKind):
             raise NotCompiled(str(exc)) from exc
 
         def finish(column: list[msgspec.Raw]) -> list[str | None]:
-            given = [bool(raw) and not _is_null(raw) for raw in column]  # Raw() when absent
+            given = [raw_given(raw) for raw in column]
             if any(given):
                 check_lines(b"\n".join(r for r, there in zip(column, given, strict=True) if there))
             return [
@@ -320,9 +317,6 @@ class Whole(FieldKind):
     def example(self, seed: str) -> object:
         return len(seed)
 
-    def suspect_patterns(self, name: str) -> list[re.Pattern[bytes]]:
-        return [_suspect(r'"{name}"\s*:\s*(?:[^-\d\s]|-?\d+[.eE])', name)]
-
     def problem(self, value: object) -> Problem | None:
         if isinstance(value, int) and not isinstance(value, bool):
             return None
@@ -337,8 +331,9 @@ class Whole(FieldKind):
             return None, self.type_problem(f"must be an integer, got {cell[:40]!r}")
 
 
-def _is_null(raw: msgspec.Raw) -> bool:
-    return len(raw) == 4 and bytes(raw) == b"null"
+def raw_given(raw: msgspec.Raw) -> bool:
+    """Whether a decoded Raw holds a value: not Raw() (the key absent) nor `null`."""
+    return bool(raw) and not (len(raw) == 4 and bytes(raw) == b"null")
 
 
 def _as_is(column: list) -> list:

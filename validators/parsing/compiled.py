@@ -1,7 +1,8 @@
 """JSONL lines decoded by msgspec against a Struct compiled from the dataset type's fields.
 
 A line the compiled decoder accepts is stored without any Python-level check; one it refuses
-(or one a `LineGuard` flags) is read again by the exact path, which words the finding. The
+(or one that may hold what it does not check: see `compiled_records`) is read again by the
+exact path, which words the finding. The
 decoder accepts no line the exact path refuses, and stores what the exact path would store:
 tests/validators/test_compiled.py compares the two on generated rows of every type.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from validators.kinds import FieldKind
+from validators.kinds import FieldKind, raw_given
 from validators.shapes import NotCompiled
 
 FieldKinds = tuple[tuple[str, FieldKind], ...]
@@ -106,8 +107,8 @@ class TextReader:
             found = self._decode(line)
         except REFUSED:
             return None
-        raw = {name: bytes(getattr(found, attr)) for attr, name in self._attrs.items()}
-        return {name: text.decode("utf-8") for name, text in raw.items() if text not in _ABSENT}
+        raws = {name: getattr(found, attr) for attr, name in self._attrs.items()}
+        return {name: str(raw, "utf-8") for name, raw in raws.items() if raw_given(raw)}
 
 
 class TypeGate:
@@ -163,7 +164,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-_ABSENT = (b"", b"null")
 _BUILT: dict[tuple[int, type], tuple[FieldKinds, object]] = {}
 
 
