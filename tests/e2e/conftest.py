@@ -3,6 +3,7 @@ worker, started as `sieve web` and `sieve worker`, on a real valkey-server, over
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import signal
@@ -113,6 +114,16 @@ class Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def put_part(
+    url: str, headers: dict[str, str], upload_id: str, number: int, part: bytes
+) -> requests.Response:
+    """PUT one part of a resumable upload with its SHA-256, as the CLI sends it."""
+    digest = {"X-Content-SHA256": hashlib.sha256(part).hexdigest()}
+    return requests.put(
+        f"{url}/v1/uploads/{upload_id}/parts/{number}", data=part, headers={**headers, **digest}
+    )
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 30) -> bool:

@@ -18,7 +18,7 @@ import redis
 import requests
 
 from cli.embedded_redis import free_port
-from tests.e2e.conftest import BIN, KEYS, wait_until
+from tests.e2e.conftest import BIN, KEYS, put_part, wait_until
 from tests.e2e.test_production import Deployment
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}
@@ -122,12 +122,7 @@ def test_an_unfinished_upload_expires_and_leaves_nothing(own_redis, tmp_path):
         upload_id = upload["upload"]["id"]
         for number in (1, 2, 3, 4, 5):
             part = data[(number - 1) * PART : number * PART]
-            digest = {"X-Content-SHA256": hashlib.sha256(part).hexdigest()}
-            requests.put(
-                f"{url}/v1/uploads/{upload_id}/parts/{number}",
-                data=part,
-                headers={**HEADERS, **digest},
-            ).raise_for_status()
+            put_part(url, HEADERS, upload_id, number, part).raise_for_status()
         usage = requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json()
         assert usage == {"organization_usage": len(data)}  # reserved while it may go on
         assert any(client.scan_iter("sieve:ds:*"))  # its streamed chunks started a record
@@ -169,11 +164,7 @@ def test_a_web_process_killed_mid_upload_strands_nothing(own_redis, tmp_path):
     parts = [data[i : i + part_size] for i in range(0, len(data), part_size)]
 
     def put(url: str, upload_id: str, number: int) -> requests.Response:
-        part = parts[number - 1]
-        headers = {**HEADERS, "X-Content-SHA256": hashlib.sha256(part).hexdigest()}
-        return requests.put(
-            f"{url}/v1/uploads/{upload_id}/parts/{number}", data=part, headers=headers
-        )
+        return put_part(url, HEADERS, upload_id, number, parts[number - 1])
 
     try:
         declared = {"name": "killed", "type": "embed-input", "filename": "a.jsonl"}

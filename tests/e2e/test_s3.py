@@ -14,7 +14,7 @@ import fastavro
 import pytest
 import requests
 
-from tests.e2e.conftest import KEYS, start_stack, wait_until
+from tests.e2e.conftest import KEYS, put_part, start_stack, wait_until
 
 BUCKET = "sieve-e2e"
 MIB = 1024 * 1024
@@ -221,12 +221,7 @@ def test_a_resumable_upload_on_s3_is_its_parts(s3_stack):
     ]
     for number in range(upload["part_count"], 0, -1):  # last part first
         part = body[(number - 1) * part_size : number * part_size]
-        digest = {"X-Content-SHA256": hashlib.sha256(part).hexdigest()}
-        answer = requests.put(
-            f"{stack.url}/v1/uploads/{upload['id']}/parts/{number}",
-            data=part,
-            headers={**headers, **digest},
-        )
+        answer = put_part(stack.url, headers, upload["id"], number, part)
         assert answer.status_code == 200, answer.text
     done = requests.post(
         f"{stack.url}/v1/uploads/{upload['id']}/complete",

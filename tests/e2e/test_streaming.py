@@ -17,7 +17,7 @@ from pathlib import Path
 import redis
 import requests
 
-from tests.e2e.conftest import KEYS
+from tests.e2e.conftest import KEYS, put_part
 from tests.e2e.test_production import Deployment
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}
@@ -218,12 +218,7 @@ def _send_in_parts(url: str, data: bytes, shuffle_seed: int) -> str:
     random.Random(shuffle_seed).shuffle(numbers)
     for number in numbers:
         part = data[(number - 1) * PART_BYTES : number * PART_BYTES]
-        digest = {"X-Content-SHA256": hashlib.sha256(part).hexdigest()}
-        sent = requests.put(
-            f"{url}/v1/uploads/{upload['id']}/parts/{number}",
-            data=part,
-            headers={**HEADERS, **digest},
-        )
+        sent = put_part(url, HEADERS, upload["id"], number, part)
         assert sent.status_code == 200, sent.text
     whole = {"sha256": hashlib.sha256(data).hexdigest()}
     done = requests.post(f"{url}/v1/uploads/{upload['id']}/complete", json=whole, headers=HEADERS)
