@@ -1,8 +1,9 @@
 """Where a worker's time goes on one chunk, per dataset type: the first `--mb` MB of each type's
 bench file (24 MB: what each of two workers gets of the 48 MB files of bench/every_type.py) run
 in-process through the steps `workers.pipeline.chunk_report` takes — parse (polars, or the
-compiled msgspec decoder and the exact path for what it refuses), row rules, field profile, row
-hashes, Avro part — each timed, best of `--repeat`.
+compiled msgspec decoder and the exact path for what it refuses), row rules, token facts (a
+process's words already known: bench.tokens has the cold figure), field profile, row hashes,
+Avro part — each timed, best of `--repeat`.
 
     python -m bench.phases [--mb 24] [--types batch-chat-v2-input,...] [--repeat 3]
 """
@@ -13,6 +14,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from bench import datagen
@@ -23,9 +25,11 @@ from validators.parsing import ParseOptions, parse_chunk
 from validators.profile import chunk_profile
 from validators.registry import spec_for
 from validators.settle import row_hashes
+from validators.tokens.sources import TokenOptions, with_token_facts
 from workers.parts import write_part
 
-STEPS = ("parse", "rules", "profile", "hashes", "part")
+STEPS = ("parse", "rules", "tokens", "profile", "hashes", "part")
+VALIDATION = tuple(step for step in STEPS if step != "tokens")
 
 
 def _best(step: Callable[[], object], repeat: int) -> tuple[float, object]:
@@ -45,8 +49,12 @@ def phases(kind: str, megabytes: int, repeat: int) -> dict:
     options = ParseOptions("jsonl", tuple(spec.field_names), spec.field_kinds)
     times: dict[str, float] = {}
     times["parse"], parsed = _best(lambda: parse_chunk(data, options, at_file_start=True), repeat)
+    untokenized = replace(spec, tokens=None)
     times["rules"], (_, valid) = _best(
-        lambda: evaluate_chunk(spec, parsed, RuleOptions("jsonl")), repeat
+        lambda: evaluate_chunk(untokenized, parsed, RuleOptions("jsonl")), repeat
+    )
+    times["tokens"], valid = _best(
+        lambda: with_token_facts(spec.tokens, valid, TokenOptions()), repeat
     )
     times["profile"], _ = _best(lambda: chunk_profile(parsed.frame, spec.field_names), repeat)
     times["hashes"], _ = _best(lambda: row_hashes(spec, valid), repeat)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import every_type, phases
+from bench import every_type, phases, tokens
 
 
 def _ratio(a: float, b: float) -> str:
@@ -36,6 +36,7 @@ def table(results: dict) -> str:
     lines += ["", *intake_table(results["intake"])] if "intake" in results else []
     lines += ["", *every_type.table(results["types"])] if "types" in results else []
     lines += ["", *phases.table(results["phases"])] if "phases" in results else []
+    lines += ["", *tokens.table(results["tokens"])] if "tokens" in results else []
     lines += [
         "",
         f"Scaling ({results['scaling_file_mb']} MB embed-input JSONL): "

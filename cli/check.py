@@ -18,12 +18,19 @@ from typing import Any
 from store.local_blobs import LocalBlobStore
 from store.records import CreateOptions, DatasetRecord, StoredFile
 from store.segments import Segment
+from store.settings import Settings
 from validators.formats import accepted_format, default_delimiter
 from validators.full_report import report_text
 from validators.registry import spec_for
 from validators.verdict import Verdict
 from workers.full_report import read_report
-from workers.pipeline import FILE_ROLES, chunk_report, compute_verdict, plan_chunks
+from workers.pipeline import (
+    FILE_ROLES,
+    chunk_report,
+    compute_verdict,
+    plan_chunks,
+    token_options,
+)
 from workers.planning import Chunk
 
 HEAD_BYTES = 64 * 1024
@@ -64,7 +71,8 @@ def _validate_chunk(
     scratch: str, paths: dict[str, str], record: DatasetRecord, chunk: Chunk
 ) -> dict:
     files = {role: Path(path) for role, path in paths.items()}
-    return chunk_report(LocalFiles(Path(scratch), files), record, chunk)
+    tokens = token_options(Settings.from_env())  # SIEVE_TOKENIZER, as the workers read it
+    return chunk_report(LocalFiles(Path(scratch), files), record, chunk, tokens)
 
 
 def check_files(

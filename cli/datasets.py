@@ -131,6 +131,14 @@ def show_verdict(
             click.echo(f"{'error' if position < failing else 'warning'}: {warning}")
 
 
+def show_tokens(metrics: dict[str, Any] | None) -> None:
+    """The token count the workers reached, and with which tokenizer."""
+    found = (metrics or {}).get("finetune_dataset_metrics") or {}
+    for key, what in (("trainable_token_count", "trainable"), ("input_token_count", "input")):
+        if found.get(key) is not None:
+            click.echo(f"tokens: {found[key]:,} {what} (tokenizer: {found.get('tokenizer')})")
+
+
 def _finish(dataset: dict[str, Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(dataset))
@@ -142,6 +150,8 @@ def _finish(dataset: dict[str, Any], as_json: bool) -> None:
             dataset["id"],
             (dataset.get("validation_report") or {}).get("failing_warnings", 0),
         )
+        if dataset["validation_status"] == "validated":
+            show_tokens(dataset.get("metrics"))
     if dataset["validation_status"] == "failed":
         raise SystemExit(1)
 
@@ -262,6 +272,8 @@ def check(  # noqa: PLR0913 - the command's options
         show_verdict(
             verdict.status, verdict.error, verdict.warnings, str(file), verdict.failing_warnings
         )
+        if verdict.status == "validated":
+            show_tokens(result.metrics)
     if verdict.status == "failed":
         raise SystemExit(1)
 

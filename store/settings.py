@@ -98,6 +98,13 @@ def _api_keys(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _tokenizer_file(text: str) -> str:
+    """A tokenizer.json that exists (checked at start, not at the first upload)."""
+    if text and not Path(text).is_file():
+        raise ValueError(text)
+    return text
+
+
 _EXPECTED: dict[Callable[[str], Any], str] = {
     parse_size: "a size: bytes, or a number with a unit (10GB, 1.5GiB, 500MB)",
     _number: "a number of 0 or more",
@@ -105,6 +112,7 @@ _EXPECTED: dict[Callable[[str], Any], str] = {
     _storage_url: "file://DIRECTORY or s3://BUCKET/PREFIX",
     _worker_class: "gevent or gthread",
     _api_keys: "org:key pairs separated by commas (acme:KEY1,globex:KEY2)",
+    _tokenizer_file: "the path of a tokenizer.json file that exists",
 }
 
 
@@ -198,6 +206,13 @@ class Settings:
         default="/tmp/sieve-celerybeat-schedule", metadata=_env("SIEVE_BEAT_SCHEDULE")
     )
     data_dir: str = field(default_factory=_default_data_dir, metadata=_env("SIEVE_DATA_DIR"))
+    # A Hugging Face tokenizer.json that counts tokens ("": the one the anthropic package
+    # ships, Claude's; Cohere publishes one per model), and Cohere's chat limits.
+    tokenizer: str = field(default="", metadata=_env("SIEVE_TOKENIZER", _tokenizer_file))
+    max_turn_tokens: int = field(default=16_384, metadata=_env("SIEVE_MAX_TURN_TOKENS", _whole))
+    max_preamble_tokens: int = field(
+        default=2_048, metadata=_env("SIEVE_MAX_PREAMBLE_TOKENS", _whole)
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

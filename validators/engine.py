@@ -13,12 +13,14 @@ from validators.findings import Finding, bounded
 from validators.parsing import ROW, ParsedChunk, ParseOptions, parse_chunk
 from validators.report import MAX_FINDINGS, ChunkReport
 from validators.spec import DatasetSpec, RowRule, present
+from validators.tokens.sources import TokenOptions, with_token_facts
 
 
 @dataclass(frozen=True)
 class RuleOptions:
     file_format: str
     keep_fields: tuple[str, ...] = ()
+    tokens: TokenOptions = TokenOptions()
 
 
 def rules_for(spec: DatasetSpec, options: RuleOptions) -> tuple[RowRule, ...]:
@@ -94,15 +96,26 @@ def evaluate_chunk(
         return report, parsed.frame.clear()
     rules = rules_for(spec, options)
     if not rules or parsed.frame.height == 0:
+        valid = with_token_facts(spec.tokens, narrowed(spec, parsed.frame), options.tokens)
         report = _report(parsed, parsed.frame.select(ROW), (), parsed.frame.height)
-        report.tally = tally(spec, parsed.frame)
-        return report, parsed.frame
+        report.tally = tally(spec, valid)
+        return report, valid
     verdicts = parsed.frame.select(ROW, *[rule.passes().alias(rule.name) for rule in rules])
     valid_mask = pl.all_horizontal([pl.col(rule.name) for rule in rules])
     valid = parsed.frame.filter(verdicts.select(valid_mask).to_series())
+    valid = with_token_facts(spec.tokens, narrowed(spec, valid), options.tokens)
     report = _report(parsed, verdicts, rules, valid.height)
     report.tally = tally(spec, valid)
     return report, valid
+
+
+def narrowed(spec: DatasetSpec, frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows as stored: without what the rules read beyond the kept values."""
+    return frame.with_columns(
+        expr
+        for name, kind in spec.field_kinds
+        if name in frame.columns and (expr := kind.narrowed(name)) is not None
+    )
 
 
 def first_broken_rule(rules: tuple[RowRule, ...]) -> pl.Expr:

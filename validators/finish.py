@@ -18,6 +18,7 @@ from validators.report import FileReport
 from validators.rules import DatasetRule, Settling
 from validators.settle import EVAL, FileHashes
 from validators.spec import DatasetSpec
+from validators.tokens.sources import fact_columns, without_facts
 from validators.verdict import Verdict, judge
 
 ROLES = ("train", "eval")
@@ -90,13 +91,28 @@ def _drop_rows(spec: DatasetSpec, chunks: ChunkRows, role: str, drops: list[set[
     """Take the dropped rows out of the stored chunks; the tally of what was removed."""
     removed = Tally()
     for chunk, positions in enumerate(drops):
-        rows = chunks.rows(role, chunk) if positions else None
+        rows = _rows_with_facts(chunks, role, chunk, set()) if positions else None
         if rows is None:
             continue
         mask = _mask(rows.height, positions)
         removed.add(tally(spec, rows.filter(mask)), spec.file_rules)
-        chunks.replace(role, chunk, {role: rows.filter(~mask)})
+        chunks.replace(role, chunk, {role: without_facts(rows.filter(~mask))})
     return removed
+
+
+def _rows_with_facts(
+    chunks: ChunkRows, role: str, chunk: int, dropped: set[int]
+) -> pl.DataFrame | None:
+    """The chunk's stored rows with the facts its hashes keep for them (their tokens): the
+    hashes list every valid row the chunk had, so the rows `dropped` since are left out."""
+    rows = chunks.rows(role, chunk)
+    hashes = chunks.hashes(role, chunk) if rows is not None else None
+    if rows is None or hashes is None or not fact_columns(hashes):
+        return rows
+    facts = hashes.select(fact_columns(hashes))
+    if dropped:
+        facts = facts.filter(~_mask(facts.height, dropped))
+    return rows.hstack(facts)
 
 
 def _mask(height: int, positions: set[int]) -> pl.Series:
@@ -117,7 +133,7 @@ def _reshape(
     sides = {"train": Tally(), "eval": Tally()}
     counts = {"train": 0, "eval": 0}
     for chunk in range(chunks.chunk_count("train")):
-        rows = chunks.rows("train", chunk)
+        rows = _rows_with_facts(chunks, "train", chunk, train.drops[chunk])
         if rows is None:
             continue
         to_eval = _eval_flags(chunks, chunk, train.drops[chunk], rows.height) if split else None
@@ -132,7 +148,7 @@ def _reshape(
                 "eval": rows.filter(to_eval),
             }
         )
-        chunks.replace("train", chunk, parts)
+        chunks.replace("train", chunk, {side: without_facts(f) for side, f in parts.items()})
         for side, frame in parts.items():
             counts[side] += frame.height
             sides[side].add(tally(spec, frame), spec.file_rules)

@@ -24,11 +24,13 @@ from validators.spec import DatasetSpec
 
 COLUMNS = {
     "row": pl.UInt32,
+    "line": pl.UInt32,  # where the row starts in the chunk's data (file-wide: in the file)
     "field": pl.String,
     "reason": pl.String,
     "rule": pl.String,
     "excerpt": pl.String,
 }
+FOUND = {name: dtype for name, dtype in COLUMNS.items() if name != "line"}  # before lines
 
 
 class Severity(StrEnum):
@@ -56,22 +58,27 @@ def chunk_findings(spec: DatasetSpec, parsed: ParsedChunk, options: object) -> p
                         pl.lit(rule.field, pl.String).alias("field"),
                         rule.reason_expr().cast(pl.String).alias("reason"),
                         pl.lit(rule.name, pl.String).alias("rule"),
-                        _excerpt(broken, rule.field).alias("excerpt"),
+                        _excerpt(spec, broken, rule.field).alias("excerpt"),
                     )
                 )
-    return pl.concat(frames).sort("row", maintain_order=True)
+    found = pl.concat(frames).sort("row", maintain_order=True)
+    line = pl.when(pl.col("row") > 0).then(parsed.line_of(found["row"].clip(1))).otherwise(0)
+    return found.with_columns(line.cast(pl.UInt32).alias("line")).select(list(COLUMNS))
 
 
 def _frame(findings: list[Finding]) -> pl.DataFrame:
     rows = [(f.row, f.field, f.reason, f.rule, f.excerpt) for f in findings]
-    return pl.DataFrame(rows, schema=COLUMNS, orient="row")
+    return pl.DataFrame(rows, schema=FOUND, orient="row")
 
 
-def _excerpt(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """The offending value, short: the text itself, or the value as JSON for other kinds."""
+def _excerpt(spec: DatasetSpec, frame: pl.DataFrame, name: str) -> pl.Expr:
+    """The offending value as stored, short: the text itself, or the value as JSON for other
+    kinds."""
     if name not in frame.columns:
         return pl.lit(None, pl.String)
-    column = pl.col(name)
+    kind = dict(spec.field_kinds).get(name)
+    stored = kind.narrowed(name) if kind else None
+    column = pl.col(name) if stored is None else stored
     if frame.schema[name] != pl.String:
         column = pl.struct(column).struct.json_encode().str.slice(len(name) + 4).str.head(-1)
     return column.str.slice(0, EXCERPT_CHARS)
@@ -81,8 +88,8 @@ def file_wide_findings(spec: DatasetSpec, report: FileReport) -> pl.DataFrame:
     """What only the whole file shows, rows already file-wide, as each rule lists it: clashes
     of unique fields, eval rows equal to train rows, labels removed, duplicates dropped."""
     rows = [row for rule in spec.file_rules for row in rule.file_findings(report)]
-    found = pl.DataFrame(rows, schema={**COLUMNS, "severity": pl.String}, orient="row")
-    return found.sort("row", maintain_order=True)
+    found = pl.DataFrame(rows, schema={**FOUND, "severity": pl.String}, orient="row")
+    return found.sort("row", maintain_order=True)  # lines: read_report finds them
 
 
 def file_wide_counts(spec: DatasetSpec, report: FileReport) -> Counter:
@@ -93,15 +100,26 @@ def file_wide_counts(spec: DatasetSpec, report: FileReport) -> Counter:
     return counts
 
 
-REPORT_COLUMNS = ("code", "severity", "file", "filename", "row", "field", "excerpt", "message")
+REPORT_COLUMNS = (
+    "code", "severity", "file", "filename", "row", "line", "field", "excerpt", "message"
+)  # fmt: skip
 
 
 def report_frame(
-    found: pl.DataFrame, offset: int, role: str, filename: str, skip_malformed: bool
+    found: pl.DataFrame,
+    offset: int,
+    role: str,
+    filename: str,
+    skip_malformed: bool,
+    line_offset: int | None = 0,
 ) -> pl.DataFrame:
-    """Findings as the report's rows: row numbers moved on by `offset` (the rows before),
-    each with its severity and message."""
+    """Findings as the report's rows: row numbers moved on by `offset` (the rows before) and
+    lines by `line_offset` (the file's lines before; None: not known), each with its severity
+    and message."""
     row = pl.when(pl.col("row") > 0).then(pl.col("row") + offset).otherwise(0)
+    line = pl.lit(None, pl.Int64)
+    if line_offset is not None:
+        line = pl.when(pl.col("row") > 0).then(pl.col("line") + line_offset)
     whole_file = (pl.col("row") == 0) | pl.col("rule").is_in(sorted(FATAL_RULES))
     default = Severity.DROPPED if skip_malformed else Severity.ERROR
     severity = (
@@ -116,6 +134,7 @@ def report_frame(
         pl.lit(role).alias("file"),
         pl.lit(filename).alias("filename"),
         pl.col("row"),
+        line.cast(pl.Int64).alias("line"),
         pl.col("field"),
         pl.col("excerpt"),
         message_expr(role).alias("message"),
@@ -123,7 +142,7 @@ def report_frame(
 
 
 def read_findings(data: bytes) -> pl.DataFrame:
-    schema = {**COLUMNS, "row": pl.Int64, "severity": pl.String}
+    schema = {**COLUMNS, "row": pl.Int64, "line": pl.Int64, "severity": pl.String}
     if not data.strip():
         return pl.DataFrame(schema=schema)
     return pl.read_ndjson(io.BytesIO(data), schema=schema)
@@ -134,7 +153,7 @@ TEXT_COLUMNS = ("code", "filename", "field", "excerpt", "message")
 
 def report_text(frames: Iterable[pl.DataFrame], form: str) -> Iterator[str]:
     """The report's rows as JSONL, or as CSV whose text cells a spreadsheet shows as text and
-    never runs as a formula (OWASP: a leading = + - @ tab or CR gets a quote)."""
+    never runs as a formula (OWASP, 2025: a leading = + - @, tab, CR or LF gets a quote)."""
     if form != "csv":
         for frame in frames:
             yield frame.write_ndjson()
@@ -142,7 +161,7 @@ def report_text(frames: Iterable[pl.DataFrame], form: str) -> Iterator[str]:
     first = True
     for frame in frames:
         escaped = frame.with_columns(
-            pl.when(pl.col(name).str.contains(r"^[=+\-@\t\r]"))
+            pl.when(pl.col(name).str.contains(r"^[=+\-@\t\r\n]"))
             .then(pl.lit("'") + pl.col(name))
             .otherwise(pl.col(name))
             .alias(name)

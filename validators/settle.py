@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from validators.parsing import ROW
+from validators.tokens.sources import fact_columns, without_facts
 
 if TYPE_CHECKING:
     from validators.spec import DatasetSpec
@@ -35,8 +36,9 @@ def key_columns(name: str) -> tuple[str, str]:
 def row_hashes(spec: DatasetSpec, frame: pl.DataFrame) -> pl.DataFrame:
     """Per valid row, in order: two hashes of the kept fields (row numbers excluded), two of
     each key field's value, the row number and, for types with an eval split, whether the row
-    goes to eval (by a hash of the type's own fields, whose dtypes never vary by chunk)."""
-    values = frame.drop(ROW).with_columns(
+    goes to eval (by a hash of the type's own fields, whose dtypes never vary by chunk), and
+    the row's token facts."""
+    values = without_facts(frame.drop(ROW)).with_columns(
         pl.col(name).map_elements(_json_text, return_dtype=pl.String)
         for name, dtype in frame.schema.items()
         if dtype == pl.Object
@@ -50,7 +52,7 @@ def row_hashes(spec: DatasetSpec, frame: pl.DataFrame) -> pl.DataFrame:
     if spec.eval_split:
         share = pl.struct(spec.field_names).hash(SPLIT_SEED) % 10_000
         columns.append((share < int(spec.eval_split * 10_000)).alias(EVAL))
-    return values.select(columns).with_columns(frame[ROW])
+    return values.select(columns).with_columns(frame[ROW], *frame.select(fact_columns(frame)))
 
 
 def _json_text(value: object) -> str:

@@ -20,10 +20,22 @@ from validators.rules import (
     ExactDuplicates,
     LabelRules,
     MinExamples,
+    TokenCounts,
+    TokenLimits,
     UniqueValues,
 )
+from validators.tokens.sources import Fields, JsonTexts, TokenSource, Turns
 
-__all__ = ["DistinctAtLeast", "LabelRules", "MinExamples", "UniqueValues"]  # for type modules
+__all__ = [  # for type modules
+    "DistinctAtLeast",
+    "Fields",
+    "JsonTexts",
+    "LabelRules",
+    "MinExamples",
+    "TokenLimits",
+    "Turns",
+    "UniqueValues",
+]
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,10 @@ class DatasetSpec:
     # A valid row for row number i (`prefix` starts its strings); by default built from the
     # fields' kinds. Shown in the rule catalog; tests build their files from it.
     example_row: Callable[[int, str], dict] | None = None
+    # What a row says to a model, counted in tokens (validators.tokens); `token_metric` names
+    # the train file's total in the metrics.
+    tokens: TokenSource | None = None
+    token_metric: str = "trainable_token_count"
 
     def example(self, i: int, prefix: str = "") -> dict:
         if self.example_row is not None:
@@ -108,9 +124,11 @@ class DatasetSpec:
     @property
     def file_rules(self) -> tuple[DatasetRule, ...]:
         """Every rule the finish step runs, in order: exact duplicates leave first (unless
-        the type keeps every row), then the type's own rules, then leakage across files."""
+        the type keeps every row), then the type's own rules, the token counts, then leakage
+        across files."""
         duplicates = (ExactDuplicates(),) if self.drops_duplicates else ()
-        return (*duplicates, *self.dataset_rules, EvalLeakage())
+        tokens = (TokenCounts(self.token_metric),) if self.tokens is not None else ()
+        return (*duplicates, *self.dataset_rules, *tokens, EvalLeakage())
 
     @property
     def key_fields(self) -> tuple[str, ...]:

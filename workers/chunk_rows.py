@@ -15,7 +15,7 @@ from workers.parts import read_part, replace_part
 
 def write_hashes(blobs: BlobStore, key: str, hashes: pl.DataFrame) -> None:
     buffer = io.BytesIO()
-    hashes.write_ipc(buffer)
+    hashes.write_ipc(buffer, compression="lz4")  # the token columns shrink to almost nothing
     write_blob(blobs, key, buffer.getvalue())
 
 

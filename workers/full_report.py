@@ -31,15 +31,21 @@ def report_index(
     files: list[FileReport],
 ) -> dict[str, Any]:
     """Write each file's file-wide findings; where every finding of the dataset is (each
-    chunk's blob with the rows before it), and the counts by rule, for the record."""
+    chunk's blob with the rows and lines before it, and whether its rows are one line each),
+    and the counts by rule, for the record."""
     spec = spec_for(record.dataset_type)
     index: dict[str, Any] = {"files": {}, "rule_counts": {}, "findings": 0}
     for report in files:
         role = report.role
-        entries, offset = [], 0
+        entries, offset, line = [], 0, None
         for chunk in [c for c in chunks if c.role == role][: report.chunks_read]:
-            entries.append([reports[chunk.index].get("findings_key"), offset])
-            offset += reports[chunk.index]["rows_seen"]
+            found = reports[chunk.index]
+            if line is None and "lines_seen" in found:  # not in a report from before lines
+                line = found["header_lines"]
+            one_line_each = found.get("lines_seen") == found["rows_seen"]
+            entries.append([found.get("findings_key"), offset, line, one_line_each])
+            offset += found["rows_seen"]
+            line = line + found["lines_seen"] if line is not None else None
         wide, wide_key = file_wide_findings(spec, report), None
         if wide.height:
             wide_key = findings_key(record.id, role, "file")
@@ -68,17 +74,43 @@ def read_report(
         if file not in (None, role) or (code and not index["rule_counts"][role].get(code)):
             continue
         filename = record.files[role].name if role in record.files else role
-        keys = [(key, offset) for key, offset in entry["chunks"] if key]
+        keys = [(key, offset, _line_offset(rest)) for key, offset, *rest in entry["chunks"] if key]
         if entry["file_wide"]:
-            keys.append((entry["file_wide"], 0))
-        for key, offset in keys:
+            keys.append((entry["file_wide"], 0, 0))
+        for key, offset, line_offset in keys:
             found = read_findings(blobs.read_range(key, 0, blobs.size(key)))
+            if key == entry["file_wide"]:
+                found = _with_file_lines(found, entry["chunks"])
             if code:
                 found = found.filter(pl.col("rule") == code)
             if left is not None:
                 found = found.head(left)
                 left -= found.height
             if found.height:
-                yield report_frame(found, offset, role, filename, skip)
+                yield report_frame(found, offset, role, filename, skip, line_offset)
             if left == 0:
                 return
+
+
+def _line_offset(entry_rest: list) -> int | None:
+    """The lines of the file before a chunk (None: a report from before lines were kept)."""
+    return entry_rest[0] if entry_rest else None
+
+
+def _with_file_lines(found: pl.DataFrame, chunks: list[list]) -> pl.DataFrame:
+    """File-wide findings (rows of the whole file) with the line each row starts on, where
+    its chunk has one line per row (else null: a CSV cell over several lines)."""
+    table = pl.DataFrame(
+        [(offset, rest[0], rest[1]) for _, offset, *rest in chunks if rest and rest[0] is not None],
+        schema={"offset": pl.Int64, "lines_before": pl.Int64, "one_line_each": pl.Boolean},
+        orient="row",
+    )
+    if table.height == 0 or found.height == 0:
+        return found
+    at = (pl.col("row") - 1).alias("_at")  # a row's chunk: the last one starting before it
+    placed = found.with_row_index("_order").with_columns(at).sort("_at")
+    placed = placed.join_asof(table.sort("offset"), left_on="_at", right_on="offset")
+    line = pl.when(pl.col("one_line_each")).then(
+        pl.col("row") - pl.col("offset") + pl.col("lines_before")
+    )
+    return placed.with_columns(line.alias("line")).sort("_order").select(found.columns)

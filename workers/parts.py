@@ -17,6 +17,7 @@ import polars as pl
 from store.blobs import BlobStore
 from validators.findings import bounded
 from validators.parsing import ROW
+from validators.tokens.sources import without_facts
 
 SAMPLE_ROWS = 5
 ROWS_PER_BLOCK = 8192  # a page of rows reads one Avro block of the part
@@ -35,7 +36,14 @@ def _json_text(value: Any) -> str | None:
 
 
 def avro_ready(frame: pl.DataFrame, extra_fields: set[str]) -> pl.DataFrame:
-    """Drop row numbers; turn nested or mixed-type extra fields into JSON text."""
+    """Drop row numbers, token facts and extra fields no row has (an optional field this
+    chunk never gives: its rows have no such key, rather than a null in every row); turn
+    nested or mixed-type extra fields into JSON text."""
+    frame = without_facts(frame.drop(ROW))
+    absent = [
+        n for n in extra_fields if n in frame.columns and frame[n].null_count() == frame.height
+    ]
+    frame = frame.drop(absent)
     nested = [
         name
         for name, dtype in frame.schema.items()
@@ -46,7 +54,7 @@ def avro_ready(frame: pl.DataFrame, extra_fields: set[str]) -> pl.DataFrame:
         for name in nested
     ]
     all_null = [pl.col(n).cast(pl.String) for n, dtype in frame.schema.items() if dtype == pl.Null]
-    return frame.drop(ROW).with_columns(converted).with_columns(all_null)
+    return frame.with_columns(converted).with_columns(all_null)
 
 
 def _write_frame(blobs: BlobStore, key: str, frame: pl.DataFrame) -> tuple[int, list[list[int]]]:

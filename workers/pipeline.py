@@ -26,16 +26,18 @@ from store.removal import (
     part_key,
 )
 from store.segments import read_spans
+from store.settings import Settings
 from validators.engine import RuleOptions, evaluate_chunk, read_chunk
 from validators.finish import finish
 from validators.full_report import chunk_findings
-from validators.parsing import ParseOptions
+from validators.parsing import ParseOptions, line_count
 from validators.profile import chunk_profile, file_profile
 from validators.registry import spec_for
 from validators.report import ChunkReport, merge
 from validators.schema import avro_schema_json, kept_fields
 from validators.settle import row_hashes
 from validators.spec import DatasetSpec
+from validators.tokens.sources import TokenOptions
 from validators.verdict import Verdict
 from workers.chunk_rows import BlobChunks, write_hashes
 from workers.full_report import report_index
@@ -124,7 +126,7 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     record = stores.datasets.get(dataset_id)
     if record is None or record.terminal:
         return False
-    report = chunk_report(stores.blobs, record, chunk)
+    report = chunk_report(stores.blobs, record, chunk, token_options(stores.settings))
     _, count = stores.datasets.save_chunk_report(
         dataset_id, chunk.index, report, report["rows_seen"]
     )
@@ -140,7 +142,13 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     return count == total and stores.datasets.claim_finalize(dataset_id, FINALIZE_CLAIM_SECONDS)
 
 
-def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[str, Any]:
+def token_options(settings: Settings) -> TokenOptions:
+    return TokenOptions(settings.tokenizer, settings.max_turn_tokens, settings.max_preamble_tokens)
+
+
+def chunk_report(
+    blobs: BlobStore, record: DatasetRecord, chunk: Chunk, tokens: TokenOptions = TokenOptions()
+) -> dict[str, Any]:
     """Validate one chunk of `record`'s files: its report, with the row-hash file (for
     file-wide duplicates) and the Avro part of its valid rows written. Knows only the blobs,
     so `sieve check` runs it too, with no Redis."""
@@ -158,10 +166,12 @@ def chunk_report(blobs: BlobStore, record: DatasetRecord, chunk: Chunk) -> dict[
     )
     data = read_spans(blobs, chunk.spans)
     parsed = read_chunk(spec, data, parse_options, at_file_start=chunk.start == 0)
+    lines = {"lines_seen": line_count(data), "header_lines": line_count(parse_options.csv_header)}
     del data
-    rule_options = RuleOptions(file.format, options.keep_fields)
+    rule_options = RuleOptions(file.format, options.keep_fields, tokens)
     report, valid = evaluate_chunk(spec, parsed, rule_options)
     result: dict[str, Any] = {"role": chunk.role, "worker": worker_identity(), **report.to_dict()}
+    result.update(lines)  # for the file's lines in the full report
     result["profile"] = chunk_profile(parsed.frame, fields)
     if report.finding_count:  # every one of them, for the full report
         result["findings_key"] = findings_key(record.id, chunk.role, f"{chunk.index:05d}")

@@ -11,6 +11,7 @@ import typing
 
 import cohere
 import fastavro
+import polars as pl
 import pytest
 import requests
 from cohere.types import DatasetType
@@ -95,9 +96,18 @@ def test_metrics_for_classification_reranker_and_chat(client):
     assert numbers.num_train_queries + numbers.num_eval_queries == 261
     assert numbers.num_train_hard_negatives + numbers.num_eval_hard_negatives == 261
 
-    chat = finished("chat-finetune-input", valid_rows("chat-finetune-input"))
+    conversations = valid_rows("chat-finetune-input")
+    chat = finished("chat-finetune-input", conversations)
     metrics = chat.metrics.finetune_dataset_metrics
     assert metrics.chat_data_metrics.num_train_turns == 3 * metrics.train_examples
+    # Tokens, as the SDK reads them: the train rows' (80 % of them, after the split).
+    from validators.tokens.counter import token_counter
+
+    every = token_counter("").count(
+        pl.Series([turn["content"] for row in conversations for turn in row["messages"]])
+    )
+    assert 0.6 * every.sum() < metrics.trainable_token_count < every.sum()
+    assert metrics.tokenizer.startswith("claude (tokenizer.json of the anthropic")
 
 
 def test_a_type_that_does_not_take_csv_is_refused(stack):

@@ -17,6 +17,7 @@ from validators.registry import spec_for
 from validators.report import merge
 from validators.schema import kept_fields
 from validators.settle import row_hashes
+from validators.tokens.sources import TokenOptions, without_facts
 
 
 def _chunks(data: bytes, fmt: str, chunk_bytes: int) -> tuple[bytes, list[bytes]]:
@@ -40,7 +41,7 @@ class MemoryChunks:
         self.seen[role] = seen
         self.frames[role] = frames
         self.hash_frames[role] = [row_hashes(self.spec, f) for f in frames]
-        self.sides[role] = [{role: f.drop(ROW)} for f in frames]
+        self.sides[role] = [{role: without_facts(f.drop(ROW))} for f in frames]  # as stored
 
     def chunk_count(self, role: str) -> int:
         return len(self.seen[role])
@@ -74,6 +75,7 @@ def validate(
     keep: tuple[str, ...] = (),
     optional: tuple[str, ...] = (),
     outcome: bool = False,
+    tokens: TokenOptions = TokenOptions(),
 ):
     """files: role -> (format, bytes). Returns the verdict and the kept rows per side (and,
     with `outcome`, finish()'s whole outcome instead of the verdict)."""
@@ -88,7 +90,7 @@ def validate(
         for index, piece in enumerate(pieces):
             first = index == 0 and fmt != "csv"  # CSV data starts after its header
             parsed = read_chunk(spec, piece, options, at_file_start=first)
-            report, valid = evaluate_chunk(spec, parsed, RuleOptions(fmt, keep))
+            report, valid = evaluate_chunk(spec, parsed, RuleOptions(fmt, keep, tokens))
             chunk_reports.append(report)
             frames.append(valid)
         merged = merge(spec, role, chunk_reports)

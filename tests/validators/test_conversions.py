@@ -95,6 +95,73 @@ def test_openai_batch_lines_convert_to_chat_v2_requests():
     assert verdict.status == "validated", verdict.error
 
 
+def test_chat_v2_batch_lines_convert_back_to_openai_lines():
+    lines = [
+        {
+            "custom_id": f"r{i}",
+            "body": {
+                "messages": [
+                    {"role": "system", "content": "be nice"},
+                    {"role": "user", "content": [{"type": "text", "text": f"hi {i}"}]},
+                    {
+                        "role": "assistant",
+                        "content": [{"type": "thinking", "thinking": "hm"}],
+                        "tool_plan": "look it up",
+                        "tool_calls": [
+                            {
+                                "id": "c1",
+                                "type": "function",
+                                "function": {"name": "f", "arguments": "{}"},
+                            }
+                        ],
+                    },
+                    {"role": "tool", "tool_call_id": "c1", "content": "42"},
+                ],
+                "max_tokens": 100,
+                "p": 0.5,
+                "stop_sequences": ["END"],
+                "k": 5,
+            },
+        }
+        for i in range(5)
+    ]
+    converted, notes = _converted("batch-chat-v2-input", "batch-openai-chat-input", lines)
+    assert converted[0] == {
+        "custom_id": "r0",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "messages": [
+                {"role": "system", "content": "be nice"},
+                {"role": "user", "content": [{"type": "text", "text": "hi 0"}]},
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": "{}"},
+                        }
+                    ],
+                },
+                {"role": "tool", "content": "42", "tool_call_id": "c1"},
+            ],
+            "max_tokens": 100,
+            "top_p": 0.5,
+            "stop": ["END"],
+        },
+    }
+    assert notes[0] == [
+        "content blocks other than text and images in body.messages[2] can't be carried over: dropped",
+        "'tool_plan' in body.messages[2] can't be carried over: dropped",
+        "'k' in body can't be carried over: dropped",
+    ]
+    verdict, _ = validate("batch-openai-chat-input", {"train": ("jsonl", jsonl(converted))})
+    assert verdict.status == "validated", verdict.error
+    back, _ = _converted("openai-batch-chat", "batch-chat-v2-input", converted)
+    assert back[0]["body"]["messages"][:2] == lines[0]["body"]["messages"][:2]
+
+
 def test_cohere_v1_chat_requests_convert_to_v2():
     lines = [
         {

@@ -9,14 +9,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validators.profile import (
-    bucket,
-    bucket_floor,
-    chunk_profile,
-    field_summary,
-    histogram,
-    merge_profiles,
-)
+from validators.histograms import bucket, bucket_floor, field_summary, histogram
+from validators.profile import chunk_profile, merge_profiles
 
 TEXTS = st.lists(
     st.one_of(st.none(), st.text(max_size=40), st.text(min_size=250, max_size=3000)), max_size=60

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.validators.broken_rows import NESTED_BROKEN_ROWS, ROW
 from tests.validators.simulate import as_csv, jsonl, validate
-from validators.kinds import FieldKind
+from validators.kinds import FieldKind, Turns
 from validators.registry import spec_for, supported_types
 
 MSG = [
@@ -52,7 +52,12 @@ def as_stored(dataset_type: str, rows: list[dict]) -> list[dict]:
 def _stored(kind: FieldKind | None, value: object) -> object:
     if kind is None or value is None:
         return value
-    return json.dumps(value) if kind.stores_json_text else kind.normalised(value)
+    if kind.stores_json_text:
+        return json.dumps(value)
+    value = kind.normalised(value)
+    if isinstance(kind, Turns):  # the keys read beside role and content are not stored
+        value = [{key: turn[key] for key in kind.keys} for turn in value]
+    return value
 
 
 CSV_TYPES = [
@@ -211,6 +216,20 @@ BROKEN_ROWS = [
         {"messages": [MSG[1], {"role": "Chatbot"}]},
         "row 2 of the train file: field 'messages' has no 'content' in turn 2",
     ),
+    (  # a key people write instead of 'content' is named, with its value
+        "chat-finetune-input",
+        1,
+        {"messages": [MSG[1], {"role": "Chatbot", "message": "sure thing"}]},
+        "row 2 of the train file: field 'messages' has no 'content' in turn 2; it has 'message' "
+        "('sure thing') instead: Cohere's turns name it 'content'",
+    ),
+    (  # ShareGPT's turns: 'from' and 'value'
+        "chat-finetune-input",
+        1,
+        {"messages": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"}]},
+        "row 2 of the train file: field 'messages' has no 'role' in turn 1; it has 'from' "
+        "('human') instead: Cohere's turns name it 'role'",
+    ),
     (
         "chat-finetune-input",
         1,
@@ -230,6 +249,24 @@ BROKEN_ROWS = [
         "row 2 of the train file: field 'messages' must have at least one item",
     ),
 ]
+
+
+def test_keys_read_beside_role_and_content_are_not_kept_nor_typed():
+    rows = valid_rows("chat-finetune-input")
+    rows[0] = {
+        "messages": [
+            {"role": "User", "content": "hi", "text": 5, "message": "also here"},
+            {"role": "Chatbot", "content": "yo", "from": ["not", "a", "string"]},
+        ]
+    }
+    for chunk_bytes in (1 << 30, 300):
+        verdict, kept = validate(
+            "chat-finetune-input", {"train": ("jsonl", jsonl(rows))}, chunk_bytes=chunk_bytes
+        )
+        assert verdict.status == "validated", verdict.error
+        turns = [turn for row in all_kept(kept) for turn in row["messages"]]
+        assert all(set(turn) == {"role", "content"} for turn in turns)
+        assert {"role": "User", "content": "hi"} in turns
 
 
 @pytest.mark.parametrize(("dataset_type", "index", "replacement", "error"), BROKEN_ROWS)

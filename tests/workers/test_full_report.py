@@ -25,6 +25,9 @@ def _validated(
     skip: bool = False,
     name: str = "a.jsonl",
     dataset_type: str = "embed-input",
+    file_format: str = "jsonl",
+    separator: str | None = None,
+    optional: tuple[str, ...] = (),
 ):
     writer = stores.blobs.open_writer(upload_prefix(dataset_id, "train") + "/00000")
     writer.write(body)
@@ -32,13 +35,15 @@ def _validated(
     stored = {
         "key": upload_prefix(dataset_id, "train") + "/00000",
         "size": size,
-        "format": "jsonl",
+        "format": file_format,
         "name": name,
     }
+    options = {"skip_malformed_input": skip, "text_separator": separator}
+    options["optional_fields"] = list(optional) or None
     record = queued_record(
         dataset_id,
         size=size,
-        options={"skip_malformed_input": skip},
+        options={k: v for k, v in options.items() if v is not None},
         files={"train": stored},
         dataset_type=dataset_type,
     )
@@ -129,11 +134,26 @@ def test_the_csv_report_escapes_formulas_and_long_values_are_cut(service):
         "file",
         "filename",
         "row",
+        "line",
         "field",
         "excerpt",
         "message",
     ]
-    assert len(table) == 3 and table[2][6].startswith("'=HYPERLINK")  # shown, never run
+    assert len(table) == 3 and table[2][7].startswith("'=HYPERLINK")  # shown, never run
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r", "\n", "\n="])
+def test_a_csv_report_cell_that_a_spreadsheet_could_run_is_quoted(lead):
+    """OWASP's list, with the line feed it added in 2025 (a cell "\\n=1+2" runs in some)."""
+    import polars as pl
+
+    from validators.full_report import REPORT_COLUMNS, report_text
+
+    frame = pl.DataFrame({name: ["x"] for name in REPORT_COLUMNS}).with_columns(
+        pl.lit(lead + "1+2").alias("excerpt"), pl.lit(1).alias("row"), pl.lit(2).alias("line")
+    )
+    table = list(csv.reader(io.StringIO("".join(report_text([frame], "csv")))))
+    assert table[1][REPORT_COLUMNS.index("excerpt")] == "'" + lead + "1+2"
 
 
 def test_the_report_waits_for_the_verdict_and_stays_in_its_organization(service):
@@ -252,6 +272,63 @@ def test_a_page_reads_only_the_blocks_that_hold_it(service, monkeypatch):
 
     with open(stores.settings.storage_root / part["key"], "rb") as handle:
         assert [r["text"] for r in fastavro.reader(handle)] == [f"row {i}" for i in range(30_000)]
+
+
+def _starting_line(body: bytes, start: int) -> int:
+    return body[:start].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("multi_line", [True, False])
+@pytest.mark.parametrize("chunk_bytes", [100, 1 << 20])
+def test_the_report_gives_the_file_line_where_each_row_starts(service, chunk_bytes, multi_line):
+    """A CSV row is counted after the header and a cell may hold line ends: the report says
+    on which line of the file each row starts. A file-wide finding (a duplicate) has its line
+    where its chunk has one line per row (else null: finding it would read the chunk again)."""
+    expected, body, seen = [], b"text\n", set()
+    for i in range(40):
+        text = "" if i % 9 == 4 else "same" if i % 10 == 7 else f"row {i}"
+        if multi_line and i % 4 == 1:
+            text = f"two\nlines {i}"
+        if text == "" or text in seen:
+            expected.append((i + 1, _starting_line(body, len(body)), text == ""))
+        seen.add(text)
+        body += ('"' + text + '"' if "\n" in text else text).encode() + b"\n"
+    dataset_id = f"lines-{chunk_bytes}-{multi_line}"
+    stores, client = service(chunk_bytes=chunk_bytes)
+    record, chunks = _validated(stores, dataset_id, body, True, "a.csv", file_format="csv")
+    assert record.status == "validated" and (chunks > 2) == (chunk_bytes == 100)
+    found = {
+        line["row"]: line["line"]
+        for line in map(json.loads, _report(client, dataset_id).splitlines())
+    }
+    assert sorted(found) == [row for row, _, _ in expected]
+    for row, line, in_its_chunk in expected:
+        assert found[row] == (line if in_its_chunk or not multi_line else None), row
+
+
+def test_rows_and_lines_of_jsonl_and_of_text_in_paragraphs(service):
+    stores, client = service(chunk_bytes=120)
+    body = b"".join((b"{}\n" if i % 5 == 2 else b'{"text": "t%d"}\n' % i) for i in range(30))
+    _validated(stores, "lines-jsonl", body)
+    found = [json.loads(line) for line in _report(client, "lines-jsonl").splitlines()]
+    assert [(f["row"], f["line"]) for f in found] == [
+        (i + 1, i + 1) for i in range(30) if i % 5 == 2
+    ]
+    paragraphs = [f"para {i}\nsecond line" if i % 4 else "  " for i in range(12)]
+    body = ("\n\n".join(paragraphs) + "\n").encode()
+    record, _ = _validated(
+        stores, "lines-text", body, True, name="a.txt", file_format="txt", separator="\n\n"
+    )
+    found = [json.loads(line) for line in _report(client, "lines-text").splitlines()]
+    starts, position = [], 0
+    for paragraph in paragraphs:
+        starts.append(_starting_line(body, position))
+        position += len(paragraph) + len("\n\n")
+    assert [(f["row"], f["line"]) for f in found] == [(i + 1, starts[i]) for i in range(0, 12, 4)]
+    rows = client.get("/v1/datasets/lines-text/rows?limit=100", headers=AUTH).get_json()
+    assert (
+        rows["rows"][-1]["data"]["text"] == "para 11\nsecond line"
+    )  # the file's last line end: no text
 
 
 def test_each_duplicate_is_a_line_of_the_report_with_the_row_it_repeats(service):

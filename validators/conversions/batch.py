@@ -1,5 +1,6 @@
 """Batch request lines in other formats for `batch-chat-v2-input`: OpenAI's batch lines for chat
-completions, and Cohere's own v1 chat requests (`batch-chat-input`)."""
+completions, and Cohere's own v1 chat requests (`batch-chat-input`); and v2 lines back to
+OpenAI's (`batch-openai-chat-input`)."""
 
 from __future__ import annotations
 
@@ -127,6 +128,70 @@ def v1_chat_to_v2(row: Row) -> Converted:
     return {"custom_id": row.get("custom_id"), "body": body}, notes
 
 
+_TO_OPENAI = {"max_tokens": "max_tokens", "temperature": "temperature", "p": "top_p",
+              "seed": "seed", "frequency_penalty": "frequency_penalty",
+              "presence_penalty": "presence_penalty", "logprobs": "logprobs", "tools": "tools",
+              "stop_sequences": "stop"}  # fmt: skip
+_OPENAI_BLOCKS = ("text", "image_url")
+
+
+def looks_like_v2_batch(row: Row) -> bool:
+    body = row.get("body") if isinstance(row, dict) else None
+    return isinstance(body, dict) and "messages" in body and "url" not in row
+
+
+def _openai_message(turn: object, where: str, notes: list[str]) -> dict | None:
+    if not isinstance(turn, dict) or turn.get("role") not in (
+        "system",
+        "user",
+        "assistant",
+        "tool",
+    ):
+        notes.append(dropped("a message of another role", where))
+        return None
+    carried = ("role", "content", "tool_calls", "tool_call_id")
+    message = {k: turn[k] for k in carried if k in turn}
+    if isinstance(message.get("content"), list):
+        kept = [
+            b for b in message["content"] if isinstance(b, dict) and b.get("type") in _OPENAI_BLOCKS
+        ]
+        if len(kept) < len(message["content"]):
+            notes.append(dropped("content blocks other than text and images", where))
+        message["content"] = kept
+        if not kept:  # nothing left: no content (a turn of tool calls needs none)
+            del message["content"]
+    for key in sorted(set(turn) - set(carried)):
+        notes.append(dropped(f"'{key}'", where))
+    return message
+
+
+def v2_to_openai_batch(row: Row) -> Converted:
+    """A Cohere v2 batch line as OpenAI's (`batch-openai-chat-input`), without a model, as
+    Cohere's batch API takes it (OpenAI's own needs `body.model` on every line)."""
+    notes: list[str] = []
+    source = row["body"]
+    messages = [
+        m
+        for number, turn in enumerate(source.get("messages") or [])
+        if (m := _openai_message(turn, f"body.messages[{number}]", notes)) is not None
+    ]
+    body: dict = {"messages": messages}
+    for key, value in source.items():
+        if key in _TO_OPENAI:
+            body[_TO_OPENAI[key]] = value
+        elif key == "response_format" and isinstance(value, dict):
+            schema = value.get("json_schema")
+            body["response_format"] = (
+                {"type": "json_schema", "json_schema": {"name": "response", "schema": schema}}
+                if schema is not None
+                else {"type": value.get("type", "text")}
+            )
+        elif key != "messages":
+            notes.append(dropped(f"'{key}'", "body"))
+    line = {"custom_id": row.get("custom_id"), "method": "POST", "url": "/v1/chat/completions"}
+    return {**line, "body": body}, notes
+
+
 CONVERSIONS = (
     Conversion(
         "openai-batch-chat",
@@ -141,5 +206,12 @@ CONVERSIONS = (
         "Cohere Chat v1 requests (message, chat_history, preamble)",
         looks_like_v1_chat,
         v1_chat_to_v2,
+    ),
+    Conversion(
+        "batch-chat-v2-input",
+        "batch-openai-chat-input",
+        "Cohere Chat v2 batch requests",
+        looks_like_v2_batch,
+        v2_to_openai_batch,
     ),
 )

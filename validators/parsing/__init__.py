@@ -10,12 +10,12 @@ silently turn `5` into `"5"`). Either way the result is the same frame shape:
 from __future__ import annotations
 
 from validators.formats import strip_bom
-from validators.parsing.common import ROW, ParsedChunk, ParseOptions
+from validators.parsing.common import ROW, ParsedChunk, ParseOptions, line_count
 from validators.parsing.csvfile import parse_csv
 from validators.parsing.jsonl import MAX_JSON_DEPTH, MAX_LINE_DEPTH, parse_jsonl
 from validators.parsing.text import parse_text
 
-__all__ = ["FORMAT_RULES", "ROW", "ParseOptions", "ParsedChunk", "parse_chunk"]
+__all__ = ["FORMAT_RULES", "ROW", "ParseOptions", "ParsedChunk", "line_count", "parse_chunk"]
 
 _READABLE = (
     ("row|utf8", "the row is valid UTF-8", "is not valid UTF-8 (byte N)"),

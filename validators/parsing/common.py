@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -32,6 +33,17 @@ class ParsedChunk:
     rows_seen: int
     findings: list[Finding] = field(default_factory=list)
     columns: tuple[str, ...] = ()
+    # Where rows and lines differ (a CSV cell over several lines, a text separator other than
+    # a line end): the line of the chunk's data each row starts on, computed when asked (the
+    # full report asks, for a chunk with findings). None: row N is line N.
+    row_lines: Callable[[], list[int]] | None = None
+
+    def line_of(self, rows: pl.Series) -> pl.Series:
+        """The lines of the chunk's data where these (1-based) rows start."""
+        if self.row_lines is None:
+            return rows.cast(pl.UInt32)
+        lines = pl.Series(self.row_lines(), dtype=pl.UInt32)
+        return lines.gather(rows.cast(pl.Int64) - 1)
 
 
 def frame_from_rows(
@@ -63,7 +75,9 @@ def with_row_numbers(frame: pl.DataFrame, options: ParseOptions) -> pl.DataFrame
         for n in options.kept_fields
         if n not in frame.columns
     ]
-    declared = [kind.as_declared(name) for name, kind in options.field_kinds]
+    declared = [
+        kind.as_declared(name, frame.schema.get(name)) for name, kind in options.field_kinds
+    ]
     return (
         frame.with_columns(missing)
         .with_columns(declared)

@@ -12,7 +12,13 @@ import polars as pl
 from validators.findings import Finding, field_finding
 from validators.formats import may_inflate, strip_bom
 from validators.kinds import STRING
-from validators.parsing.common import ParsedChunk, ParseOptions, frame_from_rows, with_row_numbers
+from validators.parsing.common import (
+    ParsedChunk,
+    ParseOptions,
+    frame_from_rows,
+    line_count,
+    with_row_numbers,
+)
 
 
 def parse_csv(data: bytes, options: ParseOptions) -> ParsedChunk:
@@ -24,7 +30,26 @@ def parse_csv(data: bytes, options: ParseOptions) -> ParsedChunk:
         finding = Finding(0, None, reason, "file|csv_header")
         return ParsedChunk(frame_from_rows([], [], options), 0, [finding], tuple(names))
     fast = _parse_csv_fast(document, options)
-    return fast if fast is not None else _parse_csv_exact(document, options)
+    parsed = fast if fast is not None else _parse_csv_exact(document, options)
+    if line_count(data) != parsed.rows_seen:  # a record over several lines
+        parsed.row_lines = lambda: _record_lines(document, options.delimiter)
+    return parsed
+
+
+def _record_lines(document: bytes, delimiter: str) -> list[int]:
+    """The line (after the header) each record of `document` starts on."""
+    lines = _RecordedLines(document.decode("utf-8", errors="surrogateescape"))
+    reader = csv.reader(lines, delimiter=delimiter)
+    starts, line = [], 1
+    try:
+        next(reader, None)
+        lines.take()
+        for _ in reader:
+            starts.append(line)
+            line += lines.take().count("\n")
+    except csv.Error:
+        starts.append(line)  # the record that broke: the rest is its one finding
+    return starts
 
 
 def _header_names(document: bytes, delimiter: str) -> list[str]:

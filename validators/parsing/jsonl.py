@@ -94,10 +94,12 @@ def _has_wide_integer(dtype: pl.DataType) -> bool:
 def _read_ndjson(data: bytes, options: ParseOptions) -> pl.DataFrame:
     """With only the type's fields kept, a fixed schema lets polars skip inference and every
     other key (~5x faster); kept extra fields need their types inferred over every row."""
-    declared = {name: kind.dtype for name, kind in options.field_kinds}
-    if set(options.kept_fields) <= set(declared):
-        return pl.read_ndjson(io.BytesIO(data), schema=declared)
-    return pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+    declared = {name: kind.read_dtype() for name, kind in options.field_kinds}
+    if not set(options.kept_fields) <= set(declared):
+        return pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+    frame = pl.read_ndjson(io.BytesIO(data), schema=declared)
+    again = {name: kind.read_dtype(frame[name]) for name, kind in options.field_kinds}
+    return frame if again == declared else pl.read_ndjson(io.BytesIO(data), schema=again)
 
 
 def _coercion_possible(frame: pl.DataFrame, text: bytes, options: ParseOptions) -> bool:
@@ -198,11 +200,12 @@ def _read_json_line(
     if repeated is not None:
         return None, (repeated, "appears twice in the object", f"{repeated}|unique_key")
     columns = _column_fields(options)
-    too_deep = next((n for n in columns if _value_depth(record.get(n)) > MAX_JSON_DEPTH), None)
+    kept = {n: _as_kept(options, n, record.get(n)) for n in columns}  # what the column holds
+    too_deep = next((n for n in columns if _value_depth(kept[n]) > MAX_JSON_DEPTH), None)
     if too_deep is not None:
         reason = f"nests deeper than {MAX_JSON_DEPTH} levels"
         return None, (too_deep, reason, f"{too_deep}|json_depth")
-    too_wide = next((n for n in columns if _wide_int_in(record.get(n))), None)
+    too_wide = next((n for n in columns if _wide_int_in(kept[n])), None)
     if too_wide is not None:
         reason = "holds an integer beyond 64 bits (store it as a string)"
         return None, (too_wide, reason, f"{too_wide}|int64")
@@ -218,6 +221,12 @@ def _read_json_line(
         return None, (None, reason, "row|unicode")
     record.update(texts)
     return record, None
+
+
+def _as_kept(options: ParseOptions, name: str, value: object) -> object:
+    """A column field's value as its kind keeps it (a turn without the keys it drops)."""
+    kind = options.kinds.get(name)
+    return value if kind is None or value is None else kind.normalised(value)
 
 
 def _column_fields(options: ParseOptions) -> list[str]:

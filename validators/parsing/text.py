@@ -11,6 +11,8 @@ def parse_text(data: bytes, options: ParseOptions) -> ParsedChunk:
     pieces = data.split(separator)
     if pieces and pieces[-1] in (b"", b"\r"):
         pieces.pop()
+    elif pieces and separator not in (b"\n", b"\r\n"):  # the file's last line end: no text
+        pieces[-1] = pieces[-1].removesuffix(b"\n").removesuffix(b"\r")
     rows, numbers, findings = [], [], []
     for number, piece in enumerate(pieces, start=1):
         try:
@@ -25,6 +27,16 @@ def parse_text(data: bytes, options: ParseOptions) -> ParsedChunk:
             continue
         rows.append({"text": text})
         numbers.append(number)
+    lines = None if separator == b"\n" else lambda: _starting_lines(pieces, separator)
     return ParsedChunk(
-        frame_from_rows(rows, numbers, options), len(pieces), findings, columns=("text",)
+        frame_from_rows(rows, numbers, options), len(pieces), findings, ("text",), lines
     )
+
+
+def _starting_lines(pieces: list[bytes], separator: bytes) -> list[int]:
+    """The line each piece starts on (1-based), the separator between them."""
+    starts, line, between = [], 1, separator.count(b"\n")
+    for piece in pieces:
+        starts.append(line)
+        line += piece.count(b"\n") + between
+    return starts

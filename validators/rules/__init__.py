@@ -4,6 +4,7 @@ from validators.rules.base import DatasetRule, Settling
 from validators.rules.duplicates import EvalLeakage, ExactDuplicates
 from validators.rules.examples import MinExamples
 from validators.rules.labels import LabelRules
+from validators.rules.tokens import TokenCounts, TokenLimits
 from validators.rules.unique import DistinctAtLeast, UniqueValues
 
 __all__ = [
@@ -14,5 +15,7 @@ __all__ = [
     "LabelRules",
     "MinExamples",
     "Settling",
+    "TokenCounts",
+    "TokenLimits",
     "UniqueValues",
 ]

@@ -4,6 +4,7 @@
 and the v1 parameters, as in Cohere's Chat v1 API reference."""
 
 from validators.shapes import AnyJson, Bool, Int, ListOf, MapOf, Num, Obj, Str, Tagged
+from validators.spec import JsonTexts
 from validators.types.batch_rows import (
     COHERE_REFUSED,
     batch_spec,
@@ -53,4 +54,5 @@ SPEC = batch_spec(
     "batch-chat-input",
     "Batch chat requests (v1): a unique `custom_id` and a Chat v1 request `body`.",
     BODY,
+    tokens=JsonTexts("body", ("preamble", "chat_history[].message", "message")),
 )

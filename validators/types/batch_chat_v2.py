@@ -4,6 +4,7 @@ Messages, content blocks and parameters as in Cohere's Chat v2 API reference (th
 5's `ChatMessageV2`, `Content`, `ToolV2` types); ranges as documented there."""
 
 from validators.shapes import AnyJson, Bool, Either, Int, ListOf, MapOf, Num, Obj, Str, Tagged
+from validators.spec import JsonTexts
 from validators.types.batch_rows import (
     COHERE_REFUSED,
     IMAGE_URL_BLOCK,
@@ -94,4 +95,5 @@ SPEC = batch_spec(
     "batch-chat-v2-input",
     "Batch chat requests: a unique `custom_id` and a Chat v2 request `body`.",
     BODY,
+    tokens=JsonTexts("body", ("messages[].content", "messages[].content[].text", "documents[]")),
 )

@@ -3,6 +3,7 @@
 Shaped after Cohere's Embed v2 API reference (and the cohere SDK 5's `embed` arguments)."""
 
 from validators.shapes import Int, ListOf, Obj, Str, Tagged
+from validators.spec import JsonTexts
 from validators.types.batch_rows import (
     MODEL_REFUSED,
     batch_spec,
@@ -39,4 +40,5 @@ SPEC = batch_spec(
     "batch-embed-v2-input",
     "Batch embed requests: a unique `custom_id` and an Embed v2 request `body`.",
     BODY,
+    tokens=JsonTexts("body", ("texts[]", "inputs[].content[].text")),
 )

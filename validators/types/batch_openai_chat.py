@@ -7,7 +7,7 @@ type- and range-checked."""
 import polars as pl
 
 from validators.shapes import AnyJson, Bool, Either, Int, ListOf, MapOf, Num, Obj, Str, Tagged
-from validators.spec import Field, RowRule, not_empty, present
+from validators.spec import Field, JsonTexts, RowRule, not_empty, present
 from validators.types.batch_rows import IMAGE_URL_BLOCK, batch_spec
 
 URL = "/v1/chat/completions"
@@ -96,4 +96,5 @@ SPEC = batch_spec(
         "url": URL,
         "body": {"messages": [{"role": "user", "content": f"Hello {i}"}]},
     },
+    tokens=JsonTexts("body", ("messages[].content", "messages[].content[].text")),
 )

@@ -59,5 +59,6 @@ def batch_spec(
         row_rules=(*batch_row_rules(), *row_rules),
         dataset_rules=(MinExamples(train=1), UNIQUE_CUSTOM_ID),
         drops_duplicates=False,
+        token_metric="input_token_count",
         **more,
     )

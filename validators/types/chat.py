@@ -10,7 +10,9 @@ from validators.spec import (
     Field,
     MinExamples,
     RowRule,
+    TokenLimits,
     Total,
+    Turns,
     list_length,
     not_empty_list,
     present,
@@ -49,20 +51,42 @@ def _shown(value: pl.Expr) -> pl.Expr:
     return pl.format("'{}'", value.str.slice(0, 40))
 
 
+def _missing(key: str, turn: pl.Expr, found: pl.Expr) -> pl.Expr:
+    """ "has no 'KEY' in turn N", naming the key the turn has instead when it has one
+    (`message`, ShareGPT's `from` and `value`: MESSAGES.near_keys) and its value."""
+    nears = dict(MESSAGES.near_keys)[key]
+    near = pl.coalesce(
+        [pl.when(found.struct.field(k).is_not_null()).then(pl.lit(k)) for k in nears]
+    )
+    value = pl.coalesce([found.struct.field(k) for k in nears])
+    instead = pl.format(
+        f"has no '{key}' in turn {{}}; it has '{{}}' ({{}}) instead: Cohere's turns name it "
+        f"'{key}'",
+        turn,
+        near,
+        _shown(value),
+    )
+    return (
+        pl.when(near.is_not_null())
+        .then(instead)
+        .otherwise(pl.format(f"has no '{key}' in turn {{}}", turn))
+    )
+
+
 def _role_detail(field: str) -> pl.Expr:
     turn, found = _first_turn(field, ~_known_role)
     role = found.struct.field("role")
     wrong = pl.format(
         f"has role {{}} in turn {{}}; the roles are {', '.join(ROLES)}", _shown(role), turn
     )
-    return pl.when(role.is_null()).then(pl.format("has no role in turn {}", turn)).otherwise(wrong)
+    return pl.when(role.is_null()).then(_missing("role", turn, found)).otherwise(wrong)
 
 
 def _content_detail(field: str) -> pl.Expr:
     turn, found = _first_turn(field, ~_has_content)
     missing = found.struct.field("content").is_null()
-    absent = pl.format("has no 'content' in turn {}", turn)
-    return pl.when(missing).then(absent).otherwise(pl.format("has empty content in turn {}", turn))
+    empty = pl.format("has empty content in turn {}", turn)
+    return pl.when(missing).then(_missing("content", turn, found)).otherwise(empty)
 
 
 def _system_detail(field: str) -> pl.Expr:
@@ -109,7 +133,7 @@ SPEC = DatasetSpec(
             detail=_system_detail,
         ),
     ),
-    dataset_rules=(MinExamples(train=2, eval=1),),
+    dataset_rules=(MinExamples(train=2, eval=1), TokenLimits()),
     eval_split=0.2,
     example_row=lambda i, prefix: {
         "messages": [
@@ -120,4 +144,5 @@ SPEC = DatasetSpec(
     },
     totals=(Total("turns", list_length("messages")),),
     metrics_group="chat_data_metrics",
+    tokens=Turns("messages"),
 )

@@ -1,6 +1,6 @@
 """embed-input: texts to embed. One required string field, `text`, never empty."""
 
-from validators.spec import DatasetSpec, Field, not_empty, present
+from validators.spec import DatasetSpec, Field, Fields, not_empty, present
 
 SPEC = DatasetSpec(
     name="embed-input",
@@ -8,4 +8,6 @@ SPEC = DatasetSpec(
     fields=(Field("text"),),
     formats=frozenset({"jsonl", "csv", "txt"}),
     row_rules=(present("text"), not_empty("text")),
+    tokens=Fields(("text",)),
+    token_metric="input_token_count",
 )

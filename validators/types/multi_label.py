@@ -7,6 +7,7 @@ from validators.kinds import STRING_LIST
 from validators.spec import (
     DatasetSpec,
     Field,
+    Fields,
     LabelRules,
     MinExamples,
     no_blank_items,
@@ -29,4 +30,5 @@ SPEC = DatasetSpec(
         "text": f"{prefix}text {i}",
         "label": [["a"], ["b", "c"], []][i % 3],
     },
+    tokens=Fields(("text", "label")),
 )

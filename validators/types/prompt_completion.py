@@ -1,6 +1,6 @@
 """prompt-completion-finetune-input: generative fine-tuning pairs."""
 
-from validators.spec import DatasetSpec, Field, MinExamples, not_empty, present
+from validators.spec import DatasetSpec, Field, Fields, MinExamples, not_empty, present
 
 SPEC = DatasetSpec(
     name="prompt-completion-finetune-input",
@@ -16,4 +16,5 @@ SPEC = DatasetSpec(
     # unique examples: exact duplicates are dropped before counting
     dataset_rules=(MinExamples(train=32, with_eval=16, eval=1),),
     eval_split=0.2,
+    tokens=Fields(("prompt", "completion")),
 )

@@ -7,6 +7,7 @@ from validators.spec import (
     DatasetSpec,
     DistinctAtLeast,
     Field,
+    Fields,
     RowRule,
     Total,
     list_length,
@@ -57,4 +58,5 @@ SPEC = DatasetSpec(
         Total("hard_negatives", list_length("hard_negatives")),
     ),
     metrics_group="reranker_data_metrics",
+    tokens=Fields(("query", "relevant_passages", "hard_negatives")),
 )

@@ -1,6 +1,6 @@
 """single-label-classification-finetune-input: one label per text."""
 
-from validators.spec import DatasetSpec, Field, LabelRules, MinExamples, not_empty, present
+from validators.spec import DatasetSpec, Field, Fields, LabelRules, MinExamples, not_empty, present
 
 SPEC = DatasetSpec(
     name="single-label-classification-finetune-input",
@@ -14,4 +14,5 @@ SPEC = DatasetSpec(
     ),
     eval_split=0.2,
     example_row=lambda i, prefix: {"text": f"{prefix}text {i}", "label": "abc"[i % 3]},
+    tokens=Fields(("text", "label")),
 )

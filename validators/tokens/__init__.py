@@ -1,0 +1,2 @@
+"""Tokens: counted with a real tokenizer (counter.py), over what each type's rows say to a
+model (sources.py)."""

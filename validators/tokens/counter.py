@@ -1,0 +1,199 @@
+"""Token counts of many texts at once, with a Hugging Face `tokenizer.json`.
+
+Encoding every text with `tokenizers` runs at about 3 MB/s a core here, several times the cost
+of validating the same rows. Most tokenizers of chat models (GPT-2's family: Claude's,
+Cohere's Command) are byte-level BPE: the text is normalized, cut into words by one regex, and
+each word is encoded on its own. So a text's count is the sum of its words' counts, and a word
+is encoded once per process (`_words`): polars cuts the words (Rust, one call per chunk), and
+only words never seen before go to the tokenizer. The counts are the tokenizer's own, exactly
+(tests/validators/test_tokens.py compares them on random Unicode). A text the cutter can't
+vouch for (it holds an added token such as `<EOT>`, or the marker below), and any tokenizer of
+another kind, is encoded whole by the tokenizer itself.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+# GPT-2's word regex without its look-ahead (`\s+(?!\S)`), which polars' regex engine lacks:
+# the marker is put before the last blank of a run of blanks that a word follows, so that a
+# plain `\s+` stops where the look-ahead would have; no word takes the marker in.
+_MARKER = "\ufdd0"  # a Unicode noncharacter: never in text meant for a model
+_CONTRACTIONS = r"'s|'t|'re|'ve|'m|'ll|'d"
+_WORDS = _CONTRACTIONS + r"| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}\x{FDD0}]+|\s+"
+_WORDS_DIGITS = _CONTRACTIONS + r"| ?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}\x{FDD0}]+|\s+"
+_BEFORE_WORD = r"(\s+)(\s\S)"
+_BEFORE_WORD_DIGITS = r"(\s+)(\s[^\s\p{N}])"  # a digit ends a piece: blanks before it stay whole
+_NORMAL_FORMS = {"NFC", "NFKC", "NFD", "NFKD"}
+MAX_CACHED_WORDS = 2_000_000
+# BPE's cost grows faster than a word's length, and one word can be a whole 100 MB line (a
+# base64 blob, a run of one character): longer words, and longer texts the tokenizer encodes
+# whole, are counted in slices of this many characters (within a token or so of a slice).
+MAX_WORD_CHARS = 1_000
+MAX_TEXT_CHARS = 100_000
+DEFAULT_NAME = "claude"
+
+
+@dataclass(frozen=True)
+class _WordCutter:
+    """How a byte-level BPE tokenizer cuts a text into words, in polars' terms."""
+
+    normal_form: str | None
+    word_pattern: str
+    before_word: str
+    added: tuple[str, ...]  # added tokens' texts: a text holding one is encoded whole
+
+    @classmethod
+    def of(cls, config: dict) -> _WordCutter | None:
+        """The cutter for this tokenizer.json, or None when its pipeline is another one."""
+        normalizer = config.get("normalizer")
+        form = normalizer["type"] if normalizer else None
+        if form is not None and form not in _NORMAL_FORMS:
+            return None
+        steps = _pre_tokenizer_steps(config.get("pre_tokenizer"))
+        digits = steps[:1] == [{"type": "Digits", "individual_digits": True}]
+        byte_level = steps[-1:] and steps[-1].get("type") == "ByteLevel"
+        if len(steps) != 1 + digits or not byte_level or not _plain_byte_level(steps[-1]):
+            return None
+        if (config.get("model") or {}).get("type") != "BPE":
+            return None
+        added = tuple(token["content"] for token in config.get("added_tokens") or ())
+        if digits:
+            return cls(form, _WORDS_DIGITS, _BEFORE_WORD_DIGITS, added)
+        return cls(form, _WORDS, _BEFORE_WORD, added)
+
+    def fits(self, texts: pl.Series) -> pl.Series:
+        """Which texts the cut is exact for."""
+        return ~texts.str.contains_any([_MARKER, *self.added]).fill_null(False)
+
+    def words(self, texts: pl.Series) -> pl.DataFrame:
+        """Every word of every text: `text` (the text's index) and `word`, in order."""
+        if self.normal_form is not None:  # ASCII text is normal already: only the rest
+            other = texts.str.contains(r"[^\x00-\x7F]").arg_true()
+            normal = texts.gather(other).str.normalize(self.normal_form)  # type: ignore[arg-type]
+            texts = texts.scatter(other, normal)
+        marked = texts.str.replace_all(self.before_word, "${1}" + _MARKER + "${2}")
+        words = pl.DataFrame({"text": pl.int_range(texts.len(), eager=True), "word": marked})
+        cut = pl.col("word").str.extract_all(self.word_pattern)
+        words = words.with_columns(cut).explode("word").drop_nulls("word")
+        return _long_ones_sliced(words, MAX_WORD_CHARS)
+
+
+def _long_ones_sliced(words: pl.DataFrame, size: int) -> pl.DataFrame:
+    """`words` (columns `text`, `word`) with each word over `size` characters cut into
+    slices of `size` (rare: cut one by one, never copied whole per slice)."""
+    long = pl.col("word").str.len_chars() > size
+    if not words.select(long.any()).item():
+        return words
+    slices = [
+        (text, word[start : start + size])
+        for text, word in words.filter(long).iter_rows()
+        for start in range(0, len(word), size)
+    ]
+    sliced = pl.DataFrame(slices, schema=words.schema, orient="row")
+    return pl.concat([words.filter(~long), sliced])
+
+
+def _pre_tokenizer_steps(pre_tokenizer: dict | None) -> list[dict]:
+    if not pre_tokenizer:
+        return []
+    if pre_tokenizer.get("type") == "Sequence":
+        return list(pre_tokenizer.get("pretokenizers") or [])
+    return [pre_tokenizer]
+
+
+def _plain_byte_level(step: dict) -> bool:
+    return step.get("use_regex", True) and not step.get("add_prefix_space", False)
+
+
+class TokenCounter:
+    """Counts tokens as the tokenizer file does; `name` says which tokenizer that is."""
+
+    def __init__(self, tokenizer: Tokenizer, name: str) -> None:
+        self.name = name
+        self._tokenizer = tokenizer
+        self._cutter = _WordCutter.of(json.loads(tokenizer.to_str()))
+        self._words: dict[str, int] = {}
+
+    def count(self, texts: pl.Series) -> pl.Series:
+        """Tokens in each text (null: 0), as UInt32, without the special tokens a model adds."""
+        texts = texts.cast(pl.String).fill_null("")
+        if self._cutter is None:
+            return self._encoded(texts)
+        fits = self._cutter.fits(texts)
+        counts = self._cut_counts(texts.filter(fits))
+        if fits.all():
+            return counts
+        whole = self._encoded(texts.filter(~fits))
+        merged = pl.zeros(texts.len(), pl.UInt32, eager=True).alias("tokens")
+        return merged.scatter(fits.arg_true(), counts).scatter((~fits).arg_true(), whole)
+
+    def _encoded(self, texts: pl.Series) -> pl.Series:
+        """Each text encoded whole by the tokenizer (a very long one, slice by slice)."""
+        whole = pl.DataFrame({"text": pl.int_range(texts.len(), eager=True), "word": texts})
+        pieces = _long_ones_sliced(whole, MAX_TEXT_CHARS)
+        words = pieces["word"].to_list()
+        encoded = self._tokenizer.encode_batch_fast(words, add_special_tokens=False)
+        counts = pieces.with_columns(pl.Series("n", [len(e.ids) for e in encoded], pl.UInt32))
+        return self._per_text(counts, texts.len())
+
+    def _cut_counts(self, texts: pl.Series) -> pl.Series:
+        words = self._cutter.words(texts)  # type: ignore[union-attr]
+        self._learn(words["word"].unique())
+        known = pl.DataFrame(
+            {"word": list(self._words), "n": list(self._words.values())},
+            schema={"word": pl.String, "n": pl.UInt32},
+        )
+        return self._per_text(words.join(known, on="word", how="left"), texts.len())
+
+    @staticmethod
+    def _per_text(counts: pl.DataFrame, texts: int) -> pl.Series:
+        """Counts per piece (`text`, `n`) summed per text, in the texts' order (0: none)."""
+        per_text = counts.group_by("text").agg(pl.col("n").sum())
+        every = pl.DataFrame({"text": pl.int_range(texts, eager=True)})
+        counted = every.join(per_text, on="text", how="left", maintain_order="left")
+        return counted["n"].fill_null(0).cast(pl.UInt32).alias("tokens")
+
+    def _learn(self, words: pl.Series) -> None:
+        new = [word for word in words.to_list() if word not in self._words]
+        if not new:
+            return
+        if len(self._words) + len(new) > MAX_CACHED_WORDS:
+            self._words.clear()
+        encoded = self._tokenizer.encode_batch_fast(new, add_special_tokens=False)
+        self._words.update(zip(new, (len(e.ids) for e in encoded), strict=True))
+
+
+def default_tokenizer_file() -> tuple[Path, str]:
+    """The offline default: the tokenizer.json that the `anthropic` package (0.37) ships, the
+    published tokenizer of Claude 1 and 2 (a byte-level BPE of 65 000 tokens). It is not
+    Cohere's: counts are an estimate until SIEVE_TOKENIZER names Cohere's file."""
+    spec = importlib.util.find_spec("anthropic")  # located, not imported (slow, not needed)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the anthropic package (its tokenizer.json) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "tokenizer.json"
+    version = importlib.metadata.version("anthropic")
+    return path, f"{DEFAULT_NAME} (tokenizer.json of the anthropic {version} package)"
+
+
+@lru_cache(maxsize=4)
+def token_counter(tokenizer_file: str = "") -> TokenCounter:
+    """The counter for a tokenizer.json (the default one for ""), one per process."""
+    from tokenizers import Tokenizer  # here: only processes that count tokens load it
+
+    if tokenizer_file:
+        path, name = Path(tokenizer_file), Path(tokenizer_file).name
+    else:
+        path, name = default_tokenizer_file()
+    return TokenCounter(Tokenizer.from_file(str(path)), name)
