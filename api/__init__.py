@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from api import openapi
+from api.auth import keep_out_of_caches
 from api.context import SieveContext
 from api.errors import register_error_handlers
 from api.request_log import install_request_logging
@@ -41,6 +42,7 @@ def create_app(
     )
     register_error_handlers(app)
     install_request_logging(app)
+    app.after_request(keep_out_of_caches)
     blueprints = (
         datasets,
         dataset_data,
@@ -54,4 +56,15 @@ def create_app(
     )
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
+    for blueprint in (datasets.bp, dataset_data.bp):  # cohere 5.0-5.7 keep /v1 in the base URL
+        unversioned = blueprint.url_prefix.removeprefix("/v1")  # type: ignore[union-attr]
+        app.register_blueprint(blueprint, url_prefix=unversioned, name=unversioned_name(blueprint))
     return app
+
+
+def unversioned_name(blueprint: Blueprint) -> str:
+    """The name of a blueprint's second registration, under its path without `/v1`."""
+    return f"{blueprint.name}{UNVERSIONED}"
+
+
+UNVERSIONED = "-without-v1"

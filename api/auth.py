@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import Response, g, request
 
 from api.context import sieve
 from api.errors import ApiError
@@ -22,3 +22,11 @@ def require_organization() -> None:
         raise ApiError(401, "invalid API key", {**CHALLENGE, **INVALID})
     g.org = org
     g.key_hash = hash_key(token.strip())
+
+
+def keep_out_of_caches(response: Response) -> Response:
+    """after_request hook: what an API key was shown (a dataset, its rows, its report) is its
+    organization's alone: no browser or shared cache may keep it."""
+    if g.get("org") is not None and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response

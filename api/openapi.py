@@ -121,9 +121,16 @@ def _operation(operation: Operation, path_arguments: list[str]) -> dict[str, Any
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
+    from api import UNVERSIONED
     from api.schemas import ErrorSchema
 
-    spec = APISpec("Sieve", "1.0.0", "3.0.3", plugins=[MarshmallowPlugin()])
+    about = (
+        "Cohere's Datasets API, self-hosted. Every /v1/datasets path is served without /v1 "
+        "too (/datasets...): the cohere Python SDK 5.0 to 5.7 keeps /v1 in its base URL."
+    )
+    spec = APISpec(
+        "Sieve", "1.0.0", "3.0.3", plugins=[MarshmallowPlugin()], info={"description": about}
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict[str, Any]] = {}
@@ -132,8 +139,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
         operation = getattr(view, "openapi_operation", None)
         if operation is None:
             raise UndocumentedRouteError(f"route {rule.rule} ({rule.endpoint}) is not documented")
-        if not operation.listed:
-            continue
+        if not operation.listed or rule.endpoint.split(".")[0].endswith(UNVERSIONED):
+            continue  # the same operation as under /v1 (api.create_app serves both)
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # <int:n>, <path:p>, <x>
         for method in sorted((rule.methods or set()) - SKIPPED_METHODS):
             paths.setdefault(path, {})[method.lower()] = _operation(

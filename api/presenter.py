@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from store.records import DatasetRecord, Status
@@ -25,7 +26,7 @@ def dataset_view(record: DatasetRecord, links: DownloadLinks, url_ttl: int) -> d
         "validation_warnings": record.validation_warnings,
         "schema": record.schema,
         "required_fields": spec.required_fields if spec else None,
-        "preserve_fields": options.preserved_fields,
+        "preserve_fields": _preserved(record),
         "parse_info": {"delimiter": options.delimiter, "separator": options.separator},
         "metrics": record.metrics,
     }
@@ -42,6 +43,16 @@ def dataset_view(record: DatasetRecord, links: DownloadLinks, url_ttl: int) -> d
             "rows_seen": record.rows_seen,
         }
     return view
+
+
+def _preserved(record: DatasetRecord) -> list[str]:
+    """The fields kept beyond the type's: once rows are stored, an optional field no row gave
+    is not among them (nor a null column in the rows)."""
+    given = record.options.preserved_fields
+    if record.status != Status.VALIDATED or not record.schema:
+        return given
+    stored = {field["name"] for field in json.loads(record.schema).get("fields", [])}
+    return [name for name in given if name in stored]
 
 
 def _parts(record: DatasetRecord, links: DownloadLinks, ttl: int) -> list[dict]:

@@ -215,6 +215,7 @@ class _Parts:
         self._value = bytearray()
         self._headers: dict[str, bytes] = {}
         self._file: ReceivedFile | None = None
+        self._unopened: tuple[str, str] | None = None  # a file part whose first byte is to come
         self._field: str | None = None
         self._buffer = bytearray()
         self.ended = False
@@ -232,7 +233,7 @@ class _Parts:
         }
 
     def _begin(self) -> None:
-        self._headers, self._file, self._field = {}, None, None
+        self._headers, self._file, self._unopened, self._field = {}, None, None, None
         self._buffer = bytearray()
 
     def _header_end(self) -> None:
@@ -242,13 +243,15 @@ class _Parts:
     def _headers_finished(self) -> None:
         _, params = parse_options_header(self._headers.get("content-disposition", b""))
         name = params.get(b"name", b"").decode("utf-8", errors="replace")
-        if b"filename" in params:
-            filename = params[b"filename"].decode("utf-8", errors="replace")
-            self._file = self._session.open_file(name, filename)
+        if b"filename" in params or name in FILE_ROLES:  # cohere-go sends `data` unnamed
+            filename = params.get(b"filename", b"").decode("utf-8", errors="replace")
+            self._unopened = (name, filename)  # opened with its first byte
         else:
             self._field = name
 
     def _data(self, data: bytes, start: int, end: int) -> None:
+        if self._unopened is not None and end > start:
+            self._file, self._unopened = self._session.open_file(*self._unopened), None
         if self._file is not None:
             self._session.write(self._file, data[start:end])
             return
@@ -257,6 +260,10 @@ class _Parts:
             raise bad_request(f"form field {self._field!r} is too long")
 
     def _end(self) -> None:
+        if self._unopened is not None:  # a file part with no bytes
+            name, filename = self._unopened
+            if FILE_ROLES.get(name) != "eval":  # an empty eval_data part is no eval data
+                self._file = self._session.open_file(name, filename)  # (cohere-go sends one)
         if self._file is not None:
             self._session.end_file(self._file)
         elif self._field is not None:

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -243,10 +244,21 @@ def _banner(options: UpOptions, key: str | None, env: dict[str, str], log_dir: P
     else:
         key_line = "API keys exist already; make another with: sieve keys create --org NAME"
     logs = "" if options.verbose else f"Logs: {log_dir}/ (--verbose shows them here)\n"
+    sieve, activate = _sieve_command()
     return (
         f"{logs}Sieve is running at {options.url}  (Ctrl-C stops it)\n{key_line}\n"
-        "Next: sieve upload FILE --type embed-input --wait   (sieve --help for more)"
+        f"Next: {sieve} upload FILE --type embed-input --wait   ({activate}{sieve} --help)"
     )
+
+
+def _sieve_command() -> tuple[str, str]:
+    """How another shell calls this `sieve`: by name where PATH finds it, else by its path
+    (after `make run`, .venv/bin is on no PATH), with how to put it there."""
+    mine = Path(sys.executable).parent / "sieve"
+    found = shutil.which("sieve")
+    if not mine.exists() or (found is not None and Path(found).resolve() == mine.resolve()):
+        return "sieve", ""
+    return str(mine), f"or first: . {mine.parent / 'activate'}; more: "
 
 
 def run_everything(options: UpOptions, env: dict[str, str] | None = None) -> int:

@@ -18,6 +18,7 @@ from api.schemas import (
 from store.records import DatasetRecord, Status
 from validators.full_report import report_text
 from validators.registry import spec_for
+from validators.schema import kept_fields
 from workers.full_report import read_report
 from workers.rows import page, search
 
@@ -76,7 +77,7 @@ def rows(dataset_id: str) -> Response:
         found = page(blobs, record, role, offset, limit)
         column = None
     else:
-        column = query["field"] or spec_for(record.dataset_type).field_names[0]
+        column = _searched_field(record, query["field"])
         found = search(blobs, record, role, query["q"], column, offset, limit)
     answer = {
         "file": role,
@@ -93,6 +94,18 @@ def rows(dataset_id: str) -> Response:
         "partial": found.partial,
     }
     return jsonify(RowsResponseSchema().dump(answer))
+
+
+def _searched_field(record: DatasetRecord, asked: str | None) -> str:
+    """The field a search reads: one the rows have (default: the type's first)."""
+    spec = spec_for(record.dataset_type)
+    options = record.options
+    searchable = kept_fields(spec, list(options.keep_fields), list(options.optional_fields))
+    if asked is None:
+        return searchable[0]
+    if asked not in searchable:
+        raise ApiError(400, f"field must be one of: {', '.join(searchable)}")
+    return asked
 
 
 @bp.get("/<dataset_id>/profile")

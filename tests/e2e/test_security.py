@@ -222,7 +222,42 @@ def _dataset_data_is_404(path: str):
     return check
 
 
+def _answers_as_under_v1(method: str, rule: str):
+    """A path without /v1 (cohere 5.0-5.7) is the /v1 route itself: another organization's
+    key gets the same answer there (404 for the dataset, its own list and usage)."""
+
+    def check(stack, dataset):
+        path = rule.replace("<dataset_id>", dataset["id"])
+        files = {"data": ("a.jsonl", b'{"text": "mine"}\n')} if method == "POST" else None
+        params = {"name": "other", "type": "embed-input"} if method == "POST" else None
+        answers = [
+            requests.request(
+                method, f"{stack.url}{prefix}{path}", headers=stack.headers(OTHER),
+                files=files, params=params,
+            )
+            for prefix in ("", "/v1")
+        ]  # fmt: skip
+        assert answers[0].status_code == answers[1].status_code, path
+        if method != "POST":  # two creates: two ids
+            assert answers[0].json() == answers[1].json(), path
+        assert dataset["id"] not in answers[0].text or method == "DELETE"
+
+    return check
+
+
+UNVERSIONED = [
+    ("GET", "/datasets/<dataset_id>/report"),
+    ("GET", "/datasets/<dataset_id>/rows"),
+    ("GET", "/datasets/<dataset_id>/profile"),
+    ("GET", "/datasets/<dataset_id>"),
+    ("DELETE", "/datasets/<dataset_id>"),
+    ("GET", "/datasets"),
+    ("GET", "/datasets/usage"),
+    ("POST", "/datasets"),
+]
+
 MATRIX = {
+    **{route: _answers_as_under_v1(*route) for route in UNVERSIONED},
     ("GET", "/v1/datasets/<dataset_id>/report"): _dataset_data_is_404("report"),
     ("GET", "/v1/datasets/<dataset_id>/rows"): _dataset_data_is_404("rows"),
     ("GET", "/v1/datasets/<dataset_id>/profile"): _dataset_data_is_404("profile"),
