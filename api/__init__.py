@@ -17,6 +17,7 @@ from api.views import (
     datasets,
     docs,
     health,
+    status,
     uploads,
 )
 from store import Stores, open_stores, seed_api_keys
@@ -50,6 +51,7 @@ def create_app(
         dataset_types,
         blobs,
         health,
+        status,
         openapi,
         docs,
         console,

@@ -1,10 +1,10 @@
-"""The benchmark's table (text, also pasted into README) and chart (PNG)."""
+"""The benchmark's table (text, also pasted into docs/benchmarks.md) and chart (PNG)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bench import every_type, phases, tokens
+from bench import every_type, phases, search_load, tokens
 
 
 def _ratio(a: float, b: float) -> str:
@@ -37,6 +37,7 @@ def table(results: dict) -> str:
     lines += ["", *every_type.table(results["types"])] if "types" in results else []
     lines += ["", *phases.table(results["phases"])] if "phases" in results else []
     lines += ["", *tokens.table(results["tokens"])] if "tokens" in results else []
+    lines += ["", *search_load.table(results["search_load"])] if "search_load" in results else []
     lines += [
         "",
         f"Scaling ({results['scaling_file_mb']} MB embed-input JSONL): "

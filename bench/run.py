@@ -17,7 +17,17 @@ from pathlib import Path
 
 import psutil
 
-from bench import api_latency, baselines, datagen, every_type, intake, phases, report, tokens
+from bench import (
+    api_latency,
+    baselines,
+    datagen,
+    every_type,
+    intake,
+    phases,
+    report,
+    search_load,
+    tokens,
+)
 from bench.stack import HEADERS, BenchStack, epoch, peak_rss_mb
 from cli.embedded_redis import free_port, wait_for_port
 from cli.processes import start_process
@@ -207,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             results["types"] = every_type.run(48, chunk_bytes)
             results["phases"] = phases.run()
             results["tokens"] = tokens.run()
+            results["search_load"] = search_load.run()
             if args.full:  # the main workload at the dataset limit, end to end
                 results["big_batch"] = every_type.measure_big(stack, "batch-chat-v2-jsonl", 1536)
             scaling_size = max(s for s in sizes if s <= 256) if not args.full else 1024

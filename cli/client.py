@@ -122,6 +122,9 @@ class SieveClient:
     def delete(self, dataset_id: str) -> None:
         self._request("DELETE", f"/v1/datasets/{dataset_id}")
 
+    def status(self) -> dict[str, Any]:
+        return self._request("GET", "/v1/status").json()
+
     def usage(self) -> int:
         return self._request("GET", "/v1/datasets/usage").json()["organization_usage"]
 

@@ -16,6 +16,7 @@ from store.ratelimit import RateLimiter
 from store.redis_client import connect
 from store.settings import Settings
 from store.signing import DownloadLinks, UrlSigner
+from store.slots import SEARCH_HOLD_SECONDS, ConcurrencySlots
 from store.uploads import UploadStore
 
 
@@ -31,6 +32,7 @@ class Stores:
     signer: UrlSigner
     links: DownloadLinks
     create_rate: RateLimiter
+    searches: ConcurrencySlots  # an organization's row searches running at once
     uploads: UploadStore
 
 
@@ -58,6 +60,7 @@ def open_stores(settings: Settings, client: redis.Redis | None = None) -> Stores
         signer=signer,
         links=DownloadLinks(signer, settings.public_url),
         create_rate=RateLimiter(client, keys, settings.create_rate_per_minute),
+        searches=ConcurrencySlots(client, keys, settings.max_searches_per_org, SEARCH_HOLD_SECONDS),
         uploads=UploadStore(client, keys),
     )
 

@@ -100,6 +100,10 @@ class RedisKeys:
         (epoch seconds), for the sweep that drives stalled work again."""
         return f"{self.prefix}:datasets:active"
 
+    def org_searches(self, org: str) -> str:
+        """Sorted set: the organization's searches running, scored by when each lapses."""
+        return f"{self.prefix}:org:{org}:searches"
+
     def rate_window(self, key_hash: str, window: int) -> str:
         """Integer: creates made with one API key in one rate-limit window."""
         return f"{self.prefix}:rate:{key_hash}:{window}"

@@ -1,9 +1,9 @@
 """The one typed settings object. Read once at each entry point; nothing else reads os.environ.
 
 Each field names its environment variable and its parser in the field's metadata, so reading,
-checking and documenting the settings (README's table is checked against `ENVIRONMENT`) all
-come from this one declaration. A bad value is one `SettingError` line naming the variable, the
-value and what is expected.
+checking and documenting the settings (docs/settings.md's table is checked against
+`ENVIRONMENT`) all come from this one declaration. A bad value is one `SettingError` line
+naming the variable, the value and what is expected.
 """
 
 from __future__ import annotations
@@ -206,6 +206,10 @@ class Settings:
         default="/tmp/sieve-celerybeat-schedule", metadata=_env("SIEVE_BEAT_SCHEDULE")
     )
     data_dir: str = field(default_factory=_default_data_dir, metadata=_env("SIEVE_DATA_DIR"))
+    max_searches_per_org: int = field(
+        default=4, metadata=_env("SIEVE_MAX_SEARCHES_PER_ORG", _whole)
+    )  # row searches an organization may run at once (429 beyond)
+    search_seconds: float = field(default=2.0, metadata=_env("SIEVE_SEARCH_SECONDS", _number))
     # A Hugging Face tokenizer.json that counts tokens ("": the one the anthropic package
     # ships, Claude's; Cohere publishes one per model), and Cohere's chat limits.
     tokenizer: str = field(default="", metadata=_env("SIEVE_TOKENIZER", _tokenizer_file))

@@ -11,6 +11,11 @@ class Enqueuer:
     def __init__(self, celery_app: Celery) -> None:
         self._app = celery_app
 
+    @property
+    def app(self) -> Celery:
+        """The Celery app, to ask the workers what they run (GET /v1/status)."""
+        return self._app
+
     def start_validation(self, dataset_id: str, request_id: str = "") -> None:
         """`request_id` travels with the work so task logs can be tied to the request."""
         self._app.send_task(

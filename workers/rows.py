@@ -61,10 +61,11 @@ def search(
     column: str,
     offset: int,
     limit: int,
-    seconds: float = SEARCH_SECONDS,
+    deadline: float | None = None,
 ) -> RowsPage:
-    """The matches [offset, offset + limit) of `query` in `column` (case-insensitive)."""
-    deadline = time.monotonic() + seconds
+    """The matches [offset, offset + limit) of `query` in `column` (case-insensitive), found
+    before `deadline` (time.monotonic(); by default SEARCH_SECONDS from now)."""
+    deadline = time.monotonic() + SEARCH_SECONDS if deadline is None else deadline
     rows, positions, matches, searched, start = [], [], 0, 0, 0
     parts = _parts(record, role)
     for part in parts:

@@ -1,7 +1,8 @@
 """Downloads through signed, expiring capability URLs: no Authorization header needed.
 
-Resumable: a single `Range` (`bytes=A-B`, `bytes=A-`, `bytes=-N`) answers 206 with
-Content-Range; `If-Range` with a stale ETag gets the whole file; a range past the end is 416.
+Resumable: a single `Range` (`bytes=A-B`, `bytes=A-`, `bytes=-N`; a suffix longer than the
+file selects all of it, as RFC 9110 says) answers 206 with Content-Range; `If-Range` with a
+stale ETag gets the whole file; a range starting past the end is 416.
 Blobs never change once committed, so the ETag is derived from the key and the size. An
 uploaded file (`original_url`) is served from its segments, in order, as one file.
 """
@@ -36,7 +37,11 @@ def _requested_range(size: int, etag: str) -> tuple[int, int] | None:
     if_range = headers.get("if_range")
     if if_range is not None and if_range.strip().strip('"') != etag:
         return None
-    span = wanted.range_for_length(size)
+    start, end = wanted.ranges[0]
+    if start < 0 and end is None and size > 0:  # bytes=-N: the last N, or all of a shorter
+        span: tuple[int, int] | None = (max(0, size + start), size)  # file (RFC 9110, 14.1.2)
+    else:
+        span = wanted.range_for_length(size)
     if span is None:
         raise ApiError(
             416,

@@ -15,6 +15,7 @@ from api.schemas import (
     RowsResponseSchema,
     load_or_400,
 )
+from api.searching import run_search
 from store.records import DatasetRecord, Status
 from validators.full_report import report_text
 from validators.registry import spec_for
@@ -78,7 +79,13 @@ def rows(dataset_id: str) -> Response:
         column = None
     else:
         column = _searched_field(record, query["field"])
-        found = search(blobs, record, role, query["q"], column, offset, limit)
+        found = run_search(
+            sieve().stores,
+            g.org,
+            lambda deadline: search(
+                blobs, record, role, query["q"], column, offset, limit, deadline
+            ),
+        )
     answer = {
         "file": role,
         "offset": offset,

@@ -127,3 +127,16 @@ def test_an_optional_field_no_row_gives_is_not_preserved_nor_a_null_column(make_
     assert dataset["preserve_fields"] == ["tag"]
     rows = app.get("/v1/datasets/optional-1/rows", headers=REPORT_AUTH).get_json()["rows"]
     assert [set(row["data"]) for row in rows] == [{"text", "tag"}] * 5
+
+
+def test_cohere_js_parts_a_blob_named_blob(client):
+    """cohere-ai given a Blob names the part's file `blob`: the content tells the format."""
+    client, stores = client
+    rows = b"text\nrow 1\nrow 2\n"
+    body, content_type = _multipart([("data", "blob", rows)])
+    response = client.post(
+        "/v1/datasets?name=js&type=embed-input", data=body, content_type=content_type, headers=AUTH
+    )
+    assert response.status_code == 200, response.get_json()
+    record = stores.datasets.get(response.get_json()["id"])
+    assert record.files["train"].format == "csv" and record.files["train"].name == "blob"

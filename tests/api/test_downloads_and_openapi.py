@@ -47,6 +47,9 @@ def test_a_download_answers_ranges_with_206_and_resumes_byte_exact(app):
     assert first.data + rest.data == CONTENT
     tail = client.get(link, headers={"Range": "bytes=-100"})
     assert tail.status_code == 206 and tail.data == CONTENT[-100:]
+    longer = client.get(link, headers={"Range": f"bytes=-{len(CONTENT) * 2}"})  # RFC 9110:
+    assert longer.status_code == 206 and longer.data == CONTENT  # the whole representation
+    assert longer.headers["Content-Range"] == f"bytes 0-{len(CONTENT) - 1}/{len(CONTENT)}"
 
 
 def test_stale_if_range_gets_the_whole_file_and_a_range_past_the_end_is_416(app):

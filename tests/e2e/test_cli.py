@@ -12,6 +12,7 @@ from pathlib import Path
 import cohere
 import fastavro
 import pytest
+import requests
 from cohere.utils import SdkUtils
 
 from cli.embedded_redis import free_port
@@ -287,3 +288,19 @@ def test_convert_streams_other_formats_and_encodings_to_files_check_passes(cli_e
     assert result.stderr.splitlines() == ["read as CP1252; rows kept as they are"]
     assert "café 3,1" in fixed.read_text(encoding="utf-8")
     assert sieve(cli_env, tmp_path, "check", str(fixed), "--type", kind).returncode == 0
+
+
+def test_status_with_only_a_url_asks_that_server(tiny_chunk_stack, cli_env, tmp_path):
+    """No Redis at hand: `sieve status` reads GET /v1/status with the user's key."""
+    env = {k: v for k, v in cli_env.items() if k != "REDIS_URL"}
+    shown = sieve(env, tmp_path, "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    status = json.loads(shown.stdout)
+    assert status["workers_alive"] >= 1 and status["tasks_in_progress"] >= 0
+    listed = requests.get(
+        f"{tiny_chunk_stack.url}/v1/datasets", params={"limit": 1000},
+        headers={"Authorization": f"Bearer {KEYS['acme']}"},
+    ).json()["datasets"]  # fmt: skip
+    assert sum(status["datasets_by_status"].values()) == len(listed)
+    text = sieve(env, tmp_path, "status")
+    assert "awaiting redelivery:" in text.stdout and "workers alive:" in text.stdout

@@ -1,6 +1,6 @@
-"""The README cannot lie: every `bash` and `python` block in it runs, as written, against a
-live `sieve up` (its URL put where the README says http://127.0.0.1:8000), and the settings
-table names exactly the variables the settings object reads."""
+"""The README and docs/ cannot lie: every `bash` and `python` block in them runs, as written,
+against a live `sieve up` (its URL put where they say http://127.0.0.1:8000), the settings
+table names exactly the variables the settings object reads, and the README stays a guide."""
 
 from __future__ import annotations
 
@@ -16,15 +16,20 @@ from store.settings import ENVIRONMENT
 from tests.e2e.conftest import BIN, ROOT, start_sieve_up
 
 README = (ROOT / "README.md").read_text()
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+SETTINGS = (ROOT / "docs" / "settings.md").read_text()
+OPERATIONS = (ROOT / "docs" / "operations.md").read_text()
 FENCE = re.compile(r"(?P<before>[^\n]*)\n```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)\n```", re.S)
 SKIP = re.compile(r"<!-- readme-test: skip \((?P<reason>[^)]+)\) -->")
 DOCUMENTED_URL = "http://127.0.0.1:8000"
 
 
 def readme_blocks() -> list[tuple[str, str, str | None]]:
-    """(language, code, reason to skip or None) of every bash/python block, in order."""
+    """(language, code, reason to skip or None) of every bash/python block, in order: the
+    README's, then each document's of docs/."""
     blocks = []
-    for match in FENCE.finditer(README):
+    texts = [README, *(path.read_text() for path in DOCS)]
+    for match in (found for text in texts for found in FENCE.finditer(text)):
         if match["lang"] in ("bash", "python"):
             skip = SKIP.search(match["before"])
             blocks.append((match["lang"], match["body"], skip["reason"] if skip else None))
@@ -86,8 +91,7 @@ def test_the_readme_examples_run_against_a_live_sieve(tmp_path):
 
 
 def _settings_table_variables() -> set[str]:
-    section = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    rows = [line for line in SETTINGS.splitlines() if line.startswith("| `")]
     return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
 
 
@@ -103,4 +107,10 @@ def test_the_procfile_runs_the_packaged_commands(path):
         "worker: sieve worker",
         "beat: sieve beat",
     ]
-    assert "web: sieve web\nworker: sieve worker\nbeat: sieve beat" in README
+    assert "web: sieve web\nworker: sieve worker\nbeat: sieve beat" in OPERATIONS
+
+
+def test_the_readme_is_a_guide_and_links_its_reference():
+    assert len(README.splitlines()) <= 260
+    for path in DOCS:
+        assert f"](docs/{path.name})" in README, path.name

@@ -245,6 +245,14 @@ def _answers_as_under_v1(method: str, rule: str):
     return check
 
 
+def _status_counts_its_own_datasets(stack, dataset):
+    mine = requests.get(f"{stack.url}/v1/status", headers=stack.headers()).json()
+    theirs = requests.get(f"{stack.url}/v1/status", headers=stack.headers(OTHER)).json()
+    assert sum(mine["datasets_by_status"].values()) >= 1
+    assert sum(theirs["datasets_by_status"].values()) == len(stack.list(OTHER, limit="1000"))
+    assert isinstance(theirs["workers_alive"], int)  # no host names for a tenant
+
+
 UNVERSIONED = [
     ("GET", "/datasets/<dataset_id>/report"),
     ("GET", "/datasets/<dataset_id>/rows"),
@@ -272,6 +280,7 @@ MATRIX = {
     ("GET", "/v1/datasets/usage"): _usage_is_its_own,
     ("POST", "/v1/datasets"): _create_never_hands_out_its_id,
     ("GET", "/v1/blobs/<path:key>"): _blob_urls_are_bound_to_dataset_part_and_expiry,
+    ("GET", "/v1/status"): _status_counts_its_own_datasets,
     ("GET", "/healthz"): _carries_no_tenant_data("/healthz"),
     ("GET", "/readyz"): _carries_no_tenant_data("/readyz"),
     ("GET", "/openapi.json"): _carries_no_tenant_data("/openapi.json"),

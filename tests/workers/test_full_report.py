@@ -229,7 +229,7 @@ def test_a_search_out_of_time_says_it_is_partial(service):
     stores, _ = service(chunk_bytes=20_000)
     body = b"".join(b'{"text": "row %d"}\n' % i for i in range(5_000))
     record, _ = _validated(stores, "slow-ffff", body)
-    found = search(stores.blobs, record, "train", "row 4999", "text", 0, 10, seconds=0)
+    found = search(stores.blobs, record, "train", "row 4999", "text", 0, 10, deadline=0)
     assert found.partial and found.total < 5_000 and found.rows == []
 
 
