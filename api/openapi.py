@@ -1,22 +1,22 @@
 """The API's OpenAPI document, generated from the app's own route table and the marshmallow
 schemas the views load and dump with — nothing about a parameter is restated here.
 
-Each view declares its operation with `@documented(...)`: the schemas of its query, form
-fields, headers and response. `build_spec` walks every route of the app; a route without a
-declaration is an error (tests fail on it), so the document can't drift from the code.
+Each view declares its operation once with `@documented(...)` (api/operation.py): the schemas
+of its query, form fields, headers, body and response, which also load and check its request.
+`build_spec` walks every route of the app; a route without a declaration is an error (tests
+fail on it), so the document can't drift from the code.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
-from marshmallow import Schema
+
+from api.operation import Operation, documented
 
 bp = Blueprint("openapi", __name__)
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -42,31 +42,6 @@ CONTENT = {
         "text/csv": {"schema": {"type": "string"}},
     },
 }
-
-
-@dataclass(frozen=True)
-class Operation:
-    summary: str
-    query: type[Schema] | None = None
-    form: type[Schema] | None = None  # multipart/form-data fields, files included
-    body: type[Schema] | str | None = None  # a JSON body's schema, or a CONTENT kind
-    headers: type[Schema] | None = None
-    response: type[Schema] | None = None  # the JSON body of a 200
-    responses: dict[str, str] | None = None  # other bodies by status: a CONTENT kind
-    errors: tuple[str, ...] = ()
-    secured: bool = True
-    listed: bool = True  # False only for what is not API (the docs page's static assets)
-
-
-def documented(summary: str, **details: Any) -> Callable[[Callable], Callable]:
-    """Declare a view's operation for the OpenAPI document (see `Operation`)."""
-    operation = Operation(summary, **details)
-
-    def mark(view: Callable) -> Callable:
-        view.openapi_operation = operation  # type: ignore[attr-defined]
-        return view
-
-    return mark
 
 
 class UndocumentedRouteError(LookupError):

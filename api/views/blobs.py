@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, stream_with_context
 from werkzeug.http import parse_range_header
 
 from api.context import sieve
 from api.errors import ApiError
-from api.openapi import documented
+from api.operation import documented
 from api.schemas import DownloadQuerySchema, RangeHeadersSchema
 from store.removal import parse_original_key
 from store.segments import Segment, SegmentedFile
@@ -28,9 +28,8 @@ def _etag(key: str, size: int) -> str:
     return hashlib.sha256(f"{key}\0{size}".encode()).hexdigest()[:32]
 
 
-def _requested_range(size: int, etag: str) -> tuple[int, int] | None:
+def _requested_range(size: int, etag: str, headers: dict) -> tuple[int, int] | None:
     """(start, end) of the one range asked for, None for the whole file; 416 if unsatisfiable."""
-    headers = RangeHeadersSchema().load(dict(request.headers))
     wanted = parse_range_header(headers.get("range"))
     if wanted is None or wanted.units != "bytes" or len(wanted.ranges) != 1:
         return None
@@ -74,10 +73,9 @@ def _stored(key: str) -> SegmentedFile:
     errors=("403", "404", "416"),
     secured=False,
 )
-def download(key: str) -> Response:
+def download(key: str, query: dict, headers: dict) -> Response:
     stores = sieve().stores
-    link = DownloadQuerySchema().load(request.args.to_dict())
-    if not stores.signer.verify(key, link["expires"], link["signature"]):
+    if not stores.signer.verify(key, query["expires"], query["signature"]):
         raise ApiError(
             403,
             "this download link is invalid or has expired; get the dataset again for a fresh one",
@@ -85,7 +83,7 @@ def download(key: str) -> Response:
     stored = _stored(key)
     size = stored.size
     etag = _etag(key, size)
-    span = _requested_range(size, etag)
+    span = _requested_range(size, etag, headers)
     start, end = span or (0, size)
     body = stream_with_context(stored.iter_range(start, end))
     response = Response(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, send_from_directory
 
-from api.openapi import documented
+from api.operation import documented
 from api.views.docs import with_policy
 from validators.registry import supported_types
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+from flask import Blueprint, Response, g, stream_with_context
 
 from api.auth import require_organization
 from api.context import sieve
 from api.errors import ApiError, not_found
-from api.openapi import documented
+from api.operation import documented
 from api.schemas import (
     ProfileResponseSchema,
     ReportQuerySchema,
     RowsQuerySchema,
     RowsResponseSchema,
-    load_or_400,
 )
 from api.searching import run_search
 from store.records import DatasetRecord, Status
@@ -44,8 +43,7 @@ def final_record(dataset_id: str) -> DatasetRecord:
     responses={"200": "ndjson"},
     errors=("400", "404", "409"),
 )
-def report(dataset_id: str) -> Response:
-    query = load_or_400(ReportQuerySchema(), request.args.to_dict())
+def report(dataset_id: str, query: dict) -> Response:
     form = query["format"]
     record = final_record(dataset_id)
     chosen = {name: query[name] for name in ("code", "file", "limit")}
@@ -67,8 +65,7 @@ def report(dataset_id: str) -> Response:
     response=RowsResponseSchema,
     errors=("400", "404", "409"),
 )
-def rows(dataset_id: str) -> Response:
-    query = load_or_400(RowsQuerySchema(), request.args.to_dict())
+def rows(dataset_id: str, query: dict) -> dict:
     record = final_record(dataset_id)
     if record.status != Status.VALIDATED:
         raise ApiError(409, f"the dataset {record.status.value}: no rows were kept")
@@ -100,7 +97,7 @@ def rows(dataset_id: str) -> Response:
         "matches": found.matches,
         "partial": found.partial,
     }
-    return jsonify(RowsResponseSchema().dump(answer))
+    return answer
 
 
 def _searched_field(record: DatasetRecord, asked: str | None) -> str:
@@ -121,6 +118,5 @@ def _searched_field(record: DatasetRecord, asked: str | None) -> str:
     response=ProfileResponseSchema,
     errors=("404", "409"),
 )
-def profile(dataset_id: str) -> Response:
-    record = final_record(dataset_id)
-    return jsonify(ProfileResponseSchema().dump({"profile": record.profile or {}}))
+def profile(dataset_id: str) -> dict:
+    return {"profile": final_record(dataset_id).profile or {}}

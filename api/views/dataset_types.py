@@ -3,10 +3,10 @@ one's data)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint
 
 from api.errors import ApiError
-from api.openapi import documented
+from api.operation import documented
 from api.schemas import DatasetTypeResponseSchema, DatasetTypesResponseSchema, unknown_type_message
 from validators.catalog import catalog
 from validators.registry import spec_for
@@ -20,9 +20,8 @@ bp = Blueprint("dataset_types", __name__, url_prefix="/v1/dataset-types")
     response=DatasetTypesResponseSchema,
     secured=False,
 )
-def list_types() -> Response:
-    entries = [entry.to_dict() for entry in catalog()]
-    return jsonify(DatasetTypesResponseSchema().dump({"dataset_types": entries}))
+def list_types() -> dict:
+    return {"dataset_types": [entry.to_dict() for entry in catalog()]}
 
 
 @bp.get("/<name>")
@@ -32,8 +31,8 @@ def list_types() -> Response:
     errors=("404",),
     secured=False,
 )
-def get_type(name: str) -> Response:
+def get_type(name: str) -> dict:
     if spec_for(name) is None:
         raise ApiError(404, unknown_type_message(name))
     entry = next(entry for entry in catalog() if entry.name == name)
-    return jsonify(DatasetTypeResponseSchema().dump({"dataset_type": entry.to_dict()}))
+    return {"dataset_type": entry.to_dict()}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, request
 
 from api.auth import require_organization
 from api.context import sieve
 from api.creation import create_dataset
 from api.errors import not_found
-from api.openapi import documented
+from api.operation import documented
 from api.presenter import dataset_view
 from api.schemas import (
     CreateHeadersSchema,
@@ -19,7 +19,6 @@ from api.schemas import (
     ListQuerySchema,
     ListResponseSchema,
     UsageResponseSchema,
-    load_or_400,
 )
 from store.datasets import ListQuery
 from store.records import DatasetRecord
@@ -43,9 +42,8 @@ def _view(record: DatasetRecord) -> dict:
     response=CreateResponseSchema,
     errors=("400", "408", "409", "413", "422", "429"),
 )
-def create() -> Response:
-    dataset_id = create_dataset(sieve(), g.org, request)
-    return jsonify(CreateResponseSchema().dump({"id": dataset_id}))
+def create() -> dict:
+    return {"id": create_dataset(sieve(), g.org, request)}  # reads its streamed form itself
 
 
 @bp.get("")
@@ -55,32 +53,30 @@ def create() -> Response:
     response=ListResponseSchema,
     errors=("400",),
 )
-def list_datasets() -> Response:
-    query = load_or_400(ListQuerySchema(), request.args.to_dict())
+def list_datasets(query: dict) -> dict:
     records = sieve().stores.datasets.list(g.org, ListQuery(**query))
-    return jsonify(ListResponseSchema().dump({"datasets": [_view(r) for r in records]}))
+    return {"datasets": [_view(r) for r in records]}
 
 
 @bp.get("/usage")
 @documented("Bytes stored by the organization", response=UsageResponseSchema)
-def usage() -> Response:
-    used = sieve().stores.quota.usage(g.org)
-    return jsonify(UsageResponseSchema().dump({"organization_usage": used}))
+def usage() -> dict:
+    return {"organization_usage": sieve().stores.quota.usage(g.org)}
 
 
 @bp.get("/<dataset_id>")
 @documented("Get a dataset", response=GetResponseSchema, errors=("404",))
-def get(dataset_id: str) -> Response:
+def get(dataset_id: str) -> dict:
     record = sieve().stores.datasets.get(dataset_id, org=g.org)
     if record is None:
         raise not_found()
-    return jsonify(GetResponseSchema().dump({"dataset": _view(record)}))
+    return {"dataset": _view(record)}
 
 
 @bp.delete("/<dataset_id>")
 @documented("Delete a dataset and its files", errors=("404",))
-def delete(dataset_id: str) -> Response:
+def delete(dataset_id: str) -> dict:
     stores = sieve().stores
     if stores.datasets.get(dataset_id, org=g.org) is None or not remove_dataset(stores, dataset_id):
         raise not_found()
-    return jsonify({})
+    return {}

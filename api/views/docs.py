@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from api.openapi import documented
+from api.operation import documented
 
 bp = Blueprint("docs", __name__, url_prefix="/docs")
 ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"})

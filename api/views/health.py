@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint
 
 from api.context import sieve
 from api.errors import ApiError
-from api.openapi import documented
+from api.operation import documented
 from api.schemas import HealthSchema
 
 bp = Blueprint("health", __name__)
@@ -14,13 +14,13 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 @documented("Liveness: the process answers", response=HealthSchema, secured=False)
-def healthz() -> Response:
-    return jsonify({"ok": True})
+def healthz() -> dict:
+    return {"ok": True}
 
 
 @bp.get("/readyz")
 @documented("Readiness: Redis and the storage answer", response=HealthSchema, secured=False)
-def readyz() -> Response:
+def readyz() -> dict:
     stores = sieve().stores
     try:
         stores.redis.ping()
@@ -28,4 +28,4 @@ def readyz() -> Response:
         raise ApiError(503, f"redis is unreachable: {type(exc).__name__}") from exc
     if not stores.blobs.is_healthy():
         raise ApiError(503, "storage is not writable")
-    return jsonify({"ok": True})
+    return {"ok": True}

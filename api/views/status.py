@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify
+from flask import Blueprint, g
 
 from api.auth import require_organization
 from api.context import sieve
-from api.openapi import documented
+from api.operation import documented
 from api.schemas import StatusSchema
 from workers.status import system_status
 
@@ -19,8 +19,8 @@ bp.before_request(require_organization)
     "Queue depth, tasks running, workers alive; the caller's datasets by status",
     response=StatusSchema,
 )
-def status() -> Response:
+def status() -> dict:
     context = sieve()
     report = system_status(context.stores, context.enqueuer.app, org=g.org)
     report["workers_alive"] = len(report["workers_alive"])  # their host names: the operator's
-    return jsonify(StatusSchema().dump(report))
+    return report

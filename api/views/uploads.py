@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, request
 
 from api import resumable
 from api.auth import require_organization
 from api.context import sieve
-from api.errors import bad_request
-from api.openapi import documented
+from api.operation import documented
 from api.schemas import (
     CompleteUploadSchema,
     CreateResponseSchema,
@@ -18,7 +17,6 @@ from api.schemas import (
     PartHeadersSchema,
     PartResponseSchema,
     UploadResponseSchema,
-    load_or_400,
 )
 from api.upload_timeouts import guarded_request_body
 from store.uploads import ResumableUpload, UploadState
@@ -27,14 +25,7 @@ bp = Blueprint("uploads", __name__, url_prefix="/v1/uploads")
 bp.before_request(require_organization)
 
 
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise bad_request("send a JSON object (Content-Type: application/json)")
-    return body
-
-
-def _upload_view(upload: ResumableUpload) -> Response:
+def _upload_view(upload: ResumableUpload) -> dict[str, Any]:
     view = {
         "id": upload.id,
         "name": upload.name,
@@ -50,7 +41,7 @@ def _upload_view(upload: ResumableUpload) -> Response:
     }
     if upload.state is UploadState.COMPLETED:
         view["dataset_id"] = upload.dataset_id
-    return jsonify(UploadResponseSchema().dump({"upload": view}))
+    return {"upload": view}
 
 
 @bp.post("")
@@ -60,14 +51,13 @@ def _upload_view(upload: ResumableUpload) -> Response:
     response=UploadResponseSchema,
     errors=("400", "413"),
 )
-def open_upload() -> Response:
-    declared = load_or_400(OpenUploadSchema(), _json_body())
-    return _upload_view(resumable.open_upload(sieve(), g.org, declared))
+def open_upload(body: dict) -> dict:
+    return _upload_view(resumable.open_upload(sieve(), g.org, body))
 
 
 @bp.get("/<upload_id>")
 @documented("An upload and the parts received", response=UploadResponseSchema, errors=("404",))
-def get(upload_id: str) -> Response:
+def get(upload_id: str) -> dict:
     return _upload_view(resumable.find_upload(sieve(), g.org, upload_id))
 
 
@@ -79,16 +69,14 @@ def get(upload_id: str) -> Response:
     response=PartResponseSchema,
     errors=("400", "404", "408", "409"),
 )
-def put_part(upload_id: str, number: int) -> Response:
+def put_part(upload_id: str, number: int, headers: dict) -> dict:
     ctx = sieve()
-    header = "X-Content-SHA256"  # werkzeug spells header names its own way: ask for ours
-    sent = {header: request.headers[header]} if header in request.headers else {}
-    sha256 = load_or_400(PartHeadersSchema(), sent)["sha256"].strip().lower()
+    sha256 = headers["sha256"].strip().lower()
     with guarded_request_body(request, ctx.settings) as body:
         part = resumable.put_part(
             ctx, g.org, upload_id, number, body, request.content_length, sha256
         )
-    return jsonify(PartResponseSchema().dump({"part": part}))
+    return {"part": part}
 
 
 @bp.post("/<upload_id>/complete")
@@ -98,16 +86,14 @@ def put_part(upload_id: str, number: int) -> Response:
     response=CreateResponseSchema,
     errors=("400", "404", "409"),
 )
-def complete(upload_id: str) -> Response:
-    sha256 = load_or_400(CompleteUploadSchema(), _json_body())["sha256"].lower()
-    dataset_id = resumable.complete(sieve(), g.org, upload_id, sha256)
-    return jsonify(CreateResponseSchema().dump({"id": dataset_id}))
+def complete(upload_id: str, body: dict) -> dict:
+    return {"id": resumable.complete(sieve(), g.org, upload_id, body["sha256"].lower())}
 
 
 @bp.delete("/<upload_id>")
 @documented(
     "Abort the upload: its parts are removed and its reservation given back", errors=("404", "409")
 )
-def abort(upload_id: str) -> Response:
+def abort(upload_id: str) -> dict:
     resumable.abort(sieve(), g.org, upload_id)
-    return jsonify({})
+    return {}

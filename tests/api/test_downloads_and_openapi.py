@@ -92,3 +92,28 @@ def test_a_route_without_a_declaration_fails_the_document(app):
     flask_app.register_blueprint(extra)
     with pytest.raises(UndocumentedRouteError, match="/v1/secret"):
         build_spec(flask_app)
+
+
+def test_one_declaration_documents_and_checks_a_request(app):
+    """`@documented(query=...)` is the document's parameter list and the request's check."""
+    from api.operation import documented
+    from api.schemas import RowsQuerySchema
+
+    flask_app, _ = app
+    seen = {}
+
+    @flask_app.get("/probe")
+    @documented("probe", query=RowsQuerySchema, secured=False)
+    def probe(query: dict) -> dict:
+        seen.update(query)
+        return {}
+
+    client = flask_app.test_client()
+    assert client.get("/probe?limit=7&file=eval").status_code == 200
+    assert seen["limit"] == 7 and seen["file"] == "eval" and seen["offset"] == 0  # loaded
+    refused = client.get("/probe?limit=1000")
+    assert refused.status_code == 400 and refused.get_json() == {
+        "message": "limit must be 1 to 100"
+    }
+    parameters = build_spec(flask_app)["paths"]["/probe"]["get"]["parameters"]
+    assert {p["name"] for p in parameters if p["in"] == "query"} == set(RowsQuerySchema().fields)
