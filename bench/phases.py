@@ -87,14 +87,19 @@ def table(rows: list[dict]) -> list[str]:
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def per_type_command(doc: str, run: Callable, table: Callable) -> None:
+    """A per-type bench's command line: --mb, --types, --repeat; prints its table."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--mb", type=int, default=24)
     parser.add_argument("--types", help="comma-separated dataset types (default: all)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     wanted = set(args.types.split(",")) if args.types else None
     print("\n".join(table(run(args.mb, args.repeat, wanted))))
+
+
+def main() -> None:
+    per_type_command(__doc__, run, table)
 
 
 if __name__ == "__main__":

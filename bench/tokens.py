@@ -12,7 +12,6 @@ process (its words mostly known). Target: tokens ≤ 25 % of validation time on 
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from dataclasses import replace
@@ -22,7 +21,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bench import datagen  # noqa: E402
 from bench.every_type import DATA  # noqa: E402
-from bench.phases import VALIDATION, phases  # noqa: E402
+from bench.phases import VALIDATION, per_type_command, phases  # noqa: E402
 from validators.engine import RuleOptions, evaluate_chunk  # noqa: E402
 from validators.parsing import ParseOptions, parse_chunk  # noqa: E402
 from validators.registry import spec_for  # noqa: E402
@@ -104,13 +103,7 @@ def table(rows: list[dict]) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mb", type=int, default=24)
-    parser.add_argument("--types", help="comma-separated dataset types (default: all)")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    wanted = set(args.types.split(",")) if args.types else None
-    print("\n".join(table(run(args.mb, args.repeat, wanted))))
+    per_type_command(__doc__, run, table)
 
 
 if __name__ == "__main__":
