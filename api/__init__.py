@@ -17,6 +17,7 @@ from api.views import (
     datasets,
     docs,
     health,
+    metrics,
     status,
     uploads,
 )
@@ -51,6 +52,7 @@ def create_app(
         dataset_types,
         blobs,
         health,
+        metrics,
         status,
         openapi,
         docs,

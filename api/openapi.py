@@ -36,6 +36,7 @@ ERRORS = {
 CONTENT = {
     "binary": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     "html": {"text/html": {"schema": {"type": "string"}}},
+    "text": {"text/plain": {"schema": {"type": "string"}}},
     "json": {"application/json": {"schema": {"type": "object"}}},
     "ndjson": {
         "application/x-ndjson": {"schema": {"type": "string"}},

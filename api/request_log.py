@@ -1,4 +1,5 @@
-"""One JSON log line per request, with a request id that follows the work into the tasks."""
+"""One JSON log line per request, with a request id that follows the work into the tasks; and
+the request counted in the metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from flask import Flask, Response, g, request
 
 from store.logs import configure_json_logging, log_event
+from store.telemetry import metric
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -30,6 +32,7 @@ def install_request_logging(app: Flask) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = current_request_id()
+        _count(response)
         log_event(
             "request",
             request_id=current_request_id(),
@@ -44,3 +47,11 @@ def install_request_logging(app: Flask) -> None:
             bytes_in=request.content_length,
         )
         return response
+
+
+def _count(response: Response) -> None:
+    """The request in the metrics, by its route's rule (bounded: never the path itself)."""
+    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    took = time.perf_counter() - g.get("started", time.perf_counter())
+    metric("requests").labels(request.method, route, str(response.status_code)).inc()
+    metric("request_seconds").labels(request.method, route).observe(took)

@@ -28,6 +28,7 @@ from store.datasets import format_timestamp, utc_now
 from store.records import CreateOptions
 from store.removal import remove_upload, upload_part_key
 from store.segments import SegmentedFile
+from store.telemetry import metric
 from store.uploads import PartSaved, ReceivedPart, ResumableUpload, UploadState
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,7 @@ def _read_checked(
             if received > expected:
                 raise bad_request(f"part {number} is longer than its {expected} bytes")
             digest.update(block)
+            metric("upload_bytes").inc(len(block))
             if sink is not None:
                 sink.write(block)
         if received < expected:

@@ -23,6 +23,7 @@ from store import Stores
 from store.blobs import StorageUnavailableError
 from store.removal import dataset_prefix, upload_prefix
 from store.segments import Segment, SegmentWriter
+from store.telemetry import metric
 from validators.formats import FileRefused, refuse_unreadable
 
 READ_BYTES = 256 * 1024  # small enough that a slow upload is cut and validated as it comes
@@ -156,6 +157,7 @@ class UploadSession:
             received.head += data[: HEAD_BYTES - len(received.head)]
             self._refuse_unreadable(received)
         received.size += len(data)
+        metric("upload_bytes").inc(len(data))
         limit = self._stores.settings.max_dataset_bytes
         if self.upload.total_bytes > limit:
             raise ApiError(

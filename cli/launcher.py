@@ -34,6 +34,7 @@ from cli.instance import (
 from cli.processes import PROCESS_TYPES, start_process
 from store import open_stores
 from store.settings import Settings
+from store.telemetry import prepare_metrics_dir
 
 DEFAULT_ORG = "default"
 STOP_GRACE_SECONDS = 6.0
@@ -125,6 +126,8 @@ class Instance:
         self.env.setdefault("SIEVE_STORAGE_URL", f"file://{self.root / 'blobs'}")
         self.env.setdefault("SIEVE_PUBLIC_URL", self.options.url)
         self.env.setdefault("SIEVE_BEAT_SCHEDULE", str(self.root / "celerybeat-schedule"))
+        if not self.env.get("SIEVE_METRICS_DIR"):  # its processes only: emptied at each start
+            self.env["SIEVE_METRICS_DIR"] = prepare_metrics_dir(str(self.root / "metrics"), True)
         self.env.setdefault("WEB_GRACEFUL_TIMEOUT", "4")  # Ctrl-C stops within seconds
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.env["SIEVE_DATA_DIR"] = str(self.root)

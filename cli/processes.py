@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from store.settings import Settings
+from store.telemetry import folder_registry, mark_process_dead, prepare_metrics_dir
 
 PROCESS_TYPES = ("web", "worker", "beat")
 WEB_APP = "api:create_app()"
@@ -40,6 +41,7 @@ def gunicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]
         "limit_request_field_size": 16384,
         "accesslog": None,
         "proc_name": "sieve-web",
+        "child_exit": lambda server, worker: mark_process_dead(worker.pid),
     }
 
 
@@ -62,6 +64,7 @@ def run_web(settings: Settings, host: str, port: int, app: str = WEB_APP) -> Non
     from gunicorn.util import import_app
 
     util.write_error = _write_json_error  # the one writer of gunicorn's own error pages
+    prepare_metrics_dir(settings.metrics_dir)  # before a worker is forked
 
     class SieveWeb(BaseApplication):
         def load_config(self) -> None:
@@ -79,6 +82,16 @@ def run_celery(arguments: Sequence[str], app: str = CELERY_APP) -> None:
     from celery.bin.celery import celery
 
     celery.main(args=["-A", app, *arguments], prog_name="sieve")
+
+
+def serve_worker_metrics(settings: Settings) -> None:
+    """A worker's metrics folder (the host's, shared with its web process, or its own), and
+    with SIEVE_WORKER_METRICS_PORT, that folder served for Prometheus (a host with no web)."""
+    prepare_metrics_dir(settings.metrics_dir)
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker_metrics_port, registry=folder_registry())
 
 
 def worker_arguments(settings: Settings, extra: Sequence[str] = ()) -> list[str]:

@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from cli.launcher import UpOptions, run_everything
-from cli.processes import CELERY_APP, WEB_APP, beat_arguments, run_celery, run_web, worker_arguments
+from cli.processes import (
+    CELERY_APP,
+    WEB_APP,
+    beat_arguments,
+    run_celery,
+    run_web,
+    serve_worker_metrics,
+    worker_arguments,
+)
 from store.settings import Settings
 
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
@@ -47,7 +55,9 @@ def web(host: str | None, port: int | None, app: str) -> None:
 @click.pass_context
 def worker(ctx: click.Context, app: str) -> None:
     """A worker process: Celery validating chunks. Extra options go to `celery worker`."""
-    run_celery(worker_arguments(Settings.from_env(), ctx.args), app)
+    settings = Settings.from_env()
+    serve_worker_metrics(settings)
+    run_celery(worker_arguments(settings, ctx.args), app)
 
 
 @click.command(context_settings=PASS_THROUGH)

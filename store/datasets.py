@@ -92,6 +92,11 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_timestamp(text: str) -> datetime:
+    """A timestamp `format_timestamp` wrote."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
 def epoch_micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 

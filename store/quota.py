@@ -83,3 +83,9 @@ class QuotaStore:
 
     def usage(self, org: str) -> int:
         return int(self._redis.get(self._keys.org_usage(org)) or 0)
+
+    def total_usage(self) -> int:
+        """Bytes counted against every organization's quota (for the metrics)."""
+        pattern = self._keys.org_usage("*")
+        keys = list(self._redis.scan_iter(match=pattern, count=1000))
+        return sum(int(value or 0) for value in self._redis.mget(keys)) if keys else 0

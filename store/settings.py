@@ -210,6 +210,12 @@ class Settings:
         default=4, metadata=_env("SIEVE_MAX_SEARCHES_PER_ORG", _whole)
     )  # row searches an organization may run at once (429 beyond)
     search_seconds: float = field(default=2.0, metadata=_env("SIEVE_SEARCH_SECONDS", _number))
+    # Prometheus: the folder a host's web and worker processes share for their figures ("":
+    # a private one per process tree), the bearer token GET /metrics asks for ("": none),
+    # and the port a worker host serves its own figures on (0: none).
+    metrics_dir: str = field(default="", metadata=_env("SIEVE_METRICS_DIR"))
+    metrics_token: str = field(default="", metadata=_env("SIEVE_METRICS_TOKEN"))
+    worker_metrics_port: int = field(default=0, metadata=_env("SIEVE_WORKER_METRICS_PORT", _whole))
     # A Hugging Face tokenizer.json that counts tokens ("": the one the anthropic package
     # ships, Claude's; Cohere publishes one per model), and Cohere's chat limits.
     tokenizer: str = field(default="", metadata=_env("SIEVE_TOKENIZER", _tokenizer_file))

@@ -17,6 +17,7 @@ from typing import Any
 
 from store import Stores
 from store.blobs import BlobStore, write_blob
+from store.datasets import parse_timestamp, utc_now
 from store.records import DatasetOptions, DatasetRecord, Status
 from store.removal import (
     dataset_prefix,
@@ -27,6 +28,7 @@ from store.removal import (
 )
 from store.segments import read_spans
 from store.settings import Settings
+from store.telemetry import metric
 from validators.engine import RuleOptions, evaluate_chunk, read_chunk
 from validators.finish import finish
 from validators.full_report import chunk_findings
@@ -273,6 +275,19 @@ def fail(stores: Stores, dataset_id: str, reason: str) -> None:
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
 
 
+def _count_verdict(record: DatasetRecord, conclusion: Conclusion) -> None:
+    """The verdict in the metrics: its type and status, time from creation, rows, findings."""
+    kind = record.dataset_type
+    metric("validations").labels(kind, conclusion.verdict.status).inc()
+    waited = (utc_now() - parse_timestamp(record.created_at)).total_seconds()
+    metric("validation_seconds").labels(kind).observe(max(0.0, waited))
+    rows = sum(file.get("rows", 0) for file in conclusion.profile.values())
+    metric("rows").labels(kind).inc(rows)
+    for counts in conclusion.report.get("rule_counts", {}).values():
+        for rule, count in counts.items():
+            metric("findings").labels(kind, rule).inc(count)
+
+
 def _dataset_schema(stores: Stores, spec: DatasetSpec, fields: list[str], parts: list[dict]) -> str:
     """The schema of the parts as written (merged if chunks typed an extra field differently);
     the declared one when there are no parts."""
@@ -303,6 +318,7 @@ def _conclude(stores: Stores, record: DatasetRecord, conclusion: Conclusion) -> 
     )
     if moved:  # only now: a finalize retried after a failed transition still needs them
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
+        _count_verdict(record, conclusion)
     elif not stores.datasets.exists(dataset_id):
         _delete_parts(stores, parts)  # deleted while finalizing
     if dry_run:  # the verdict stays readable for a while; nothing else is kept

@@ -281,6 +281,7 @@ MATRIX = {
     ("POST", "/v1/datasets"): _create_never_hands_out_its_id,
     ("GET", "/v1/blobs/<path:key>"): _blob_urls_are_bound_to_dataset_part_and_expiry,
     ("GET", "/v1/status"): _status_counts_its_own_datasets,
+    ("GET", "/metrics"): _carries_no_tenant_data("/metrics"),
     ("GET", "/healthz"): _carries_no_tenant_data("/healthz"),
     ("GET", "/readyz"): _carries_no_tenant_data("/readyz"),
     ("GET", "/openapi.json"): _carries_no_tenant_data("/openapi.json"),
