@@ -97,8 +97,8 @@ class Stack:
         requests.delete(f"{self.url}/v1/datasets/{dataset['id']}", headers=self.headers(org))
 
     def stored_files(self) -> list[Path]:
-        """Every file in storage (os.walk passes over a folder removed while it looks)."""
-        found = [Path(root) / name for root, _, names in os.walk(self.storage) for name in names]
+        """Every file in storage."""
+        found = files_under(self.storage)
         return sorted(path for path in found if path.is_file())
 
     def uploaded_files(self) -> list[Path]:
@@ -124,6 +124,12 @@ def put_part(
     return requests.put(
         f"{url}/v1/uploads/{upload_id}/parts/{number}", data=part, headers={**headers, **digest}
     )
+
+
+def files_under(folder: Path) -> list[Path]:
+    """Every file below `folder`. os.walk passes over a folder removed while it looks (a sweep
+    running meanwhile); Path.rglob raises FileNotFoundError there."""
+    return [Path(root) / name for root, _, names in os.walk(folder) for name in names]
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 30) -> bool:

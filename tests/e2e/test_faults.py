@@ -15,6 +15,7 @@ import psutil
 import pytest
 import redis
 
+from tests.e2e.conftest import files_under
 from tests.e2e.test_production import HEADERS, Deployment, _upload, _wait
 
 
@@ -375,7 +376,7 @@ def test_retention_while_validating_leaves_nothing_and_releases_once(redis_serve
         time.sleep(2)
         assert requests.get(f"{url}/v1/datasets/{dataset_id}", headers=HEADERS).status_code == 404
         assert requests.get(f"{url}/v1/datasets", headers=HEADERS).json() == {"datasets": []}
-        assert [p for p in blobs.rglob("*") if p.is_file() and token in str(p)] == []
+        assert [p for p in files_under(blobs) if token in str(p)] == []
         assert client.keys(f"sieve:ds:{dataset_id}*") == []
         assert requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json() == {
             "organization_usage": 0

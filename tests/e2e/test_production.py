@@ -18,7 +18,7 @@ import yaml
 
 from cli.embedded_redis import free_port, port_is_free, wait_for_port
 from cli.processes import start_process
-from tests.e2e.conftest import BIN, KEYS, ROOT, wait_until
+from tests.e2e.conftest import BIN, KEYS, ROOT, files_under, wait_until
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}
 
@@ -174,7 +174,7 @@ def test_two_webs_two_workers_and_beat(deployment):
         usage = requests.get(f"{deployment.urls[0]}/v1/datasets/usage", headers=HEADERS).json()
     assert usage == {"organization_usage": 0}
     blobs = Path(deployment.env["SIEVE_STORAGE_URL"].removeprefix("file://")) / "datasets"
-    assert wait_until(lambda: not any(p.is_file() for p in blobs.rglob("*")))
+    assert wait_until(lambda: not files_under(blobs))
 
     deployment.logs.flush()
     log_lines = Path(deployment.logs.name).read_text(errors="replace").splitlines()

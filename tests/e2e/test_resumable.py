@@ -18,7 +18,7 @@ import redis
 import requests
 
 from cli.embedded_redis import free_port
-from tests.e2e.conftest import BIN, KEYS, put_part, wait_until
+from tests.e2e.conftest import BIN, KEYS, files_under, put_part, wait_until
 from tests.e2e.test_production import Deployment
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}
@@ -137,7 +137,7 @@ def test_an_unfinished_upload_expires_and_leaves_nothing(own_redis, tmp_path):
         time.sleep(1)  # chunks still queued find it gone and leave nothing either
         assert list(client.scan_iter("sieve:ds:*")) == []
         assert list(client.scan_iter("sieve:upload*")) == []
-        assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
+        assert files_under(tmp_path / "blobs") == []
         usage = requests.get(f"{url}/v1/datasets/usage", headers=HEADERS).json()
         assert usage == {"organization_usage": 0}
     finally:

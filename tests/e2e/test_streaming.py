@@ -17,7 +17,7 @@ from pathlib import Path
 import redis
 import requests
 
-from tests.e2e.conftest import KEYS, put_part
+from tests.e2e.conftest import KEYS, files_under, put_part
 from tests.e2e.test_production import Deployment
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}
@@ -130,7 +130,7 @@ def _verdict(dataset: dict) -> tuple:
 def _nothing_left(client: redis.Redis, blobs: Path, dataset_id: str) -> bool:
     token = dataset_id.rsplit("-", 1)[1]
     keys = [key for key in client.scan_iter("sieve:ds:*") if dataset_id in key]
-    files = [path for path in blobs.rglob("*") if path.is_file() and token in str(path)]
+    files = [path for path in files_under(blobs) if token in str(path)]
     return not keys and not files
 
 
