@@ -148,11 +148,11 @@ class LocalBlobStore:
                     moments.append(path.stat().st_mtime)
         return max(moments, default=None)
 
-    def is_healthy(self) -> bool:
+    def health_problem(self) -> str | None:
         probe = self._tmp / f"health-{uuid.uuid4().hex}"
         try:
             probe.write_bytes(b"ok")
             probe.unlink()
-            return True
-        except OSError:
-            return False
+            return None
+        except OSError as exc:
+            return f"the storage folder {self._root} is not writable ({exc.strerror})"

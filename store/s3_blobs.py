@@ -237,9 +237,12 @@ class S3BlobStore:
         ]
         return max(moments, default=None)
 
-    def is_healthy(self) -> bool:
+    def health_problem(self) -> str | None:
         try:
             _storage_call(lambda: self._client.head_bucket(Bucket=self._bucket))
-        except StorageUnavailableError:
-            return False
-        return True
+        except StorageUnavailableError as exc:
+            where = f"the bucket '{self._bucket}' at {self._client.meta.endpoint_url}"
+            if _is_not_found(exc):
+                return f"{where} does not exist: create it (SIEVE_STORAGE_URL names it)"
+            return f"{where} is unreachable: {str(exc)[:200]}"
+        return None

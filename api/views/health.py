@@ -26,6 +26,7 @@ def readyz() -> dict:
         stores.redis.ping()
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         raise ApiError(503, f"redis is unreachable: {type(exc).__name__}") from exc
-    if not stores.blobs.is_healthy():
-        raise ApiError(503, "storage is not writable")
+    problem = stores.blobs.health_problem()
+    if problem is not None:
+        raise ApiError(503, f"storage: {problem}")
     return {"ok": True}

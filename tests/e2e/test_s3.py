@@ -193,7 +193,8 @@ def test_the_bucket_going_away_mid_upload_is_a_503_and_the_service_recovers(redi
         assert answer.startswith(b"HTTP/1.1 503"), answer[:300]
         assert b'{"message":"storage is unavailable; try again later"}' in answer
         assert stack.usage() == 0 and stack.list() == []
-        assert requests.get(f"{stack.url}/readyz").status_code == 503
+        down = requests.get(f"{stack.url}/readyz")
+        assert down.status_code == 503 and "storage: the bucket '" in down.json()["message"]
 
         s3 = start_s3()  # it comes back (empty: moto keeps nothing): no restart of Sieve needed
         assert requests.get(f"{stack.url}/readyz").status_code == 200

@@ -122,7 +122,11 @@ def test_an_unreachable_bucket_is_unhealthy_and_unavailable(s3_server, monkeypat
         s3_region="us-east-1",
     )
     store = open_blob_store(settings)
-    assert not store.is_healthy()
+    problem = store.health_problem()
+    assert problem == (
+        f"the bucket 'no-such-bucket' at {s3_server['SIEVE_S3_ENDPOINT_URL']} does not exist: "
+        "create it (SIEVE_STORAGE_URL names it)"
+    )
     writer = store.open_writer("datasets/e/upload/train")
     writer.write(b"x")
     with pytest.raises(StorageUnavailableError):
