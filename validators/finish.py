@@ -91,28 +91,32 @@ def _drop_rows(spec: DatasetSpec, chunks: ChunkRows, role: str, drops: list[set[
     """Take the dropped rows out of the stored chunks; the tally of what was removed."""
     removed = Tally()
     for chunk, positions in enumerate(drops):
-        rows = _rows_with_facts(chunks, role, chunk, set()) if positions else None
+        rows = chunks.rows(role, chunk) if positions else None
         if rows is None:
             continue
+        rows = _with_facts(rows, _kept_hashes(chunks, role, chunk, set()))
         mask = _mask(rows.height, positions)
         removed.add(tally(spec, rows.filter(mask)), spec.file_rules)
         chunks.replace(role, chunk, {role: without_facts(rows.filter(~mask))})
     return removed
 
 
-def _rows_with_facts(
+def _kept_hashes(
     chunks: ChunkRows, role: str, chunk: int, dropped: set[int]
 ) -> pl.DataFrame | None:
-    """The chunk's stored rows with the facts its hashes keep for them (their tokens): the
-    hashes list every valid row the chunk had, so the rows `dropped` since are left out."""
-    rows = chunks.rows(role, chunk)
-    hashes = chunks.hashes(role, chunk) if rows is not None else None
-    if rows is None or hashes is None or not fact_columns(hashes):
+    """The chunk's hashes of the rows it still stores: the hashes list every valid row the
+    chunk had, so the rows `dropped` since are left out and the two line up."""
+    hashes = chunks.hashes(role, chunk)
+    if hashes is None or not dropped:
+        return hashes
+    return hashes.filter(~_mask(hashes.height, dropped))
+
+
+def _with_facts(rows: pl.DataFrame, hashes: pl.DataFrame | None) -> pl.DataFrame:
+    """The stored rows with the facts their hashes keep for them (their tokens)."""
+    if hashes is None or not fact_columns(hashes):
         return rows
-    facts = hashes.select(fact_columns(hashes))
-    if dropped:
-        facts = facts.filter(~_mask(facts.height, dropped))
-    return rows.hstack(facts)
+    return rows.hstack(hashes.select(fact_columns(hashes)))
 
 
 def _mask(height: int, positions: set[int]) -> pl.Series:
@@ -133,10 +137,12 @@ def _reshape(
     sides = {"train": Tally(), "eval": Tally()}
     counts = {"train": 0, "eval": 0}
     for chunk in range(chunks.chunk_count("train")):
-        rows = _rows_with_facts(chunks, "train", chunk, train.drops[chunk])
+        rows = chunks.rows("train", chunk)
         if rows is None:
             continue
-        to_eval = _eval_flags(chunks, chunk, train.drops[chunk], rows.height) if split else None
+        hashes = _kept_hashes(chunks, "train", chunk, train.drops[chunk])  # read once
+        rows = _with_facts(rows, hashes)
+        to_eval = _eval_flags(hashes, rows.height) if split else None
         for rule in reshaping:
             rows, kept = rule.reshape(train.report, rows)
             to_eval = to_eval.filter(kept) if to_eval is not None else None
@@ -164,13 +170,6 @@ def _reshape(
         )
 
 
-def _eval_flags(chunks: ChunkRows, chunk: int, dropped: set[int], height: int) -> pl.Series:
-    """Which of the chunk's stored rows go to eval (its hashes list every valid row it had;
-    the rows dropped since are left out so the two line up)."""
-    hashes = chunks.hashes("train", chunk)
-    if hashes is None:
-        return pl.Series([False] * height)
-    flags = hashes[EVAL]
-    if dropped:
-        flags = flags.filter(~_mask(flags.len(), dropped))
-    return flags
+def _eval_flags(hashes: pl.DataFrame | None, height: int) -> pl.Series:
+    """Which of the chunk's stored rows go to eval, by the hashes of the rows it stores."""
+    return pl.Series([False] * height) if hashes is None else hashes[EVAL]
