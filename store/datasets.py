@@ -48,6 +48,10 @@ return bytes
 
 _SAVE_REPORT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0, -1} end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'validated' or status == 'failed' then
+  return {0, redis.call('HLEN', KEYS[2])}
+end
 local stored = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
 if stored == 1 then
   redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
@@ -348,7 +352,8 @@ class DatasetStore:
     def save_chunk_report(
         self, dataset_id: str, chunk_index: int, report: dict[str, Any], rows_seen: int
     ) -> tuple[bool, int]:
-        """Record a chunk's report once: a redelivered chunk can't overwrite it or count twice.
+        """Record a chunk's report once: a redelivered chunk can't overwrite it or count twice,
+        and a chunk that ends after the verdict (a failure it was not part of) is not stored.
 
         Returns (stored now, number of chunk reports); (False, -1) if the dataset is gone, so a
         late chunk never resurrects a deleted dataset's bookkeeping.

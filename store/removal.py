@@ -38,8 +38,12 @@ def upload_part_key(dataset_id: str, number: int, version: str) -> str:
     return f"{upload_prefix(dataset_id, 'train')}/p{number:05d}-{version}"
 
 
-def part_key(dataset_id: str, part_name: str) -> str:
-    return f"{dataset_prefix(dataset_id)}/parts/{part_name}.avro"
+def part_key(dataset_id: str, part_name: str, attempt: str = "") -> str:
+    """A part of valid rows. A chunk's delivery writes under its own `attempt` tag, so a
+    second delivery of the same chunk (redriven while the first still ran) never overwrites
+    the rows the verdict kept; the one whose report is not stored deletes what it wrote."""
+    tag = f".{attempt}" if attempt else ""
+    return f"{dataset_prefix(dataset_id)}/parts/{part_name}{tag}.avro"
 
 
 def hashes_prefix(dataset_id: str) -> str:
@@ -47,8 +51,8 @@ def hashes_prefix(dataset_id: str) -> str:
     return f"{dataset_prefix(dataset_id)}/hashes"
 
 
-def hashes_key(dataset_id: str, chunk_index: int) -> str:
-    return f"{hashes_prefix(dataset_id)}/{chunk_index:05d}.arrow"
+def hashes_key(dataset_id: str, chunk_index: int, attempt: str) -> str:
+    return f"{hashes_prefix(dataset_id)}/{chunk_index:05d}.{attempt}.arrow"
 
 
 def report_prefix(dataset_id: str) -> str:
@@ -56,8 +60,9 @@ def report_prefix(dataset_id: str) -> str:
     return f"{dataset_prefix(dataset_id)}/report"
 
 
-def findings_key(dataset_id: str, role: str, name: str) -> str:
-    return f"{report_prefix(dataset_id)}/{role}-{name}.ndjson"
+def findings_key(dataset_id: str, role: str, name: str, attempt: str = "") -> str:
+    tag = f".{attempt}" if attempt else ""
+    return f"{report_prefix(dataset_id)}/{role}-{name}{tag}.ndjson"
 
 
 def remove_dataset(stores: Stores, dataset_id: str) -> bool:

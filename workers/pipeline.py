@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -129,19 +130,26 @@ def validate_chunk(stores: Stores, dataset_id: str, chunk: Chunk) -> bool:
     if record is None or record.terminal:
         return False
     report = chunk_report(stores.blobs, record, chunk, token_options(stores.settings))
-    _, count = stores.datasets.save_chunk_report(
+    stored, count = stores.datasets.save_chunk_report(
         dataset_id, chunk.index, report, report["rows_seen"]
     )
-    if count < 0:  # deleted while we worked: remove all it wrote (part, row hashes, findings)
-        _delete_parts(stores, _parts_of([report]))
-        for written in ("hashes_key", "findings_key"):
-            if report.get(written):
-                stores.blobs.delete_prefix(report[written])
+    if not stored:  # deleted or ended while it ran, or another delivery reported first
+        _delete_written(stores, report)
+    if count < 0:
         return False
     # While an upload streams in, the total is not known yet: read it fresh. Its end sets the
     # total and then counts the reports, so one of the two sees the set complete.
     total = record.chunks_total or stores.datasets.get_chunks_total(dataset_id)
     return count == total and stores.datasets.claim_finalize(dataset_id, FINALIZE_CLAIM_SECONDS)
+
+
+def _delete_written(stores: Stores, report: dict[str, Any]) -> None:
+    """Remove all a chunk's delivery wrote (part, row hashes, findings): its blobs carry the
+    delivery's own tag, so no other delivery's are touched."""
+    _delete_parts(stores, _parts_of([report]))
+    for written in ("hashes_key", "findings_key"):
+        if report.get(written):
+            stores.blobs.delete_prefix(report[written])
 
 
 def token_options(settings: Settings) -> TokenOptions:
@@ -166,6 +174,7 @@ def chunk_report(
         separator=options.separator,
         csv_header=read_spans(blobs, chunk.header),
     )
+    attempt = secrets.token_hex(4)  # this delivery's blobs (see store.removal.part_key)
     data = read_spans(blobs, chunk.spans)
     parsed = read_chunk(spec, data, parse_options, at_file_start=chunk.start == 0)
     lines = {"lines_seen": line_count(data), "header_lines": line_count(parse_options.csv_header)}
@@ -176,17 +185,17 @@ def chunk_report(
     result.update(lines)  # for the file's lines in the full report
     result["profile"] = chunk_profile(parsed.frame, fields)
     if report.finding_count:  # every one of them, for the full report
-        result["findings_key"] = findings_key(record.id, chunk.role, f"{chunk.index:05d}")
+        result["findings_key"] = findings_key(record.id, chunk.role, f"{chunk.index:05d}", attempt)
         found = chunk_findings(spec, parsed, rule_options)
         write_blob(blobs, result["findings_key"], found.write_ndjson().encode())
     keep_rows = options.skip_malformed_input or report.finding_count == 0
     if valid.height:
-        result["hashes_key"] = hashes_key(record.id, chunk.index)
+        result["hashes_key"] = hashes_key(record.id, chunk.index, attempt)
         write_hashes(blobs, result["hashes_key"], row_hashes(spec, valid))
     if valid.height and keep_rows:
         name = f"{chunk.role}-{chunk.index:05d}"
         extras = set(fields) - set(spec.field_names)
-        key = part_key(record.id, name)
+        key = part_key(record.id, name, attempt)
         result["part"] = {
             "name": name,
             **write_part(blobs, key, valid, extras),

@@ -347,8 +347,8 @@ def test_keys_are_hashed_at_rest(stack, acme_dataset):
 
 
 STORED_NAME = re.compile(
-    r"datasets/[a-z2-7]{26}/(upload/(train|eval)/\d{5}|parts/(train|eval)-\d{5}\.avro"
-    r"|report/(train|eval)-(\d{5}|file)\.ndjson)"
+    r"datasets/[a-z2-7]{26}/(upload/(train|eval)/\d{5}|parts/(train|eval)-\d{5}(\.[0-9a-f]{8})?\.avro"
+    r"|report/(train|eval)-(\d{5}\.[0-9a-f]{8}|file)\.ndjson)"
 )
 
 

@@ -116,3 +116,71 @@ def test_a_full_storage_while_validating_is_said_as_the_platform_s_problem(
     assert record.status == "failed"
     assert record.validation_error == tasks.STORAGE_FULL
     assert "not of your data" in record.validation_error
+
+
+def _stored_under(stores, dataset_id: str, folder: str) -> list[str]:
+    """Relative names of the blobs in one folder of a dataset (parts, hashes, report)."""
+    from pathlib import Path
+
+    from store.removal import dataset_prefix
+    from tests.e2e.conftest import files_under
+
+    root = Path(stores.settings.storage_url.removeprefix("file://")) / dataset_prefix(dataset_id)
+    return sorted(p.name for p in files_under(root / folder))
+
+
+def test_a_chunk_still_running_when_its_dataset_fails_leaves_nothing(make_stores, monkeypatch):
+    """The interleaving CI caught: a chunk reads the record, another chunk's crashes fail the
+    dataset (removing the parts reported so far), then the first one writes its part. Its
+    report is refused and all it wrote is removed."""
+    stores = make_stores(chunk_bytes=200, max_chunk_attempts=1)
+    _create(stores, "late-dddd", BODY)
+    chunks, _ = pipeline.start(stores, "late-dddd")
+    for chunk in chunks[:3]:
+        pipeline.validate_chunk(stores, "late-dddd", chunk)
+    poison, late = chunks[3], chunks[4]
+    real_report = pipeline.chunk_report
+
+    def fails_meanwhile(*args, **kwargs):
+        report = real_report(*args, **kwargs)
+        pipeline.register_attempt(stores, "late-dddd", poison)
+        assert not pipeline.register_attempt(stores, "late-dddd", poison)  # fails the dataset
+        return report
+
+    monkeypatch.setattr(pipeline, "chunk_report", fails_meanwhile)
+    assert pipeline.validate_chunk(stores, "late-dddd", late) is False
+    assert stores.datasets.get("late-dddd").status == "failed"
+    assert stores.datasets.chunks_reported("late-dddd") == 3  # the late one is not counted
+    assert _stored_under(stores, "late-dddd", "parts") == []
+    assert _stored_under(stores, "late-dddd", "hashes") == []
+
+
+def test_two_deliveries_of_a_chunk_at_once_keep_the_verdict_s_rows(make_stores, monkeypatch):
+    """A chunk redriven while its first delivery still runs: the first one's report completes
+    the set and the verdict drops duplicates (rewriting parts); the second ends after. The
+    verdict's parts are untouched and the second's blobs are gone."""
+    stores = make_stores(chunk_bytes=200)
+    _create(stores, "twin-eeee", BODY)
+    chunks, _ = pipeline.start(stores, "twin-eeee")
+    for chunk in chunks[:-1]:
+        pipeline.validate_chunk(stores, "twin-eeee", chunk)
+    real_report = pipeline.chunk_report
+
+    def first_delivery_wins(*args, **kwargs):  # the second has read the record, not written
+        monkeypatch.setattr(pipeline, "chunk_report", real_report)
+        assert pipeline.validate_chunk(stores, "twin-eeee", chunks[-1])  # the first delivery
+        pipeline.finalize(stores, "twin-eeee")
+        return real_report(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "chunk_report", first_delivery_wins)
+    assert pipeline.validate_chunk(stores, "twin-eeee", chunks[-1]) is False
+    record = stores.datasets.get("twin-eeee")
+    assert record.status == "validated" and sum(p["num_rows"] for p in record.parts) == 40
+    kept = sorted(p["key"].rsplit("/", 1)[1] for p in record.parts)
+    assert _stored_under(stores, "twin-eeee", "parts") == kept
+    assert _stored_under(stores, "twin-eeee", "hashes") == []
+    report_blobs = _stored_under(stores, "twin-eeee", "report")
+    reported = stores.datasets.chunk_reports("twin-eeee")
+    file_wide = record.report["files"]["train"]["file_wide"]
+    written = [r.get("findings_key") for r in reported.values()] + [file_wide]
+    assert report_blobs == sorted(key.rsplit("/", 1)[1] for key in written if key)
