@@ -20,6 +20,7 @@ from api.views import (
     metrics,
     status,
     uploads,
+    webhooks,
 )
 from store import Stores, open_stores, seed_api_keys
 from store.patience import patiently
@@ -49,6 +50,7 @@ def create_app(
         datasets,
         dataset_data,
         uploads,
+        webhooks,
         dataset_types,
         blobs,
         health,

@@ -24,9 +24,10 @@ ERRORS = {
     "400": "Bad parameter or bad file",
     "401": "Missing or unknown API key",
     "403": "The download link is invalid or has expired",
-    "404": "No such dataset for this organization",
+    "404": "No such dataset (or upload, or webhook) for this organization",
     "408": "The upload stalled or was slower than the minimum rate",
-    "409": "A request with this Idempotency-Key is still in flight: retry shortly",
+    "409": "Conflicts with the present state: an Idempotency-Key still in flight, an upload "
+    "already completed, a limit of webhooks reached, a disabled webhook",
     "413": "Larger than the dataset limit",
     "416": "The requested range is outside the file",
     "422": "This Idempotency-Key was used for a different request",
@@ -53,7 +54,8 @@ def _success(operation: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     if operation.response is not None:
         content = {"application/json": {"schema": operation.response}}
-        responses["200"] = {"description": "OK", "content": content}
+        description = "Created" if operation.status == 201 else "OK"
+        responses[str(operation.status)] = {"description": description, "content": content}
     for code, kind in (operation.responses or {}).items():
         description = "Partial content" if code == "206" else "OK"
         responses[code] = {"description": description, "content": CONTENT[kind]}

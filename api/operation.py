@@ -30,7 +30,8 @@ class Operation:
     form: type[Schema] | None = None  # multipart/form-data fields, files included
     body: type[Schema] | str | None = None  # a JSON body's schema, or a CONTENT kind
     headers: type[Schema] | None = None
-    response: type[Schema] | None = None  # the JSON body of a 200
+    response: type[Schema] | None = None  # the JSON body of a success
+    status: int = 200  # a success's status (201: something was created)
     responses: dict[str, str] | None = None  # other bodies by status: a CONTENT kind
     errors: tuple[str, ...] = ()
     secured: bool = True
@@ -49,7 +50,9 @@ def documented(summary: str, **details: Any) -> Callable[[Callable], Callable]:
             kwargs.update(_loaded(operation, wanted))
             answer = view(*args, **kwargs)
             if isinstance(answer, dict) and operation.response is not None:
-                return jsonify(operation.response().dump(answer))
+                dumped = jsonify(operation.response().dump(answer))
+                dumped.status_code = operation.status
+                return dumped
             return answer
 
         run.openapi_operation = operation  # type: ignore[attr-defined]

@@ -112,6 +112,10 @@ class SieveClient:
         with self._request("GET", path, params=params, stream=True, timeout=600) as response:
             yield from response.iter_content(1 << 20)
 
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The JSON answer to one request of the API (`path` from /v1 on)."""
+        return self._request(method, path, **kwargs).json()
+
     def get(self, dataset_id: str) -> dict[str, Any]:
         return self._request("GET", f"/v1/datasets/{dataset_id}").json()["dataset"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 import redis
 
-from cli import admin, convert, datasets, serve, upload
+from cli import admin, convert, datasets, serve, upload, webhooks
 from cli.client import CliError
 from cli.instance import NoInstanceError
 from store.settings import SettingError
@@ -44,7 +44,7 @@ def cli() -> None:
     """Sieve: a self-hosted Datasets service that speaks Cohere's Datasets API."""
 
 
-for module in (serve, upload, datasets, convert, admin):
+for module in (serve, upload, datasets, webhooks, convert, admin):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -18,6 +18,7 @@ from store.settings import Settings
 from store.signing import DownloadLinks, UrlSigner
 from store.slots import SEARCH_HOLD_SECONDS, ConcurrencySlots
 from store.uploads import UploadStore
+from store.webhooks import WebhookStore
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Stores:
     create_rate: RateLimiter
     searches: ConcurrencySlots  # an organization's row searches running at once
     uploads: UploadStore
+    webhooks: WebhookStore
 
 
 def signing_secret(settings: Settings, client: redis.Redis, keys: RedisKeys) -> str:
@@ -62,6 +64,7 @@ def open_stores(settings: Settings, client: redis.Redis | None = None) -> Stores
         create_rate=RateLimiter(client, keys, settings.create_rate_per_minute),
         searches=ConcurrencySlots(client, keys, settings.max_searches_per_org, SEARCH_HOLD_SECONDS),
         uploads=UploadStore(client, keys),
+        webhooks=WebhookStore(client, keys),
     )
 
 

@@ -108,6 +108,26 @@ class RedisKeys:
         """Integer: creates made with one API key in one rate-limit window."""
         return f"{self.prefix}:rate:{key_hash}:{window}"
 
+    def webhook(self, webhook_id: str) -> str:
+        """Hash: a webhook endpoint (store/webhooks.py)."""
+        return f"{self.prefix}:webhook:{webhook_id}"
+
+    def org_webhooks(self, org: str) -> str:
+        """Sorted set: an organization's webhook ids scored by creation time."""
+        return f"{self.prefix}:org:{org}:webhooks"
+
+    def webhook_deliveries(self, webhook_id: str) -> str:
+        """List: the latest delivery attempts to a webhook, newest first (JSON each)."""
+        return f"{self.prefix}:webhook:{webhook_id}:deliveries"
+
+    def webhook_messages(self) -> str:
+        """Hash: `webhook id/message id` -> JSON message waiting to be delivered."""
+        return f"{self.prefix}:webhooks:messages"
+
+    def webhook_due(self) -> str:
+        """Sorted set: `webhook id/message id` scored by when its next attempt is due."""
+        return f"{self.prefix}:webhooks:due"
+
     def shared_secret(self) -> str:
         """String: the generated URL-signing secret when SIEVE_SECRET_KEY is unset."""
         return f"{self.prefix}:secret"

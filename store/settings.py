@@ -98,6 +98,18 @@ def _api_keys(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _flag(text: str) -> bool:
+    lowered = text.lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(text)
+    return lowered in ("true", "1", "yes")
+
+
+def _delays(text: str) -> tuple[float, ...]:
+    """`5,300,1800` -> (5.0, 300.0, 1800.0): seconds before each retry."""
+    return tuple(_number(item) for item in text.split(",") if item.strip())
+
+
 def _tokenizer_file(text: str) -> str:
     """A tokenizer.json that exists (checked at start, not at the first upload)."""
     if text and not Path(text).is_file():
@@ -113,6 +125,8 @@ _EXPECTED: dict[Callable[[str], Any], str] = {
     _worker_class: "gevent or gthread",
     _api_keys: "org:key pairs separated by commas (acme:KEY1,globex:KEY2)",
     _tokenizer_file: "the path of a tokenizer.json file that exists",
+    _flag: "true or false",
+    _delays: "seconds before each retry, separated by commas (5,300,1800)",
 }
 
 
@@ -222,6 +236,22 @@ class Settings:
     max_turn_tokens: int = field(default=16_384, metadata=_env("SIEVE_MAX_TURN_TOKENS", _whole))
     max_preamble_tokens: int = field(
         default=2_048, metadata=_env("SIEVE_MAX_PREAMBLE_TOKENS", _whole)
+    )
+    # Webhooks: the delays before each retry of a failed delivery (about a day in all), how
+    # long a receiver has to answer, whether private and loopback addresses may be targets,
+    # and how many endpoints an organization may have.
+    webhook_retry_schedule: tuple[float, ...] = field(
+        default=(5, 300, 1800, 7200, 18000, 36000, 36000),
+        metadata=_env("SIEVE_WEBHOOK_RETRY_SCHEDULE", _delays),
+    )
+    webhook_timeout_seconds: float = field(
+        default=15.0, metadata=_env("SIEVE_WEBHOOK_TIMEOUT", _number)
+    )
+    webhook_allow_private: bool = field(
+        default=False, metadata=_env("SIEVE_WEBHOOK_ALLOW_PRIVATE", _flag)
+    )
+    max_webhooks_per_org: int = field(
+        default=20, metadata=_env("SIEVE_MAX_WEBHOOKS_PER_ORG", _whole)
     )
 
     @classmethod

@@ -69,6 +69,9 @@ def _declare() -> dict[str, Any]:
         "findings": Counter(
             "sieve_findings", "Findings of validation, by rule", ["dataset_type", "rule"]
         ),
+        "webhook_deliveries": Counter(
+            "sieve_webhook_deliveries", "Webhook delivery attempts", ["event", "outcome"]
+        ),
     }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from store.settings import Settings
 from workers.task_log import install_task_logging
 
 TASKS_MODULE = "workers.tasks"
+WEBHOOK_POLL_SECONDS = 2.0  # how often beat looks for webhook retries that are due
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -45,6 +46,10 @@ def create_celery(settings: Settings) -> Celery:
             "purge-expired-datasets": {
                 "task": "workers.purge_expired",
                 "schedule": float(settings.retention_sweep_seconds),
+            },
+            "send-due-webhooks": {
+                "task": "workers.send_webhooks",
+                "schedule": WEBHOOK_POLL_SECONDS,
             },
             "redrive-stalled-datasets": {
                 "task": "workers.redrive_stalled",

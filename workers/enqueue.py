@@ -29,3 +29,7 @@ class Enqueuer:
             args=[dataset_id, chunk.to_dict()],
             kwargs={"request_id": request_id},
         )
+
+    def send_webhooks(self) -> None:
+        """Deliver the webhook messages that are due (a test message, just queued)."""
+        self._app.send_task("workers.send_webhooks")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TypeVar
 
 import redis
@@ -17,12 +18,14 @@ from celery import Task, shared_task
 
 from store.blobs import StorageFullError
 from store.patience import patiently
-from workers import pipeline, redrive, retention
+from store.webhooks import Message
+from workers import pipeline, redrive, retention, webhooks
 from workers.context import settings, stores
 from workers.planning import Chunk
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 2
+WEBHOOK_LEASE_SECONDS = 300  # longer than an attempt can take (timeout plus resolving)
 T = TypeVar("T")
 STORAGE_FULL = (
     "Sieve's storage is full, so validation could not write its results: a problem of the "
@@ -41,6 +44,7 @@ def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> No
     if isinstance(exc, StorageFullError):  # the platform's fault, said as such
         log.error("dataset %s: storage full while %s", dataset_id, step)
         pipeline.fail(stores(), dataset_id, STORAGE_FULL)
+        send_webhooks.apply_async()
         return
     attempts = stores().settings.max_chunk_attempts
     if task.request.retries + 1 < attempts:
@@ -52,6 +56,7 @@ def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> No
         f"internal error while {step} (a problem of the service, not of your data); "
         "please upload again",
     )
+    send_webhooks.apply_async()
 
 
 @shared_task(name="workers.start_validation", bind=True)
@@ -77,6 +82,7 @@ def validate_chunk(self: Task, dataset_id: str, chunk_dict: dict, request_id: st
     try:
         chunk = Chunk.from_dict(chunk_dict)
         if not _patiently(lambda: pipeline.register_attempt(stores(), dataset_id, chunk)):
+            send_webhooks.apply_async()  # its verdict, when this delivery failed the dataset
             return
         completed = _patiently(lambda: pipeline.validate_chunk(stores(), dataset_id, chunk))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
@@ -93,6 +99,25 @@ def finalize(self: Task, dataset_id: str, request_id: str = "") -> None:
         _patiently(lambda: pipeline.finalize(stores(), dataset_id))
     except Exception as exc:  # noqa: BLE001 - see _retry_or_fail
         _retry_or_fail(self, dataset_id, "merging the chunk reports", exc)
+        return
+    send_webhooks.apply_async()  # the verdict's messages, now rather than at beat's next look
+
+
+@shared_task(name="workers.send_webhooks")
+def send_webhooks() -> int:
+    """Send each webhook message whose attempt is due to a task of its own (beat runs this
+    every few seconds for retries; a verdict runs it at once); how many."""
+    due = stores().webhooks.claim_due(WEBHOOK_LEASE_SECONDS)
+    for message in due:
+        deliver_webhook.apply_async((asdict(message),))
+    return len(due)
+
+
+@shared_task(name="workers.deliver_webhook")
+def deliver_webhook(message: dict) -> None:
+    """One attempt at one message (workers/webhooks.deliver); a crash leaves it leased, and it
+    comes due again when the lease ends."""
+    webhooks.deliver(stores(), Message(**message))
 
 
 @shared_task(name="workers.redrive_stalled")

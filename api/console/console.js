@@ -285,6 +285,7 @@ async function route() {
   try {
     json("/v1/datasets/usage").then((u) => { document.getElementById("usage").textContent = `${bytes(u.organization_usage)} used`; });
     if (parts[0] === "upload") showUpload();
+    else if (parts[0] === "webhooks") await showWebhooks(seq);
     else if (parts[0] === "datasets" && parts[2] === "rows") {
       const d = (await json(`/v1/datasets/${parts[1]}`)).dataset;
       if (!current(seq)) return;

@@ -115,9 +115,13 @@ def load_or_400(schema: Schema, data: Any) -> dict[str, Any]:
 
 def first_error(error: ValidationError) -> str:
     """One readable sentence out of marshmallow's nested error dict."""
-    messages = error.messages
-    if isinstance(messages, dict):
-        field_name, problems = next(iter(messages.items()))
-        problem = problems[0] if isinstance(problems, list) else str(problems)
-        return problem if "'" in problem or field_name in problem else f"{field_name}: {problem}"
-    return str(messages[0] if isinstance(messages, list) else messages)
+    messages: Any = error.messages
+    path: list[str] = []
+    while isinstance(messages, dict):  # a list's item nests by index: {"events": {0: [...]}}
+        key, messages = next(iter(messages.items()))
+        path.append(f"[{key}]" if isinstance(key, int) else str(key))
+    problem = str(messages[0] if isinstance(messages, list) else messages)
+    if not path:
+        return problem
+    field_name = "".join(path)
+    return problem if "'" in problem or path[0] in problem else f"{field_name}: {problem}"

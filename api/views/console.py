@@ -13,7 +13,7 @@ from api.views.docs import with_policy
 from validators.registry import supported_types
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "console"
-ASSETS = frozenset({"console.js", "console.css"})
+ASSETS = frozenset({"console.js", "webhooks.js", "console.css"})
 bp = Blueprint("console", __name__, template_folder=str(ASSETS_DIR))
 # Only our own script runs (no inline code); bars and charts are sized with style attributes.
 POLICY = (

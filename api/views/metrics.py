@@ -43,6 +43,11 @@ class ServiceState:
             "sieve_storage_used_bytes", "Bytes counted against the organizations' quotas",
             value=self._stores.quota.total_usage(),
         )  # fmt: skip
+        yield GaugeMetricFamily(
+            "sieve_webhook_messages_waiting",
+            "Webhook messages not yet delivered nor given up (first tries and retries)",
+            value=self._stores.webhooks.waiting(),
+        )
 
 
 @bp.get("/metrics")

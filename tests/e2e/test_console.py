@@ -118,3 +118,56 @@ def test_a_person_uses_the_console(stack, browser_page, tmp_path):
     page.get_by_role("heading", name="Datasets").wait_for()
     page.get_by_text("Deleted valid.").wait_for()
     _shot(page, "5-after-delete")
+
+
+@pytest.fixture
+def webhook_stack(redis_server, tmp_path):
+    from tests.e2e.conftest import start_stack
+
+    started = start_stack(redis_server, tmp_path, SIEVE_WEBHOOK_ALLOW_PRIVATE="true")
+    yield started
+    started.stop()
+
+
+def test_a_person_manages_webhooks_in_the_console(webhook_stack, tmp_path):
+    from tests.webhook_receiver import Receiver
+
+    receiver = Receiver()
+    errors: list[str] = []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(20_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page.goto(webhook_stack.url)
+            page.get_by_label("API key").fill(KEYS["acme"])
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("link", name="Webhooks").click()
+            page.get_by_role("heading", name="Webhooks").wait_for()
+            page.get_by_label("URL").fill("ftp://example.com/x")
+            page.get_by_role("button", name="Add webhook").click()
+            page.get_by_text("Webhook refused: url: 'ftp://example.com/x' is not").wait_for()
+            page.get_by_label("URL").fill(receiver.url)
+            page.get_by_label("dataset.validated").uncheck()
+            page.get_by_role("button", name="Add webhook").click()
+            secret = page.locator("#webhook-secret-value").inner_text()
+            assert secret.startswith("whsec_")
+            row = page.locator("#webhooks tbody tr").first
+            assert receiver.url in row.inner_text() and "dataset.failed" in row.inner_text()
+            assert "dataset.validated" not in row.inner_text()
+            _shot(page, "8-webhooks")
+
+            page.get_by_role("button", name="Send test").click()
+            [got] = receiver.wait_for(1)
+            assert got.verified(secret)["type"] == "webhook.test"
+            page.locator("#deliveries td", has_text="delivered").wait_for()
+            _shot(page, "9-webhook-deliveries")
+
+            page.get_by_role("button", name="Delete").click()
+            page.get_by_text("No webhooks yet.").wait_for()
+        finally:
+            browser.close()
+            receiver.close()
+    assert errors == []

@@ -184,3 +184,22 @@ def test_two_deliveries_of_a_chunk_at_once_keep_the_verdict_s_rows(make_stores, 
     file_wide = record.report["files"]["train"]["file_wide"]
     written = [r.get("findings_key") for r in reported.values()] + [file_wide]
     assert report_blobs == sorted(key.rsplit("/", 1)[1] for key in written if key)
+
+
+def test_a_csv_whose_header_never_ends_fails_saying_so(make_stores):
+    """Planning refuses a CSV header longer than 1 MiB: the verdict names it (this path once
+    called the verdict step with the wrong arguments and ended as an internal error)."""
+    stores = make_stores()
+    body = b"text" + b",x" * 600_000 + b"\nhello\n"
+    key = upload_prefix("wide-ffff", "train") + "/00000"
+    writer = stores.blobs.open_writer(key)
+    writer.write(body)
+    size = writer.commit()
+    files = {"train": {"key": key, "size": size, "format": "csv"}}
+    stores.datasets.create(queued_record("wide-ffff", size=size, files=files), None)
+    assert pipeline.start(stores, "wide-ffff") == ([], False)
+    record = stores.datasets.get("wide-ffff")
+    assert record.status == "failed"
+    assert record.validation_error == (
+        "the train file: the CSV header does not end within the first 1 MiB"
+    )
