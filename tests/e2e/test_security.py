@@ -212,6 +212,49 @@ def _open_reserves_for_its_own_org(send, upload, digest):
     send(OTHER, "DELETE", f"/v1/uploads/{theirs['id']}")
 
 
+def _webhook_checks(check):
+    """Run `check(send, webhook)` on a fresh acme webhook, then delete it."""
+
+    def run(stack, dataset):
+        def send(org, method, path, **kwargs):
+            return requests.request(
+                method, f"{stack.url}{path}", headers=stack.headers(org), **kwargs
+            )
+
+        hook = {"url": "https://93.184.216.34/acme-hook"}  # an address, resolved offline
+        webhook = send("acme", "POST", "/v1/webhooks", json=hook).json()["webhook"]
+        try:
+            check(send, webhook)
+            mine = send("acme", "GET", f"/v1/webhooks/{webhook['id']}")
+            assert mine.status_code == 200 and mine.json()["webhook"]["url"] == hook["url"]
+        finally:
+            send("acme", "DELETE", f"/v1/webhooks/{webhook['id']}")
+
+    return run
+
+
+def _webhook_path_is_404(method: str, suffix: str = ""):
+    def check(send, webhook):
+        unknown = send(OTHER, method, f"/v1/webhooks/wh_{'0' * 24}{suffix}")
+        answer = send(OTHER, method, f"/v1/webhooks/{webhook['id']}{suffix}")
+        assert answer.status_code == 404 and answer.json() == unknown.json()
+        assert webhook["url"] not in answer.text and webhook["secret"] not in answer.text
+
+    return check
+
+
+def _webhooks_listed_and_made_apart(send, webhook):
+    theirs = send(OTHER, "POST", "/v1/webhooks", json={"url": "https://93.184.216.35/x"})
+    theirs = theirs.json()["webhook"]
+    try:
+        assert theirs["secret"] != webhook["secret"]
+        listed = send(OTHER, "GET", "/v1/webhooks").text
+        assert webhook["id"] not in listed and webhook["url"] not in listed
+        assert theirs["id"] not in send("acme", "GET", "/v1/webhooks").text
+    finally:
+        send(OTHER, "DELETE", f"/v1/webhooks/{theirs['id']}")
+
+
 def _dataset_data_is_404(path: str):
     def check(stack, dataset):
         url = f"{stack.url}/v1/datasets/{dataset['id']}/{path}"
@@ -281,6 +324,16 @@ MATRIX = {
     ("POST", "/v1/datasets"): _create_never_hands_out_its_id,
     ("GET", "/v1/blobs/<path:key>"): _blob_urls_are_bound_to_dataset_part_and_expiry,
     ("GET", "/v1/status"): _status_counts_its_own_datasets,
+    ("POST", "/v1/webhooks"): _webhook_checks(_webhooks_listed_and_made_apart),
+    ("GET", "/v1/webhooks"): _webhook_checks(_webhooks_listed_and_made_apart),
+    ("GET", "/v1/webhooks/<webhook_id>"): _webhook_checks(_webhook_path_is_404("GET")),
+    ("DELETE", "/v1/webhooks/<webhook_id>"): _webhook_checks(_webhook_path_is_404("DELETE")),
+    ("GET", "/v1/webhooks/<webhook_id>/deliveries"): _webhook_checks(
+        _webhook_path_is_404("GET", "/deliveries")
+    ),
+    ("POST", "/v1/webhooks/<webhook_id>/test"): _webhook_checks(
+        _webhook_path_is_404("POST", "/test")
+    ),
     ("GET", "/metrics"): _carries_no_tenant_data("/metrics"),
     ("GET", "/healthz"): _carries_no_tenant_data("/healthz"),
     ("GET", "/readyz"): _carries_no_tenant_data("/readyz"),
