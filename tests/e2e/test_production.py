@@ -324,5 +324,13 @@ def test_compose_file_runs_every_process_type_with_persistent_redis():
         services["web"]["deploy"]["replicas"] == 2 and services["worker"]["deploy"]["replicas"] == 2
     )
     assert "--appendonly" in services["redis"]["command"] and "beat" in services["beat"]["command"]
+    shared = compose["x-sieve"]["environment"]  # the bucket, not a shared volume
+    assert shared["SIEVE_STORAGE_URL"] == "s3://sieve/data"
+    assert shared["SIEVE_S3_ENDPOINT_URL"] == "http://s3:9000"
+    assert "mc mb --ignore-existing s3/sieve" in services["bucket"]["entrypoint"][-1]
+    assert services["web"]["depends_on"]["bucket"] == {
+        "condition": "service_completed_successfully"
+    }
+    assert "volumes" not in services["web"] and set(compose["volumes"]) == {"redis", "s3"}
     app = json.loads((ROOT / "deploy" / "app.json").read_text())
     assert set(app["formation"]) == {"web", "worker", "beat"}
