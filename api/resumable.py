@@ -22,12 +22,13 @@ from api.creation import new_dataset_id, record_upload, start_validation
 from api.errors import ApiError, bad_request, not_found
 from api.request_log import current_request_id
 from api.streaming import HEAD_BYTES, ChunkStreamer, ResumePoint
-from api.uploads import READ_BYTES, ReceivedFile, ReceivedUpload, drain, human_size
+from api.uploads import READ_BYTES, ReceivedFile, ReceivedUpload, drain
 from store.blobs import BlobWriter
 from store.datasets import format_timestamp, utc_now
 from store.records import CreateOptions
 from store.removal import remove_upload, upload_part_key
 from store.segments import SegmentedFile
+from store.settings import format_size
 from store.telemetry import metric
 from store.uploads import PartSaved, ReceivedPart, ResumableUpload, UploadState
 
@@ -56,7 +57,7 @@ def open_upload(ctx: SieveContext, org: str, declared: dict[str, Any]) -> Resuma
     size, part_size = declared["size"], declared["part_size"]
     if size > settings.max_dataset_bytes:
         raise ApiError(
-            413, f"the dataset is larger than the {human_size(settings.max_dataset_bytes)} limit"
+            413, f"the dataset is larger than the {format_size(settings.max_dataset_bytes)} limit"
         )
     if -(-size // part_size) > MAX_PARTS:
         raise bad_request(f"{size} bytes in parts of {part_size} make over {MAX_PARTS} parts")
@@ -82,7 +83,7 @@ def open_upload(ctx: SieveContext, org: str, declared: dict[str, Any]) -> Resuma
     # Reserved like any upload, dry runs too: their bytes are stored until their verdict.
     if not ctx.stores.quota.reserve(org, upload.dataset_id, size, upload.expires_at):
         ctx.stores.uploads.forget(upload.id, org)
-        limit = human_size(settings.max_org_bytes)
+        limit = format_size(settings.max_org_bytes)
         raise bad_request(
             f"You have exceeded capacity: your organization may store {limit} of datasets"
         )

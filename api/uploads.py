@@ -23,6 +23,7 @@ from store import Stores
 from store.blobs import StorageUnavailableError
 from store.removal import dataset_prefix, upload_prefix
 from store.segments import Segment, SegmentWriter
+from store.settings import format_size
 from store.telemetry import metric
 from validators.formats import FileRefused, refuse_unreadable
 
@@ -54,10 +55,6 @@ class ReceivedUpload:
     @property
     def total_bytes(self) -> int:
         return sum(f.size for f in self.files.values())
-
-
-def human_size(size: int) -> str:
-    return f"{size / 1024**3:.2f} GiB" if size >= 1024**3 else f"{size / 1024**2:.1f} MiB"
 
 
 class ReadPace:
@@ -162,7 +159,7 @@ class UploadSession:
         if self.upload.total_bytes > limit:
             raise ApiError(
                 413,
-                f"the dataset is larger than the {human_size(limit)} limit "
+                f"the dataset is larger than the {format_size(limit)} limit "
                 "(data and eval_data together)",
             )
         self.streamer.feed(received.role, data)  # stored; storage errors: 503 (api/errors.py)
@@ -187,7 +184,7 @@ class UploadSession:
             return
         self._last_reserved = now
         if not self._stores.quota.reserve(self._org, self.dataset_id, total):
-            limit = human_size(self._stores.settings.max_org_bytes)
+            limit = format_size(self._stores.settings.max_org_bytes)
             raise bad_request(
                 f"You have exceeded capacity: your organization may store {limit} of datasets"
             )

@@ -20,8 +20,11 @@ import click
 
 from cli.client import CliError, SieveClient, download_blocks
 from cli.options import client_options
-from cli.shown import show_dataset, show_progress
+from cli.progress import ValidationProgress
+from cli.shown import LIST_HEADER, list_line, show_dataset
 from validators.registry import supported_types
+
+SPLITS = ("train", "eval")
 
 
 @click.group()
@@ -43,11 +46,12 @@ def datasets_list(
     if as_json:
         click.echo(json.dumps(found))
         return
+    if not found:
+        click.echo("no datasets: upload one with `sieve upload FILE --type TYPE`")
+        return
+    click.echo(LIST_HEADER)
     for item in found:
-        click.echo(
-            f"{item['id']:<50} {item['validation_status']:<11} {item['dataset_type']:<44} "
-            f"{item['created_at']}"
-        )
+        click.echo(list_line(item))
 
 
 @datasets.command("get")
@@ -57,7 +61,7 @@ def datasets_list(
 @client_options
 def datasets_get(client: SieveClient, dataset_id: str, wait: bool, as_json: bool) -> None:
     """One dataset: status, errors, warnings (exit 1 if it failed validation)."""
-    dataset = client.wait(dataset_id, show_progress) if wait else client.get(dataset_id)
+    dataset = client.wait(dataset_id, ValidationProgress()) if wait else client.get(dataset_id)
     show_dataset(dataset, as_json)
 
 
@@ -73,20 +77,54 @@ def datasets_delete(client: SieveClient, dataset_id: str) -> None:
 @datasets.command("download")
 @click.argument("dataset_id")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "avro"]), default="jsonl")
+@click.option(
+    "--split",
+    type=click.Choice(SPLITS),
+    help="Only this file's rows. Without it, a dataset with eval rows is written as one file "
+    "per split (NAME-train.jsonl, NAME-eval.jsonl).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @client_options
-def datasets_download(client: SieveClient, dataset_id: str, fmt: str, output: Path | None) -> None:
+def datasets_download(
+    client: SieveClient, dataset_id: str, fmt: str, split: str | None, output: Path | None
+) -> None:
     """The validated rows (as the cohere SDK's save_dataset writes them), streamed."""
     dataset = client.get(dataset_id)
-    if dataset["validation_status"] != "validated":
-        raise CliError(f"{dataset_id} is {dataset['validation_status']}: nothing to download")
-    target = output or Path(f"{dataset_id}.{fmt}")
-    if str(target) == "-":
-        write_rows(dataset, fmt, sys.stdout.buffer)
+    status = dataset["validation_status"]
+    if status == "failed":
+        raise CliError(
+            f"{dataset_id} failed validation, so it has no rows to download; "
+            f"`sieve datasets report {dataset_id}` lists what to fix",
+            exit_code=1,
+        )
+    if status != "validated":
+        raise CliError(
+            f"{dataset_id} is still being validated ({status}); "
+            f"`sieve datasets get {dataset_id} --wait` waits for its verdict"
+        )
+    splits = [split] if split else splits_of(dataset)
+    if output is not None and str(output) == "-":
+        if len(splits) > 1:
+            raise CliError(f"{dataset_id} has train and eval rows: pick one with --split")
+        write_rows(dataset, fmt, sys.stdout.buffer, splits[0])
         return
-    with open(target, "wb") as out:
-        count = write_rows(dataset, fmt, out)
-    click.echo(f"{count} rows written to {target}", err=True)
+    for one in splits:
+        target = _download_target(dataset_id, fmt, output, one if split or len(splits) > 1 else "")
+        with open(target, "wb") as out:
+            count = write_rows(dataset, fmt, out, one)
+        click.echo(f"{count:,} {one} rows written to {target}", err=True)
+
+
+def splits_of(dataset: dict[str, Any]) -> list[str]:
+    """The files a dataset's parts hold rows of, train first (train alone when it has none)."""
+    roles = {part["name"].split("-", 1)[0] for part in dataset.get("dataset_parts") or []}
+    return [role for role in SPLITS if role in roles] or ["train"]
+
+
+def _download_target(dataset_id: str, fmt: str, output: Path | None, split: str) -> Path:
+    """`-o` or DATASET_ID.FORMAT, with `-SPLIT` before the suffix when one split is asked."""
+    target = output or Path(f"{dataset_id}.{fmt}")
+    return target.with_name(f"{target.stem}-{split}{target.suffix}") if split else target
 
 
 @datasets.command("report")
@@ -99,17 +137,18 @@ def datasets_report(
     client: SieveClient, dataset_id: str, fmt: str, code: str | None, output: Path | None
 ) -> None:
     """Every finding of a dataset (the full report: code, severity, file, row, field, excerpt,
-    message), streamed."""
-    target = output or Path(f"{dataset_id}-report.{fmt}")
+    message), streamed to stdout, or to the file -o names."""
     blocks = client.report_blocks(dataset_id, {"format": fmt, "code": code})
-    if str(target) == "-":
+    if output is None or str(output) == "-":
         for block in blocks:
             sys.stdout.buffer.write(block)
+        sys.stdout.buffer.flush()
         return
+    target = output
     with open(target, "wb") as out:
         for block in blocks:
             out.write(block)
-    click.echo(f"report written to {target}", err=True)
+    click.echo(f"The report is in {target}.", err=True)
 
 
 class _BlockReader(io.RawIOBase):
@@ -133,20 +172,21 @@ class _BlockReader(io.RawIOBase):
         return size
 
 
-def dataset_rows(dataset: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def dataset_rows(dataset: dict[str, Any], split: str) -> Iterator[dict[str, Any]]:
     from fastavro import reader
 
     for part in dataset.get("dataset_parts") or []:
-        yield from reader(io.BufferedReader(_BlockReader(download_blocks(part["url"]))))
+        if part["name"].split("-", 1)[0] == split:
+            yield from reader(io.BufferedReader(_BlockReader(download_blocks(part["url"]))))
 
 
-def write_rows(dataset: dict[str, Any], fmt: str, out: Any) -> int:
-    """Write the dataset's rows to the binary stream `out`; how many."""
+def write_rows(dataset: dict[str, Any], fmt: str, out: Any, split: str) -> int:
+    """Write the rows of one split of the dataset to the binary stream `out`; how many."""
     count = 0
 
     def counted() -> Iterator[dict[str, Any]]:
         nonlocal count
-        for row in dataset_rows(dataset):
+        for row in dataset_rows(dataset, split):
             count += 1
             yield row
 

@@ -15,8 +15,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import click
-
 from cli.client import SieveClient
 
 PARALLEL_PARTS = 4
@@ -45,8 +43,10 @@ def send_resumable(
     params: dict[str, Any],
     state_dir: Path,
     on_sent: Callable[[int], None],
+    note: Callable[[str], None] = lambda _: None,
 ) -> str:
-    """Upload `file` in parts (resuming an earlier run's upload); the dataset's id."""
+    """Upload `file` in parts (resuming an earlier run's upload); the dataset's id. `note`
+    says what happens beside the bytes sent (a resumed upload, the parts sent)."""
     state = _state_file(state_dir, client, file, params)
     upload = _resumed(client, state)
     if upload is None:
@@ -55,13 +55,13 @@ def send_resumable(
         state.parent.mkdir(parents=True, exist_ok=True)
         state.write_text(json.dumps({"upload_id": upload["id"]}))
     elif upload["parts"]:
-        click.echo(
-            f"resuming upload {upload['id']}: {len(upload['parts'])} of "
-            f"{upload['part_count']} parts are on the server already",
-            err=True,
+        note(
+            f"Resuming upload {upload['id']}: {len(upload['parts'])} of its "
+            f"{upload['part_count']} parts are on the server already."
         )
     with file.open("rb") as source:
-        whole = _send_parts(client, upload, source, on_sent)
+        whole, sent, skipped = _send_parts(client, upload, source, on_sent)
+    note(f"Sent {sent} parts; {skipped} were on the server already.")
     dataset_id = client.complete_upload(upload["id"], whole)
     state.unlink(missing_ok=True)
     return dataset_id
@@ -69,9 +69,9 @@ def send_resumable(
 
 def _send_parts(
     client: SieveClient, upload: dict[str, Any], source: BinaryIO, on_sent: Callable[[int], None]
-) -> str:
+) -> tuple[str, int, int]:
     """Read the file part by part (hashing the whole on the way) and send the parts the
-    server lacks, a few at a time; the whole file's SHA-256."""
+    server lacks, a few at a time; the whole file's SHA-256, the parts sent and skipped."""
     on_server = {part["number"]: part["sha256"] for part in upload["parts"]}
     whole = hashlib.sha256()
     sent = skipped = 0
@@ -95,5 +95,4 @@ def _send_parts(
             sent += 1
         for future in in_flight:
             future.result()
-    click.echo(f"sent {sent} parts, {skipped} already on the server", err=True)
-    return whole.hexdigest()
+    return whole.hexdigest(), sent, skipped

@@ -1,28 +1,14 @@
-"""What the CLI prints of a dataset: its progress, its verdict, its token count."""
+"""What the CLI prints of a dataset: its verdict, its rows and sizes, its findings by rule, its
+token count; and the columns of `sieve datasets list`."""
 
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 
-from cli.client import TERMINAL
-
-
-def show_progress(dataset: dict[str, Any]) -> None:
-    if not sys.stderr.isatty():
-        return
-    progress = dataset.get("progress") or {}
-    line = f"validating: {dataset['validation_status']}"
-    if progress.get("chunks_total"):
-        line += f", {progress.get('chunks_done', 0)}/{progress['chunks_total']} chunks"
-    if progress.get("rows_seen"):
-        line += f", {progress['rows_seen']:,} rows seen"
-    click.echo(f"\r{line:<70}", nl=False, err=True)
-    if dataset["validation_status"] in TERMINAL:
-        click.echo("", err=True)
+from store.settings import format_size
 
 
 def show_verdict(
@@ -59,7 +45,51 @@ def show_dataset(dataset: dict[str, Any], as_json: bool) -> None:
             dataset["id"],
             (dataset.get("validation_report") or {}).get("failing_warnings", 0),
         )
+        show_details(dataset)
         if dataset["validation_status"] == "validated":
             show_tokens(dataset.get("metrics"))
     if dataset["validation_status"] == "failed":
         raise SystemExit(1)
+
+
+def show_details(dataset: dict[str, Any]) -> None:
+    """Its type and age, its rows per file and stored size, its findings by rule."""
+    created = dataset["created_at"].replace("T", " ")[:19]
+    click.echo(f"type: {dataset['dataset_type']}, created {created} UTC")
+    parts = dataset.get("dataset_parts") or []
+    if parts:
+        by_file: dict[str, int] = {}
+        for part in parts:
+            role = part["name"].split("-", 1)[0]
+            by_file[role] = by_file.get(role, 0) + part["num_rows"]
+        files = ", ".join(f"{role} {count:,}" for role, count in by_file.items())
+        size = format_size(sum(part["size_bytes"] for part in parts))
+        click.echo(f"rows: {sum(by_file.values()):,} kept ({files}), {size} in {len(parts)} parts")
+    for role, profile in (dataset.get("profile") or {}).items():
+        if not parts:
+            click.echo(f"rows: {profile['rows']:,} read in the {role} file, "
+                       f"{profile['valid_rows']:,} valid")  # fmt: skip
+    report = dataset.get("validation_report") or {}
+    if report.get("findings"):
+        click.echo(f"findings: {report['findings']:,} (`sieve datasets report {dataset['id']}`)")
+        for rule in report.get("by_rule", []):
+            click.echo(f"  {rule['count']:>9,}  {rule['file']:5}  {rule['code']}")
+
+
+LIST_HEADER = f"{'ID':<50} {'STATUS':<10} {'TYPE':<26} {'ROWS':>11} {'SIZE':>10}  CREATED"
+
+
+def list_line(dataset: dict[str, Any]) -> str:
+    """One dataset as a row of `sieve datasets list` (rows kept, or read when it failed)."""
+    parts = dataset.get("dataset_parts") or []
+    if parts:
+        rows = f"{sum(part['num_rows'] for part in parts):,}"
+        size = format_size(sum(part["size_bytes"] for part in parts))
+    else:
+        read = [file["rows"] for file in (dataset.get("profile") or {}).values()]
+        rows, size = (f"{sum(read):,}" if read else "-"), "-"
+    created = dataset["created_at"].replace("T", " ")[:16]
+    return (
+        f"{dataset['id']:<50} {dataset['validation_status']:<10} {dataset['dataset_type']:<26} "
+        f"{rows:>11} {size:>10}  {created}"
+    )

@@ -5,7 +5,6 @@ connection error."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,9 @@ import click
 from cli.client import CliError, SieveClient
 from cli.instance import data_dir
 from cli.options import EXISTING_FILE, SIZE, client_options, create_options, create_params
+from cli.progress import ProgressLine, ValidationProgress
 from cli.resumable import send_resumable
-from cli.shown import show_dataset, show_progress, show_tokens, show_verdict
+from cli.shown import show_dataset, show_tokens, show_verdict
 from store.records import CreateOptions
 from store.settings import Settings
 
@@ -64,22 +64,19 @@ def upload(  # noqa: PLR0913 - the command's options
     )
     files = [("data", file)] + ([("eval_data", eval_data)] if eval_data else [])
     total = sum(path.stat().st_size for _, path in files)
-    shown = sys.stderr.isatty()
     resumable = eval_data is None and file.stat().st_size > resumable_above
-    with click.progressbar(
-        length=total, label="uploading", file=sys.stderr, hidden=not shown
-    ) as bar:
+    with ProgressLine("uploading", total) as bar:
         if resumable:
             state_dir = data_dir(Settings.from_env()) / "uploads"
             if part_size:
                 params["part_size"] = part_size
-            dataset_id = send_resumable(client, file, params, state_dir, bar.update)
+            dataset_id = send_resumable(client, file, params, state_dir, bar.update, bar.note)
         else:
             dataset_id = client.create(files, params, on_sent=bar.update)
     if not wait:
         click.echo(json.dumps({"id": dataset_id}) if as_json else dataset_id)
         return
-    show_dataset(client.wait(dataset_id, show_progress), as_json)
+    show_dataset(client.wait(dataset_id, ValidationProgress()), as_json)
 
 
 @click.command()

@@ -53,6 +53,15 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * _UNITS[unit])
 
 
+def format_size(size: float) -> str:
+    """Bytes for people: `812 B`, `4.0 KiB`, `52.1 MiB`, `1.50 GiB` (parse_size reads them)."""
+    if size >= GIB:
+        return f"{size / GIB:.2f} GiB"
+    if size >= MIB:
+        return f"{size / MIB:.1f} MiB"
+    return f"{size / 1024:.1f} KiB" if size >= 1024 else f"{int(size)} B"
+
+
 def _number(text: str) -> float:
     value = float(text)
     if not math.isfinite(value) or value < 0:

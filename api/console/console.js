@@ -23,7 +23,13 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-function say(message) { statusLine.textContent = message; }
+let sayTimer = null;
+// A status message, gone after a while (an error stays until the next page or message).
+function say(message, { stays = false } = {}) {
+  clearTimeout(sayTimer);
+  statusLine.textContent = message;
+  if (!stays) sayTimer = setTimeout(() => { statusLine.textContent = ""; }, 6000);
+}
 
 async function api(path, options = {}) {
   const headers = { ...(options.headers || {}), Authorization: `Bearer ${sessionStorage.getItem(KEY)}` };
@@ -39,7 +45,22 @@ async function api(path, options = {}) {
 
 const json = async (path, options) => (await api(path, options)).json();
 const bytes = (n) => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB`
-  : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+  : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+const count = (n) => Number(n).toLocaleString("en-US");
+const plural = (n, noun) => `${count(n)} ${noun}${n === 1 ? "" : "s"}`;
+const duration = (s) => (s < 60 ? `${Math.round(s)} s` : `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, "0")} s`);
+// Rows kept (validated) or read (failed), and bytes stored, of a dataset object.
+function rowsOf(d) {
+  const parts = d.dataset_parts || [];
+  if (parts.length) return { rows: parts.reduce((n, p) => n + p.num_rows, 0), size: parts.reduce((n, p) => n + p.size_bytes, 0) };
+  const files = Object.values(d.profile || {});
+  return { rows: files.length ? files.reduce((n, f) => n + f.rows, 0) : null, size: null };
+}
+
+// An async action run from a click: its failure is said on the status line, never left as an
+// unhandled rejection.
+const safely = (action) => (...args) => Promise.resolve().then(() => action(...args))
+  .catch((error) => say(`Error: ${error.message}`, { stays: true }));
 
 function badge(status) { return el("span", { class: `badge ${status}` }, status); }
 
@@ -94,17 +115,22 @@ async function showList(query, seq) {
   const body = el("tbody");
   if (!current(seq)) return;
   view.replaceChildren(el("h1", {}, "Datasets"), filters,
-    el("table", {}, el("caption", { class: "muted" }, "Newest first; refreshed while validation runs"),
-      el("thead", {}, el("tr", {}, ["Name", "Type", "Status", "Progress", "Created"].map((h) => el("th", { scope: "col" }, h)))),
+    el("table", { class: "stack" }, el("caption", { class: "muted" }, "Newest first; refreshed while validation runs"),
+      el("thead", {}, el("tr", {}, ["Name", "Type", "Status", "Rows", "Size", "Progress", "Created"].map((h) => el("th", { scope: "col", class: ["Rows", "Size"].includes(h) ? "num" : null }, h)))),
       body));
   const datasets = (await json(`/v1/datasets?${params}`)).datasets;
   if (!current(seq)) return;
-  body.replaceChildren(...datasets.map((d) => el("tr", {},
-    el("td", {}, el("a", { href: `#/datasets/${d.id}` }, d.name), el("div", { class: "muted" }, d.id)),
-    el("td", {}, d.dataset_type), el("td", {}, badge(d.validation_status)),
-    el("td", {}, d.progress ? progressBar(d.progress) : (d.validation_error ? el("span", { class: "error" }, "see errors") : "done")),
-    el("td", {}, d.created_at.replace("T", " ").slice(0, 19)))));
-  if (!datasets.length) body.append(el("tr", {}, el("td", { colspan: 5 }, "No datasets yet: upload one.")));
+  body.replaceChildren(...datasets.map((d) => {
+    const { rows, size } = rowsOf(d);
+    return el("tr", {},
+      el("td", { "data-label": "Name", class: "wrap" }, el("a", { href: `#/datasets/${d.id}` }, d.name), el("div", { class: "muted" }, d.id)),
+      el("td", { "data-label": "Type", class: "nowrap" }, d.dataset_type), el("td", { "data-label": "Status" }, badge(d.validation_status)),
+      el("td", { "data-label": "Rows", class: "num" }, rows === null ? "–" : count(rows)),
+      el("td", { "data-label": "Size", class: "num" }, size === null ? "–" : bytes(size)),
+      el("td", { "data-label": "Progress" }, d.progress ? progressBar(d.progress) : (d.validation_error ? el("span", { class: "error" }, "see errors") : "done")),
+      el("td", { "data-label": "Created", class: "nowrap" }, d.created_at.replace("T", " ").slice(0, 16)));
+  }));
+  if (!datasets.length) body.append(el("tr", {}, el("td", { colspan: 7 }, "No datasets yet: upload one.")));
   if (datasets.some((d) => d.progress)) refreshTimer = setTimeout(route, 1500);
 }
 
@@ -120,13 +146,31 @@ function showUpload() {
     field("Optional fields", el("input", { id: "optional_fields", name: "optional_fields" })),
     field("Skip malformed rows", el("input", { id: "skip_malformed_input", name: "skip_malformed_input", type: "checkbox" })),
     field("Keep the original file", el("input", { id: "keep_original_file", name: "keep_original_file", type: "checkbox" })),
-    el("span"), el("button", { type: "submit" }, "Upload"));
-  const bar = el("progress", { id: "upload-progress", max: 100, value: 0, "aria-label": "upload progress", hidden: true });
-  form.onsubmit = (event) => { event.preventDefault(); upload(form, bar); };
-  view.replaceChildren(el("h1", {}, "Upload a dataset"), form, bar);
+    el("span"), el("button", { type: "submit", id: "upload-button" }, "Upload"));
+  const meter = el("div", { class: "bar wide", role: "progressbar", "aria-label": "upload progress",
+    "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0 }, el("span", { style: "width:0%" }));
+  const progress = el("section", { id: "upload-progress", hidden: true },
+    meter, el("div", { class: "actions" }, el("span", { id: "upload-figures", "aria-live": "polite" }),
+      el("button", { type: "button", class: "danger", id: "cancel-upload" }, "Cancel upload")));
+  form.onsubmit = (event) => { event.preventDefault(); upload(form, progress); };
+  view.replaceChildren(el("h1", {}, "Upload a dataset"), form, progress);
 }
 
-function upload(form, bar) {
+// Bytes sent, speed and time left while the file goes up; Cancel aborts the request, and the
+// server keeps nothing of an upload that did not finish.
+function showSent(progress, loaded, total, started) {
+  const share = total ? loaded / total : 0;
+  const seconds = (performance.now() - started) / 1000;
+  const speed = seconds > 0 ? loaded / seconds : 0;
+  const meter = progress.querySelector("[role=progressbar]");
+  meter.setAttribute("aria-valuenow", Math.round(share * 100));
+  meter.firstChild.style.width = `${Math.round(share * 100)}%`;
+  const left = speed > 0 && loaded < total ? ` · ${duration((total - loaded) / speed)} left` : "";
+  progress.querySelector("#upload-figures").textContent =
+    `${Math.round(share * 100)}% · ${bytes(loaded)} of ${bytes(total)} · ${bytes(speed)}/s${left}`;
+}
+
+function upload(form, progress) {
   const data = form.elements.data.files[0];
   const query = new URLSearchParams({ type: form.elements.type.value,
     name: (form.elements.name.value || data.name.replace(/\.[^.]+$/, "")).slice(0, 50) });
@@ -136,141 +180,29 @@ function upload(form, bar) {
   body.append("data", data);
   if (form.elements.eval_data.files[0]) body.append("eval_data", form.elements.eval_data.files[0]);
   const request = new XMLHttpRequest();
+  const started = performance.now();
+  const button = form.querySelector("#upload-button");
+  const done = () => { button.disabled = false; progress.hidden = true; };
   request.open("POST", `/v1/datasets?${query}`);
   request.setRequestHeader("Authorization", `Bearer ${sessionStorage.getItem(KEY)}`);
-  bar.hidden = false;
+  button.disabled = true;
+  progress.hidden = false;
+  showSent(progress, 0, data.size, started);
+  progress.querySelector("#cancel-upload").onclick = () => request.abort();
   request.upload.onprogress = (event) => {
-    if (event.lengthComputable) { bar.value = Math.round((100 * event.loaded) / event.total); say(`Uploading: ${bar.value}%`); }
+    if (event.lengthComputable) showSent(progress, event.loaded, event.total, started);
   };
   request.onload = () => {
-    const answer = JSON.parse(request.responseText || "{}");
-    if (request.status !== 200) { say(`Upload refused: ${answer.message}`); return; }
-    say("Uploaded: validating.");
+    done();
+    let answer = {};
+    try { answer = JSON.parse(request.responseText || "{}"); } catch (_) { /* not JSON */ }
+    if (request.status !== 200) { say(`Upload refused: ${answer.message || request.statusText}`, { stays: true }); return; }
+    say("Uploaded: validation is under way.");
     location.hash = `#/datasets/${answer.id}`;
   };
-  request.onerror = () => say("The upload was cut off; try again.");
+  request.onabort = () => { done(); say("Upload cancelled: nothing of it was kept."); };
+  request.onerror = () => { done(); say("The upload was cut off; try again.", { stays: true }); };
   request.send(body);
-}
-
-// -- one dataset -------------------------------------------------------------------------------
-async function showDataset(id, seq) {
-  const d = (await json(`/v1/datasets/${id}`)).dataset;
-  const parts = [el("h1", {}, d.name, " ", badge(d.validation_status)), el("p", { class: "muted" }, `${d.id} · ${d.dataset_type}`)];
-  if (d.progress) parts.push(progressBar(d.progress));
-  if (d.validation_error) parts.push(el("p", { class: "error", id: "validation-error" }, d.validation_error));
-  for (const warning of d.validation_warnings || []) parts.push(el("p", { class: "warning" }, warning));
-  const metrics = (d.metrics || {}).finetune_dataset_metrics || {};
-  parts.push(el("div", { class: "cards" },
-    Object.entries(metrics).filter(([, v]) => typeof v === "number").map(([k, v]) => el("div", { class: "card" }, el("b", {}, v.toLocaleString()), k.replaceAll("_", " ")))));
-  parts.push(downloads(d));
-  if (d.validation_report && d.validation_report.findings) parts.push(...errorsSection(d));
-  if (d.profile) parts.push(...(await profileSection(d.id)));
-  if (d.validation_status === "validated") parts.push(...rowsSection(d));
-  parts.push(deleteSection(d));
-  if (!current(seq)) return;
-  view.replaceChildren(...parts);
-  if (d.progress) refreshTimer = setTimeout(route, 1000);
-}
-
-function downloads(d) {
-  const links = (d.dataset_parts || []).map((p) => el("a", { href: p.url, download: "" }, `${p.name} (${p.num_rows} rows, ${bytes(p.size_bytes)})`));
-  const original = (d.dataset_parts || []).find((p) => p.original_url);
-  if (original) links.push(el("a", { href: original.original_url, download: "" }, "the original file"));
-  const report = (format) => el("button", { type: "button", class: "secondary", onclick: () => saveReport(d.id, format) }, `Report (${format.toUpperCase()})`);
-  return el("section", { "aria-labelledby": "downloads" }, el("h2", { id: "downloads" }, "Downloads"),
-    el("div", { class: "actions" }, links, d.validation_report ? [report("jsonl"), report("csv")] : null));
-}
-
-async function saveReport(id, format) {
-  const blob = await (await api(`/v1/datasets/${id}/report?format=${format}`)).blob();
-  const link = el("a", { href: URL.createObjectURL(blob), download: `${id}-report.${format}` });
-  document.body.append(link); link.click(); link.remove();
-  say(`Report saved as ${id}-report.${format}.`);
-}
-
-function errorsSection(d) {
-  const list = el("div", { id: "findings" });
-  const rows = d.validation_report.by_rule.map((r) => el("tr", {},
-    el("td", {}, el("button", { type: "button", class: "link", onclick: () => showFindings(d, r.code, r.file, list) }, r.code)),
-    el("td", {}, r.file), el("td", { class: "num" }, r.count.toLocaleString())));
-  return [el("h2", { id: "errors" }, `Findings (${d.validation_report.findings.toLocaleString()})`),
-    el("table", { "aria-labelledby": "errors" }, el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Rule"), el("th", { scope: "col" }, "File"), el("th", { scope: "col", class: "num" }, "Rows"))), el("tbody", {}, rows)),
-    list];
-}
-
-async function showFindings(d, code, file, into) {
-  clearTimeout(refreshTimer);  // the person is reading: no refresh under their feet
-  const query = new URLSearchParams({ code, file, limit: 50 });
-  const text = await (await api(`/v1/datasets/${d.id}/report?${query}`)).text();
-  const found = text.split("\n").filter(Boolean).map((line) => JSON.parse(line));
-  into.replaceChildren(el("h3", {}, `${code}: the first ${found.length}`), el("table", {},
-    el("thead", {}, el("tr", {}, ["Row", "Field", "Value", "Message"].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, found.map((f) => el("tr", {},
-      el("td", { class: "num" }, d.validation_status === "validated" && f.row
-        ? el("a", { href: `#/datasets/${d.id}/rows/${f.file}/${Math.max(0, f.row - 3)}`, title: "the rows kept around it" }, f.row) : f.row),
-      el("td", {}, f.field || ""), el("td", {}, el("pre", {}, f.excerpt ?? "")), el("td", {}, f.message))))));
-  into.querySelector("h3").setAttribute("tabindex", "-1");
-  into.querySelector("h3").focus();
-}
-
-async function profileSection(id) {
-  const profile = (await json(`/v1/datasets/${id}/profile`)).profile;
-  const sections = [el("h2", { id: "profile" }, "Profile")];
-  for (const [role, file] of Object.entries(profile)) {
-    sections.push(el("h3", {}, `${role} file: ${file.rows.toLocaleString()} rows, ${file.valid_rows.toLocaleString()} valid`));
-    for (const [name, field] of Object.entries(file.fields)) {
-      const top = Math.max(1, ...field.histogram.map((b) => b.count));
-      sections.push(el("div", { class: "card" },
-        el("strong", {}, name), el("span", { class: "muted" }, ` length min ${field.min} · p50 ${field.p50} · p95 ${field.p95} · max ${field.max} · empty ${field.empty} · blank ${field.blank}`),
-        el("div", { class: "chart", role: "img", "aria-label": `histogram of ${name} lengths` },
-          field.histogram.map((b) => el("span", { style: `height:${Math.round((100 * b.count) / top)}%`, title: `${b.from}–${b.to}: ${b.count}` }))),
-        el("div", { class: "axis" }, el("span", {}, field.min), el("span", {}, field.max))));
-    }
-    const labels = Object.entries(file.labels || {});
-    if (labels.length) {
-      const top = Math.max(...labels.map(([, n]) => n));
-      sections.push(el("table", {}, el("caption", {}, "Label balance"), el("tbody", {}, labels.map(([label, n]) => el("tr", {},
-        el("td", {}, label), el("td", { class: "num" }, n), el("td", {}, el("div", { class: "bar" }, el("span", { style: `width:${Math.round((100 * n) / top)}%` }))))))));
-    }
-    if (file.duplicates?.count) sections.push(el("p", {}, `${file.duplicates.count} exact duplicates (the first at row ${file.duplicates.first_row})`));
-    if (file.in_train?.count) sections.push(el("p", { class: "warning" }, `${file.in_train.count} rows also in the train file: ${file.in_train.rows.join(", ")}`));
-  }
-  return sections;
-}
-
-function rowsSection(d, role = "train", offset = 0) {
-  const search = el("input", { id: "row-search", type: "search", "aria-label": "search the rows" });
-  const table = el("div", { id: "rows" });
-  const load = async (at, query) => {
-    const params = new URLSearchParams({ file: role, offset: at, limit: 20 });
-    if (query) params.set("q", query);
-    const page = await json(`/v1/datasets/${d.id}/rows?${params}`);
-    const pager = el("div", { class: "actions" },
-      el("button", { type: "button", class: "secondary", disabled: at === 0 ? "" : null, onclick: () => load(Math.max(0, at - 20), query) }, "Previous"),
-      el("span", {}, query ? `${page.matches} matches in ${page.total.toLocaleString()} rows${page.partial ? " (search stopped early: partial)" : ""}` : `rows ${at + 1}–${at + page.rows.length} of ${page.total.toLocaleString()}`),
-      el("button", { type: "button", class: "secondary", disabled: page.rows.length < 20 ? "" : null, onclick: () => load(at + 20, query) }, "Next"));
-    table.replaceChildren(pager, el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "#"), el("th", { scope: "col" }, "Row"))),
-      el("tbody", {}, page.rows.map((r) => el("tr", {}, el("td", { class: "num" }, r.position + 1), el("td", {}, el("pre", {}, JSON.stringify(r.data, null, 1))))))));
-  };
-  const form = el("form", { class: "filters", role: "search", onsubmit: (event) => { event.preventDefault(); load(0, search.value); } },
-    el("label", {}, "Search", search), el("button", { type: "submit", class: "secondary" }, "Search"));
-  load(offset, "");
-  return [el("h2", { id: "rows-heading" }, `Rows (${role})`), form, table];
-}
-
-function deleteSection(d) {
-  const dialog = el("dialog", { id: "confirm-delete", "aria-labelledby": "confirm-title" },
-    el("h2", { id: "confirm-title" }, `Delete ${d.name}?`), el("p", {}, "Its files and parts are removed for good."),
-    el("div", { class: "actions" },
-      el("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Cancel"),
-      el("button", { type: "button", class: "danger", id: "confirm-delete-yes", onclick: async () => {
-        dialog.close();
-        await api(`/v1/datasets/${d.id}`, { method: "DELETE" });
-        say(`Deleted ${d.name}.`);
-        location.hash = "#/";
-      } }, "Delete")));
-  return el("section", {}, el("h2", {}, "Delete"), dialog,
-    el("button", { type: "button", class: "danger", id: "delete", onclick: () => dialog.showModal() }, "Delete this dataset"));
 }
 
 // -- routing ------------------------------------------------------------------------------------
@@ -283,16 +215,20 @@ async function route() {
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean);
   try {
-    json("/v1/datasets/usage").then((u) => { document.getElementById("usage").textContent = `${bytes(u.organization_usage)} used`; });
+    json("/v1/datasets/usage").then((u) => { document.getElementById("usage").textContent = `${bytes(u.organization_usage)} used`; })
+      .catch(() => { /* said by the page's own request */ });
     if (parts[0] === "upload") showUpload();
     else if (parts[0] === "webhooks") await showWebhooks(seq);
     else if (parts[0] === "datasets" && parts[2] === "rows") {
       const d = (await json(`/v1/datasets/${parts[1]}`)).dataset;
       if (!current(seq)) return;
-      view.replaceChildren(el("p", {}, el("a", { href: `#/datasets/${d.id}` }, `← ${d.name}`)), ...rowsSection(d, parts[3], Number(parts[4]) || 0));
+      const back = el("p", {}, el("a", { href: `#/datasets/${d.id}` }, `← ${d.name}`));
+      if (d.validation_status !== "validated") {
+        view.replaceChildren(back, el("p", {}, `${d.name} is ${d.validation_status}: only a validated dataset keeps rows to browse; its findings are on its page.`));
+      } else view.replaceChildren(back, ...rowsSection(d, parts[3], Number(parts[4]) || 0));
     } else if (parts[0] === "datasets") await showDataset(parts[1], seq);
     else await showList(query || "", seq);
-  } catch (error) { say(`Error: ${error.message}`); }
+  } catch (error) { say(`Error: ${error.message}`, { stays: true }); }
 }
 
 window.addEventListener("hashchange", () => { route(); document.getElementById("main").focus(); });

@@ -43,11 +43,11 @@ async function listWebhooks(into, seq) {
   const deliveries = el("div", { id: "deliveries" });
   const action = (label, run) => el("button", { type: "button", class: "secondary", onclick: run }, label);
   const rows = webhooks.map((w) => el("tr", {},
-    el("td", { class: "wrap" }, w.url, el("div", { class: "muted" }, w.id)),
-    el("td", {}, w.events.join(", ")),
-    el("td", {}, w.disabled ? el("span", { class: "badge failed", title: w.disabled }, "disabled") : el("span", { class: "badge validated" }, "active")),
+    el("td", { class: "wrap", "data-label": "URL" }, w.url, el("div", { class: "muted" }, w.id)),
+    el("td", { "data-label": "Events" }, w.events.join(", ")),
+    el("td", { "data-label": "State" }, w.disabled ? el("span", { class: "badge failed", title: w.disabled }, "disabled") : el("span", { class: "badge validated" }, "active")),
     el("td", {}, el("div", { class: "actions" },
-      action("Deliveries", () => showDeliveries(w, deliveries)),
+      action("Deliveries", safely(() => showDeliveries(w, deliveries))),
       w.disabled ? null : action("Send test", async () => {
         try {
           const sent = await json(`/v1/webhooks/${w.id}/test`, { method: "POST" });
@@ -55,13 +55,13 @@ async function listWebhooks(into, seq) {
           showDeliveries(w, deliveries, sent.message_id);
         } catch (error) { say(`Test refused: ${error.message}`); }
       }),
-      el("button", { type: "button", class: "danger", onclick: async () => {
+      el("button", { type: "button", class: "danger", onclick: safely(async () => {
         await api(`/v1/webhooks/${w.id}`, { method: "DELETE" });
         say(`Deleted ${w.url}.`);
-        listWebhooks(into, seq);
-      } }, "Delete")))));
+        await listWebhooks(into, seq);
+      }) }, "Delete")))));
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 4 }, "No webhooks yet.")));
-  into.replaceChildren(el("table", {}, el("thead", {}, el("tr", {},
+  into.replaceChildren(el("table", { class: "stack" }, el("thead", {}, el("tr", {},
     ["URL", "Events", "State", ""].map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, rows)), deliveries);
 }
 
@@ -69,7 +69,7 @@ async function listWebhooks(into, seq) {
 async function showDeliveries(webhook, into, awaited = null, tries = 20) {
   const { deliveries } = await json(`/v1/webhooks/${webhook.id}/deliveries`);
   if (awaited && tries > 0 && !deliveries.some((d) => d.message_id === awaited)) {
-    refreshTimer = setTimeout(() => showDeliveries(webhook, into, awaited, tries - 1), 1000);
+    refreshTimer = setTimeout(safely(() => showDeliveries(webhook, into, awaited, tries - 1)), 1000);
   }
   const answer = (d) => (d.status_code ? `${d.status_code}` : d.error) + (d.next_attempt_at ? ` · next try ${d.next_attempt_at.replace("T", " ").slice(0, 19)}` : "");
   into.replaceChildren(el("h2", { id: "deliveries-heading", tabindex: "-1" }, `Deliveries to ${webhook.url}`),

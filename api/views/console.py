@@ -13,7 +13,7 @@ from api.views.docs import with_policy
 from validators.registry import supported_types
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "console"
-ASSETS = frozenset({"console.js", "webhooks.js", "console.css"})
+ASSETS = frozenset({"console.js", "dataset.js", "webhooks.js", "console.css", "favicon.svg"})
 bp = Blueprint("console", __name__, template_folder=str(ASSETS_DIR))
 # Only our own script runs (no inline code); bars and charts are sized with style attributes.
 POLICY = (
@@ -35,3 +35,11 @@ def asset(name: str) -> Response:
     if name not in ASSETS:
         abort(404)
     return with_policy(send_from_directory(ASSETS_DIR, name, max_age=300), POLICY)
+
+
+@bp.get("/favicon.ico")
+@documented("The console's icon (SVG)", listed=False, secured=False)
+def favicon() -> Response:
+    response = send_from_directory(ASSETS_DIR, "favicon.svg", max_age=86400)
+    response.mimetype = "image/svg+xml"
+    return with_policy(response, POLICY)

@@ -70,7 +70,7 @@ def test_upload_wait_a_good_file_then_download_rows_identical_to_the_sdk(
     got = sieve(cli_env, tmp_path, "datasets", "download", dataset_id, "-o", "cli.jsonl")
     assert got.returncode == 0, got.stderr
     assert (tmp_path / "cli.jsonl").read_bytes() == (tmp_path / "sdk.jsonl").read_bytes()
-    assert "200 rows" in got.stderr
+    assert "200 train rows written to cli.jsonl" in got.stderr
 
     for fmt in ("avro", "csv"):
         saved = sieve(
@@ -97,6 +97,55 @@ def test_upload_wait_a_good_file_then_download_rows_identical_to_the_sdk(
     assert sieve(cli_env, tmp_path, "datasets", "delete", dataset_id).returncode == 0
     gone = sieve(cli_env, tmp_path, "datasets", "get", dataset_id)
     assert gone.returncode == 2 and gone.stderr.startswith("Error: not found")
+
+
+def test_datasets_commands_read_as_a_person_expects(cli_env, tmp_path):
+    """list has a header and each dataset's rows and size; get shows rows per file, size and
+    findings by rule; report streams to stdout; a download keeps train and eval apart."""
+    train, held_out = tmp_path / "train.jsonl", tmp_path / "eval.jsonl"
+    train.write_text("".join(f'{{"text": "train {i}"}}\n' for i in range(30)))
+    held_out.write_text("".join(f'{{"text": "eval {i}"}}\n' for i in range(12)))
+    options = ["--type", "embed-input", "--wait"]
+    good = sieve(cli_env, tmp_path, "upload", str(train), "--eval-data", str(held_out), *options)
+    assert good.returncode == 0, good.stderr
+    good_id = good.stdout.split()[0]
+    bad_file = tmp_path / "bad.jsonl"
+    bad_file.write_text(BAD_ROWS)
+    bad = sieve(cli_env, tmp_path, "upload", str(bad_file), *options)
+    assert bad.returncode == 1
+    bad_id = bad.stdout.split()[0]
+
+    listed = sieve(cli_env, tmp_path, "datasets", "list").stdout.splitlines()
+    assert listed[0].split() == ["ID", "STATUS", "TYPE", "ROWS", "SIZE", "CREATED"]
+    rows = {line.split()[0]: line.split() for line in listed[1:]}
+    assert rows[good_id][1:4] == ["validated", "embed-input", "42"]
+    assert rows[bad_id][1:5] == ["failed", "embed-input", "63", "-"]
+
+    shown = sieve(cli_env, tmp_path, "datasets", "get", good_id).stdout
+    assert "rows: 42 kept (train 30, eval 12)" in shown and "type: embed-input" in shown
+    failed = sieve(cli_env, tmp_path, "datasets", "get", bad_id)
+    assert failed.returncode == 1
+    assert "rows: 63 read in the train file, 60 valid" in failed.stdout
+    assert f"findings: 3 (`sieve datasets report {bad_id}`)" in failed.stdout
+    assert "text|not_empty" in failed.stdout
+
+    report = sieve(cli_env, tmp_path, "datasets", "report", bad_id)
+    assert len(report.stdout.splitlines()) == 3 and list(tmp_path.glob("*report*")) == []
+
+    got = sieve(cli_env, tmp_path, "datasets", "download", good_id)
+    assert got.returncode == 0, got.stderr
+    assert len((tmp_path / f"{good_id}-train.jsonl").read_text().splitlines()) == 30
+    assert (tmp_path / f"{good_id}-eval.jsonl").read_text().startswith('{"text": "eval 0"}')
+    one = sieve(cli_env, tmp_path, "datasets", "download", good_id, "--split", "eval", "-o", "-")
+    assert len(one.stdout.splitlines()) == 12
+    both = sieve(cli_env, tmp_path, "datasets", "download", good_id, "-o", "-")
+    assert both.returncode == 2 and "pick one with --split" in both.stderr
+    refused = sieve(cli_env, tmp_path, "datasets", "download", bad_id)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        f"Error: {bad_id} failed validation, so it has no rows to download; "
+        f"`sieve datasets report {bad_id}` lists what to fix"
+    )
 
 
 @pytest.mark.parametrize("skip", [False, True])
@@ -247,7 +296,9 @@ def test_every_message_that_fails_the_dataset_reads_as_an_error(cli_env, tmp_pat
     uploaded = sieve(cli_env, tmp_path, "upload", str(data), "--type", "embed-input", "--wait")
     for result in (checked, uploaded):
         assert result.returncode == 1, result.stderr
-        labels = [line.split(":")[0] for line in result.stdout.splitlines()[1:]]
+        lines = result.stdout.splitlines()[1:]
+        details = [i for i, line in enumerate(lines) if line.startswith("type: ")]  # get's
+        labels = [line.split(":")[0] for line in lines[: (details or [len(lines)])[0]]]
         assert labels == ["error", "error", "error", "warning"], result.stdout
 
 

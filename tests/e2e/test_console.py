@@ -7,12 +7,14 @@ in test-artifacts/console/."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+import requests
 
-from tests.e2e.conftest import KEYS, ROOT
+from tests.e2e.conftest import KEYS, ROOT, wait_until
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "console"
@@ -45,8 +47,11 @@ def browser_page(stack):
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 900})
         page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
         yield page
         browser.close()
+    assert errors == [], "the page threw"  # an uncaught error or unhandled rejection
 
 
 def _shot(page, name: str) -> None:
@@ -78,7 +83,13 @@ def test_a_person_uses_the_console(stack, browser_page, tmp_path):
 
     _upload(page, with_errors)
     page.locator(".badge.failed").wait_for()
-    page.get_by_role("button", name="text|not_empty").click()
+    page.get_by_role("heading", name="Why it failed: 3 findings under 3 rules").wait_for()
+    figures = page.locator("#figures").inner_text()
+    assert "rows read in the train file" in figures and "size" not in figures
+    rule = page.locator("li.rule", has_text="text|not_empty")
+    assert "'text' is not empty or only whitespace" in rule.inner_text()  # in plain words
+    assert "row 21" in rule.inner_text()
+    rule.get_by_role("button", name="show them").click()
     findings = page.locator("#findings tbody tr")
     findings.first.wait_for()
     assert findings.count() == 1 and findings.first.locator("td").first.inner_text() == "21"
@@ -86,8 +97,8 @@ def test_a_person_uses_the_console(stack, browser_page, tmp_path):
 
     _upload(page, with_errors, skip=True)
     page.locator(".badge.validated").wait_for()
-    assert "3" in page.get_by_role("heading", name="Findings (3)").inner_text()
-    page.get_by_role("button", name="row|json").click()
+    page.get_by_role("heading", name="Findings: 3 findings under 3 rules").wait_for()
+    page.locator("li.rule", has_text="row|json").get_by_role("button", name="show them").click()
     page.locator("#findings a", has_text="42").click()  # jump to the rows kept around row 42
     # the dataset's own page has a "Rows (train)" section too: wait for the rows from row 40
     page.locator("#rows", has_text="rows 40–").wait_for()
@@ -171,3 +182,93 @@ def test_a_person_manages_webhooks_in_the_console(webhook_stack, tmp_path):
             browser.close()
             receiver.close()
     assert errors == []
+
+
+def _fits(page, width: int) -> None:
+    """Nothing wider than the screen, and every control of the header inside it."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for name in ("Datasets", "Upload", "Webhooks"):
+        box = page.get_by_role("link", name=name, exact=True).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, name
+    box = page.get_by_role("button", name="Sign out").bounding_box()
+    assert box and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_console_fits_a_phone_and_a_desktop(stack, tmp_path, width):
+    errors: list[str] = []
+    rows = [{"text": f"a somewhat long row number {i} " * 3} for i in range(30)] + [{"text": 5}]
+    failing = _file(tmp_path / "a-file-with-a-rather-long-name-to-wrap.jsonl", rows)
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": width, "height": 844})
+        page.set_default_timeout(20_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page.goto(stack.url)
+            page.get_by_label("API key").fill(KEYS["acme"])
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("heading", name="Datasets").wait_for()
+            _upload(page, failing)
+            page.get_by_role("heading", name="Why it failed: 1 finding under 1 rule").wait_for()
+            _fits(page, width)
+            _shot(page, f"6-failed-at-{width}px")
+            page.get_by_role("link", name="Datasets", exact=True).click()
+            page.locator("tbody tr").first.wait_for()
+            _fits(page, width)
+            _shot(page, f"7-datasets-at-{width}px")
+            page.get_by_role("link", name="Webhooks").click()
+            page.get_by_role("heading", name="Webhooks").wait_for()
+            _fits(page, width)
+            page.get_by_role("link", name="Upload").click()
+            _fits(page, width)
+            icon = page.request.get(f"{stack.url}/favicon.ico")
+            assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")
+        finally:
+            browser.close()
+    assert errors == []
+
+
+def test_an_upload_shows_speed_and_time_left_and_can_be_cancelled(stack, tmp_path):
+    """Chromium's network emulation slows the upload to 1 MB/s: the bar says bytes, speed and
+    time left; Cancel aborts it, and the server keeps nothing (no dataset, no usage)."""
+    big = _file(tmp_path / "big.jsonl", [{"text": f"row {i} " + "x" * 90} for i in range(60_000)])
+    before = requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers()).json()
+    listed = {d["id"] for d in stack.list("acme", limit="1000")}
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page.goto(stack.url)
+            page.get_by_label("API key").fill(KEYS["acme"])
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("heading", name="Datasets").wait_for()
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", {
+                "offline": False, "latency": 0, "downloadThroughput": -1,
+                "uploadThroughput": 1_000_000,
+            })  # fmt: skip
+            page.get_by_role("link", name="Upload").click()
+            page.locator("#data").set_input_files(str(big))
+            page.locator("#type").select_option("embed-input")
+            page.get_by_role("button", name="Upload").click()
+            page.locator("#upload-figures", has_text="left").wait_for()
+            figures = page.locator("#upload-figures").inner_text()
+            assert re.search(r"% · [\d.]+ [KM]iB of 6\.\d MiB · [\d.]+ [KM]iB\/s · \d+ s left", figures)
+            _shot(page, "10-upload-progress")
+            page.get_by_role("button", name="Cancel upload").click()
+            page.get_by_text("Upload cancelled: nothing of it was kept.").wait_for()
+            assert page.locator("#upload-progress").is_hidden()
+        finally:
+            browser.close()
+    assert errors == []
+    assert wait_until(
+        lambda: (
+            requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers()).json() == before
+        )
+    )
+    assert {d["id"] for d in stack.list("acme", limit="1000")} == listed

@@ -84,9 +84,9 @@ def test_the_cli_killed_mid_upload_resumes_with_the_missing_parts(own_redis, tmp
 
         again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
         assert again.returncode == 0, again.stderr
-        assert f"resuming upload {before['id']}" in again.stderr
+        assert f"Resuming upload {before['id']}" in again.stderr
         sent = before["part_count"] - on_server
-        assert f"sent {sent} parts, {on_server} already on the server" in again.stderr
+        assert f"Sent {sent} parts; {on_server} were on the server already." in again.stderr
         dataset_id, status = again.stdout.split()[:2]
         assert status == "validated"
         dataset = requests.get(

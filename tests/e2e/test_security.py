@@ -343,6 +343,7 @@ MATRIX = {
     ("GET", "/docs"): _carries_no_tenant_data("/docs"),
     ("GET", "/"): _carries_no_tenant_data("/"),
     ("GET", "/console/<name>"): _carries_no_tenant_data("/console/console.js"),
+    ("GET", "/favicon.ico"): _carries_no_tenant_data("/favicon.ico"),
     ("GET", "/docs/init.js"): _carries_no_tenant_data("/docs/init.js"),
     ("GET", "/docs/assets/<name>"): _carries_no_tenant_data("/docs/assets/swagger-ui.css"),
 }
