@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup setup-dev browser run test drill lint bench bench-full clean
+.PHONY: setup setup-dev browser run test drill screenshots lint bench bench-full clean
 
 # The runtime set only (what `pip install sieve` gives a user).
 setup: $(VENV)/.runtime
@@ -36,6 +36,10 @@ run: setup
 test: setup-dev browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
+
+# The console's screenshots in docs/screenshots/ (README, docs/api.md), taken by its browser test.
+screenshots: setup-dev browser
+	SIEVE_SCREENSHOTS=docs $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_console.py
 
 # The multi-host drill (needs root): separate hosts as network namespaces, killed and cut off.
 drill: setup-dev

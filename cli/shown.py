@@ -64,7 +64,8 @@ def show_details(dataset: dict[str, Any]) -> None:
             by_file[role] = by_file.get(role, 0) + part["num_rows"]
         files = ", ".join(f"{role} {count:,}" for role, count in by_file.items())
         size = format_size(sum(part["size_bytes"] for part in parts))
-        click.echo(f"rows: {sum(by_file.values()):,} kept ({files}), {size} in {len(parts)} parts")
+        stored = f"{len(parts)} part" + ("s" if len(parts) > 1 else "")
+        click.echo(f"rows: {sum(by_file.values()):,} kept ({files}), {size} in {stored}")
     for role, profile in (dataset.get("profile") or {}).items():
         if not parts:
             click.echo(f"rows: {profile['rows']:,} read in the {role} file, "

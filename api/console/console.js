@@ -225,7 +225,7 @@ async function route() {
       const back = el("p", {}, el("a", { href: `#/datasets/${d.id}` }, `← ${d.name}`));
       if (d.validation_status !== "validated") {
         view.replaceChildren(back, el("p", {}, `${d.name} is ${d.validation_status}: only a validated dataset keeps rows to browse; its findings are on its page.`));
-      } else view.replaceChildren(back, ...rowsSection(d, parts[3], Number(parts[4]) || 0));
+      } else view.replaceChildren(back, ...rowsSection(d, d.profile ? await profileOf(d.id) : null, parts[3], Number(parts[4]) || 0));
     } else if (parts[0] === "datasets") await showDataset(parts[1], seq);
     else await showList(query || "", seq);
   } catch (error) { say(`Error: ${error.message}`, { stays: true }); }

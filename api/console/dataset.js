@@ -6,7 +6,12 @@
 async function showDataset(id, seq) {
   const d = (await json(`/v1/datasets/${id}`)).dataset;
   const parts = [el("h1", {}, d.name, " ", badge(d.validation_status)), el("p", { class: "muted" }, `${d.id} · ${d.dataset_type}`)];
-  if (d.progress) parts.push(progressBar(d.progress));
+  if (d.progress) {
+    const { chunks_done: done, chunks_total: total, rows_seen: rows } = d.progress;
+    parts.push(progressBar(d.progress), el("p", { class: "muted", id: "validation-progress" }, total
+      ? `Validating: ${count(done)} of ${plural(total, "chunk")}, ${plural(rows || 0, "row")} seen`
+      : "Waiting for a worker to start validating"));
+  }
   const report = d.validation_report || {};
   const failing = report.failing_warnings || 0;  // the first warnings fail it too: told per rule
   if (d.validation_status === "failed") {
@@ -19,8 +24,9 @@ async function showDataset(id, seq) {
   parts.push(figuresCards(d));
   if (d.validation_status === "validated") parts.push(downloads(d));
   if (report.findings) parts.push(...(await errorsSection(d)));
-  if (d.profile) parts.push(...(await profileSection(d.id)));
-  if (d.validation_status === "validated") parts.push(...rowsSection(d));
+  const profile = d.profile ? await profileOf(d.id) : null;
+  if (profile) parts.push(...profileSection(profile));
+  if (d.validation_status === "validated") parts.push(...rowsSection(d, profile));
   parts.push(deleteSection(d));
   if (!current(seq)) return;
   view.replaceChildren(...parts);
@@ -122,17 +128,26 @@ async function showFindings(d, code, file, into) {
   into.querySelector("h3").focus();
 }
 
-async function profileSection(id) {
-  const profile = (await json(`/v1/datasets/${id}/profile`)).profile;
+const profiles = {};  // dataset id -> its whole profile (with histograms), fetched once
+async function profileOf(id) {
+  if (!profiles[id]) profiles[id] = (await json(`/v1/datasets/${id}/profile`)).profile;
+  return profiles[id];
+}
+
+function histogramChart(name, field) {
+  const top = Math.max(1, ...field.histogram.map((b) => b.count));
+  return el("div", { class: "chart", role: "img", "aria-label": `histogram of ${name} lengths` },
+    field.histogram.map((b) => el("span", { style: `height:${Math.round((100 * b.count) / top)}%`, title: `${b.from}–${b.to}: ${b.count}` })));
+}
+
+function profileSection(profile) {
   const sections = [el("h2", { id: "profile" }, "Profile")];
   for (const [role, file] of Object.entries(profile)) {
     sections.push(el("h3", {}, `${role} file: ${file.rows.toLocaleString()} rows, ${file.valid_rows.toLocaleString()} valid`));
     for (const [name, field] of Object.entries(file.fields)) {
-      const top = Math.max(1, ...field.histogram.map((b) => b.count));
       sections.push(el("div", { class: "card" },
         el("strong", {}, name), el("span", { class: "muted" }, ` length min ${field.min} · p50 ${field.p50} · p95 ${field.p95} · max ${field.max} · empty ${field.empty} · blank ${field.blank}`),
-        el("div", { class: "chart", role: "img", "aria-label": `histogram of ${name} lengths` },
-          field.histogram.map((b) => el("span", { style: `height:${Math.round((100 * b.count) / top)}%`, title: `${b.from}–${b.to}: ${b.count}` }))),
+        histogramChart(name, field),
         el("div", { class: "axis" }, el("span", {}, field.min), el("span", {}, field.max))));
     }
     const labels = Object.entries(file.labels || {});
@@ -145,26 +160,6 @@ async function profileSection(id) {
     if (file.in_train?.count) sections.push(el("p", { class: "warning" }, `${file.in_train.count} rows also in the train file: ${file.in_train.rows.join(", ")}`));
   }
   return sections;
-}
-
-function rowsSection(d, role = "train", offset = 0) {
-  const search = el("input", { id: "row-search", type: "search", "aria-label": "search the rows" });
-  const table = el("div", { id: "rows" });
-  const load = safely(async (at, query) => {
-    const params = new URLSearchParams({ file: role, offset: at, limit: 20 });
-    if (query) params.set("q", query);
-    const page = await json(`/v1/datasets/${d.id}/rows?${params}`);
-    const pager = el("div", { class: "actions" },
-      el("button", { type: "button", class: "secondary", disabled: at === 0 ? "" : null, onclick: () => load(Math.max(0, at - 20), query) }, "Previous"),
-      el("span", {}, query ? `${page.matches} matches in ${page.total.toLocaleString()} rows${page.partial ? " (search stopped early: partial)" : ""}` : `rows ${at + 1}–${at + page.rows.length} of ${page.total.toLocaleString()}`),
-      el("button", { type: "button", class: "secondary", disabled: page.rows.length < 20 ? "" : null, onclick: () => load(at + 20, query) }, "Next"));
-    table.replaceChildren(pager, el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "#"), el("th", { scope: "col" }, "Row"))),
-      el("tbody", {}, page.rows.map((r) => el("tr", {}, el("td", { class: "num" }, r.position + 1), el("td", {}, el("pre", {}, JSON.stringify(r.data, null, 1))))))));
-  });
-  const form = el("form", { class: "filters", role: "search", onsubmit: (event) => { event.preventDefault(); load(0, search.value); } },
-    el("label", {}, "Search", search), el("button", { type: "submit", class: "secondary" }, "Search"));
-  load(offset, "");
-  return [el("h2", { id: "rows-heading" }, `Rows (${role})`), form, table];
 }
 
 function deleteSection(d) {

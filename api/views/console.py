@@ -13,7 +13,9 @@ from api.views.docs import with_policy
 from validators.registry import supported_types
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "console"
-ASSETS = frozenset({"console.js", "dataset.js", "webhooks.js", "console.css", "favicon.svg"})
+ASSETS = frozenset(
+    {"console.js", "dataset.js", "rows.js", "webhooks.js", "console.css", "favicon.svg"}
+)
 bp = Blueprint("console", __name__, template_folder=str(ASSETS_DIR))
 # Only our own script runs (no inline code); bars and charts are sized with style attributes.
 POLICY = (

@@ -7,6 +7,7 @@ in test-artifacts/console/."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -54,14 +55,29 @@ def browser_page(stack):
     assert errors == [], "the page threw"  # an uncaught error or unhandled rejection
 
 
+# The shots the README and docs/api.md show, by the name they have in docs/screenshots/.
+# `make screenshots` (SIEVE_SCREENSHOTS=docs) runs this file and writes them there.
+PUBLISHED = {
+    "2-failed-with-its-errors": "failed-dataset",
+    "4-validated-rows-and-profile": "rows-and-profile",
+    "5-a-conversation": "conversation",
+    "6-failed-at-390px": "phone",
+    "10-upload-progress": "upload-progress",
+    "9-webhook-deliveries": "webhooks",
+}
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if os.environ.get("SIEVE_SCREENSHOTS") == "docs" and name in PUBLISHED:
+        page.screenshot(path=str(SCREENSHOTS / f"{PUBLISHED[name]}.png"), full_page=True)
 
 
-def _upload(page, path: Path, *, skip: bool = False) -> None:
+def _upload(page, path: Path, *, skip: bool = False, dataset_type: str = "embed-input") -> None:
     page.get_by_role("link", name="Upload").click()
     page.locator("#data").set_input_files(str(path))
-    page.locator("#type").select_option("embed-input")
+    page.locator("#type").select_option(dataset_type)
     if skip:
         page.locator("#skip_malformed_input").check()
     page.get_by_role("button", name="Upload").click()
@@ -112,11 +128,31 @@ def test_a_person_uses_the_console(stack, browser_page, tmp_path):
     assert page.locator(".chart span").count() > 1
     page.get_by_role("button", name="Next").click()
     page.get_by_text("rows 21–40 of 200").wait_for()
+    assert page.locator("#rows .stats-row .chart").count() == 1  # above the text column
     page.get_by_label("search the rows").fill("ROW 17 ")
+    page.get_by_label("search in").select_option("text")
     page.get_by_role("button", name="Search").click()
-    page.get_by_text("1 matches in 200 rows").wait_for()
+    page.get_by_text("1 match for “ROW 17 ” in the text field of 200 rows searched").wait_for()
+    assert "(100% of the train file)" in page.locator("#rows-said").inner_text()
     assert "row 17 of many" in page.locator("#rows tbody").inner_text()
+    page.locator("#rows tbody tr").first.get_by_role("button").click()  # the whole row
+    page.get_by_role("dialog", name="row 18").get_by_role("button", name="Close").click()
     _shot(page, "4-validated-rows-and-profile")
+
+    turns = [{"role": "User", "content": "hi"}, {"role": "Chatbot", "content": "hello there"}]
+    chat = _file(tmp_path / "chat.jsonl", [{"messages": turns}] * 1 + [
+        {"messages": [{"role": "User", "content": f"q{i}"}, {"role": "Chatbot", "content": "a"}]}
+        for i in range(40)
+    ])  # fmt: skip
+    _upload(page, chat, dataset_type="chat-finetune-input")
+    page.locator(".badge.validated").wait_for()
+    page.get_by_role("tab", name="eval").wait_for()  # the automatic split's rows have a tab
+    first = page.locator("#rows tbody tr").first
+    assert first.locator(".turn.user b").inner_text() == "User"  # a conversation, not JSON
+    assert first.locator(".turn.chatbot").count() == 1
+    page.get_by_role("tab", name="eval").click()
+    page.get_by_text("rows 1–").wait_for()
+    _shot(page, "5-a-conversation")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Report (CSV)").click()
@@ -127,8 +163,7 @@ def test_a_person_uses_the_console(stack, browser_page, tmp_path):
     page.get_by_role("button", name="Delete this dataset").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     page.get_by_role("heading", name="Datasets").wait_for()
-    page.get_by_text("Deleted valid.").wait_for()
-    _shot(page, "5-after-delete")
+    page.get_by_text("Deleted chat.").wait_for()
 
 
 @pytest.fixture
@@ -258,7 +293,9 @@ def test_an_upload_shows_speed_and_time_left_and_can_be_cancelled(stack, tmp_pat
             page.get_by_role("button", name="Upload").click()
             page.locator("#upload-figures", has_text="left").wait_for()
             figures = page.locator("#upload-figures").inner_text()
-            assert re.search(r"% · [\d.]+ [KM]iB of 6\.\d MiB · [\d.]+ [KM]iB\/s · \d+ s left", figures)
+            assert re.search(
+                r"% · [\d.]+ [KM]iB of 6\.\d MiB · [\d.]+ [KM]iB\/s · \d+ s left", figures
+            )
             _shot(page, "10-upload-progress")
             page.get_by_role("button", name="Cancel upload").click()
             page.get_by_text("Upload cancelled: nothing of it was kept.").wait_for()

@@ -114,3 +114,16 @@ def test_the_readme_is_a_guide_and_links_its_reference():
     assert len(README.splitlines()) <= 260
     for path in DOCS:
         assert f"](docs/{path.name})" in README, path.name
+
+
+def test_the_screenshots_shown_are_those_the_browser_test_takes():
+    """Every image of docs/screenshots/ that the README or docs show is one the console's
+    browser test writes (`make screenshots`), and each of those exists."""
+    import re
+
+    from tests.e2e.test_console import PUBLISHED, SCREENSHOTS
+
+    texts = [README, *(path.read_text() for path in DOCS)]
+    shown = {name for text in texts for name in re.findall(r"screenshots/([\w-]+)\.png", text)}
+    assert shown and shown <= set(PUBLISHED.values())
+    assert all((SCREENSHOTS / f"{name}.png").is_file() for name in shown)
