@@ -21,7 +21,7 @@ import click
 from cli.client import CliError, SieveClient, download_blocks
 from cli.options import client_options
 from cli.progress import ValidationProgress
-from cli.shown import LIST_HEADER, list_line, show_dataset
+from cli.shown import LIST_HEADER, list_line, show_dataset, show_listing
 from validators.registry import supported_types
 
 SPLITS = ("train", "eval")
@@ -43,15 +43,8 @@ def datasets_list(
 ) -> None:
     """Datasets of your organization, newest first."""
     found = client.list(datasetType=dataset_type, validationStatus=status, limit=limit)
-    if as_json:
-        click.echo(json.dumps(found))
-        return
-    if not found:
-        click.echo("no datasets: upload one with `sieve upload FILE --type TYPE`")
-        return
-    click.echo(LIST_HEADER)
-    for item in found:
-        click.echo(list_line(item))
+    empty = "no datasets: upload one with `sieve upload FILE --type TYPE`"
+    show_listing(found, as_json, empty, LIST_HEADER, list_line)
 
 
 @datasets.command("get")

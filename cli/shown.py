@@ -4,6 +4,7 @@ token count; and the columns of `sieve datasets list`."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -75,6 +76,25 @@ def show_details(dataset: dict[str, Any]) -> None:
         click.echo(f"findings: {report['findings']:,} (`sieve datasets report {dataset['id']}`)")
         for rule in report.get("by_rule", []):
             click.echo(f"  {rule['count']:>9,}  {rule['file']:5}  {rule['code']}")
+
+
+def show_listing(
+    items: list[dict[str, Any]],
+    as_json: bool,
+    empty: str,
+    header: str,
+    line: Callable[[dict[str, Any]], str],
+) -> None:
+    """A listing command's output: one JSON array, or a header and a line per item (or what
+    to do when there is none)."""
+    if as_json:
+        click.echo(json.dumps(items))
+    elif not items:
+        click.echo(empty)
+    else:
+        click.echo(header)
+        for item in items:
+            click.echo(line(item))
 
 
 LIST_HEADER = f"{'ID':<50} {'STATUS':<10} {'TYPE':<26} {'ROWS':>11} {'SIZE':>10}  CREATED"

@@ -5,11 +5,13 @@ The secret a receiver verifies signatures with is printed once, by `add`."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from cli.client import SieveClient
 from cli.options import client_options
+from cli.shown import show_listing
 from store.webhooks import EVENTS
 
 
@@ -50,16 +52,13 @@ def webhooks_add(
 def webhooks_list(client: SieveClient, as_json: bool) -> None:
     """Your organization's webhooks."""
     found = client.call("GET", "/v1/webhooks")["webhooks"]
-    if as_json:
-        click.echo(json.dumps(found))
-        return
-    if not found:
-        click.echo("no webhooks: add one with `sieve webhooks add URL`")
-        return
-    click.echo(f"{'ID':<28} {'EVENTS':<34} URL")
-    for webhook in found:
-        state = f"  [disabled: {webhook['disabled']}]" if webhook.get("disabled") else ""
-        click.echo(f"{webhook['id']:<28} {','.join(webhook['events']):<34} {webhook['url']}{state}")
+    empty = "no webhooks: add one with `sieve webhooks add URL`"
+    show_listing(found, as_json, empty, f"{'ID':<28} {'EVENTS':<34} URL", _webhook_line)
+
+
+def _webhook_line(webhook: dict[str, Any]) -> str:
+    state = f"  [disabled: {webhook['disabled']}]" if webhook.get("disabled") else ""
+    return f"{webhook['id']:<28} {','.join(webhook['events']):<34} {webhook['url']}{state}"
 
 
 @webhooks.command("deliveries")
@@ -69,21 +68,18 @@ def webhooks_list(client: SieveClient, as_json: bool) -> None:
 def webhooks_deliveries(client: SieveClient, webhook_id: str, as_json: bool) -> None:
     """The latest attempts to deliver to WEBHOOK_ID, newest first."""
     found = client.call("GET", f"/v1/webhooks/{webhook_id}/deliveries")["deliveries"]
-    if as_json:
-        click.echo(json.dumps(found))
-        return
-    if not found:
-        click.echo("no deliveries yet")
-        return
-    click.echo(f"{'WHEN':<28} {'EVENT':<18} {'TRY':>3} {'OUTCOME':<10} ANSWER")
-    for item in found:
-        answer = str(item["status_code"]) if item.get("status_code") else item.get("error", "")
-        if item.get("next_attempt_at"):
-            answer += f" (next try {item['next_attempt_at']})"
-        click.echo(
-            f"{item['attempted_at']:<28} {item['event']:<18} {item['attempt']:>3} "
-            f"{item['outcome']:<10} {answer}"
-        )
+    header = f"{'WHEN':<28} {'EVENT':<18} {'TRY':>3} {'OUTCOME':<10} ANSWER"
+    show_listing(found, as_json, "no deliveries yet", header, _delivery_line)
+
+
+def _delivery_line(item: dict[str, Any]) -> str:
+    answer = str(item["status_code"]) if item.get("status_code") else item.get("error", "")
+    if item.get("next_attempt_at"):
+        answer += f" (next try {item['next_attempt_at']})"
+    return (
+        f"{item['attempted_at']:<28} {item['event']:<18} {item['attempt']:>3} "
+        f"{item['outcome']:<10} {answer}"
+    )
 
 
 @webhooks.command("test")

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,18 +42,33 @@ def _file(path: Path, rows: list[dict | str]) -> Path:
     return path
 
 
-@pytest.fixture
-def browser_page(stack):
+@contextmanager
+def console_page(width: int = 1280, sign_in_at: str | None = None):
+    """A page of headless Chromium `width` px wide (signed in to the console at `sign_in_at`);
+    any uncaught error or unhandled rejection in it fails the test."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
     with playwright_api.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page = browser.new_page(accept_downloads=True, viewport={"width": width, "height": 900})
+            page.set_default_timeout(20_000)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            if sign_in_at:
+                page.goto(sign_in_at)
+                page.get_by_label("API key").fill(KEYS["acme"])
+                page.get_by_role("button", name="Sign in").click()
+                page.get_by_role("heading", name="Datasets").wait_for()
+            yield page
+        finally:
+            browser.close()
+    assert errors == [], "the page threw"
+
+
+@pytest.fixture
+def browser_page(stack):
+    with console_page() as page:
         yield page
-        browser.close()
-    assert errors == [], "the page threw"  # an uncaught error or unhandled rejection
 
 
 # The shots the README and docs/api.md show, by the name they have in docs/screenshots/.
@@ -179,17 +195,8 @@ def test_a_person_manages_webhooks_in_the_console(webhook_stack, tmp_path):
     from tests.webhook_receiver import Receiver
 
     receiver = Receiver()
-    errors: list[str] = []
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    with console_page(sign_in_at=webhook_stack.url) as page:
         try:
-            page.goto(webhook_stack.url)
-            page.get_by_label("API key").fill(KEYS["acme"])
-            page.get_by_role("button", name="Sign in").click()
             page.get_by_role("link", name="Webhooks").click()
             page.get_by_role("heading", name="Webhooks").wait_for()
             page.get_by_label("URL").fill("ftp://example.com/x")
@@ -214,9 +221,7 @@ def test_a_person_manages_webhooks_in_the_console(webhook_stack, tmp_path):
             page.get_by_role("button", name="Delete").click()
             page.get_by_text("No webhooks yet.").wait_for()
         finally:
-            browser.close()
             receiver.close()
-    assert errors == []
 
 
 def _fits(page, width: int) -> None:
@@ -231,37 +236,24 @@ def _fits(page, width: int) -> None:
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_console_fits_a_phone_and_a_desktop(stack, tmp_path, width):
-    errors: list[str] = []
     rows = [{"text": f"a somewhat long row number {i} " * 3} for i in range(30)] + [{"text": 5}]
     failing = _file(tmp_path / "a-file-with-a-rather-long-name-to-wrap.jsonl", rows)
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": width, "height": 844})
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        try:
-            page.goto(stack.url)
-            page.get_by_label("API key").fill(KEYS["acme"])
-            page.get_by_role("button", name="Sign in").click()
-            page.get_by_role("heading", name="Datasets").wait_for()
-            _upload(page, failing)
-            page.get_by_role("heading", name="Why it failed: 1 finding under 1 rule").wait_for()
-            _fits(page, width)
-            _shot(page, f"6-failed-at-{width}px")
-            page.get_by_role("link", name="Datasets", exact=True).click()
-            page.locator("tbody tr").first.wait_for()
-            _fits(page, width)
-            _shot(page, f"7-datasets-at-{width}px")
-            page.get_by_role("link", name="Webhooks").click()
-            page.get_by_role("heading", name="Webhooks").wait_for()
-            _fits(page, width)
-            page.get_by_role("link", name="Upload").click()
-            _fits(page, width)
-            icon = page.request.get(f"{stack.url}/favicon.ico")
-            assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")
-        finally:
-            browser.close()
-    assert errors == []
+    with console_page(width, sign_in_at=stack.url) as page:
+        _upload(page, failing)
+        page.get_by_role("heading", name="Why it failed: 1 finding under 1 rule").wait_for()
+        _fits(page, width)
+        _shot(page, f"6-failed-at-{width}px")
+        page.get_by_role("link", name="Datasets", exact=True).click()
+        page.locator("tbody tr").first.wait_for()
+        _fits(page, width)
+        _shot(page, f"7-datasets-at-{width}px")
+        page.get_by_role("link", name="Webhooks").click()
+        page.get_by_role("heading", name="Webhooks").wait_for()
+        _fits(page, width)
+        page.get_by_role("link", name="Upload").click()
+        _fits(page, width)
+        icon = page.request.get(f"{stack.url}/favicon.ico")
+        assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")
 
 
 def test_an_upload_shows_speed_and_time_left_and_can_be_cancelled(stack, tmp_path):
@@ -270,39 +262,24 @@ def test_an_upload_shows_speed_and_time_left_and_can_be_cancelled(stack, tmp_pat
     big = _file(tmp_path / "big.jsonl", [{"text": f"row {i} " + "x" * 90} for i in range(60_000)])
     before = requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers()).json()
     listed = {d["id"] for d in stack.list("acme", limit="1000")}
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        try:
-            page.goto(stack.url)
-            page.get_by_label("API key").fill(KEYS["acme"])
-            page.get_by_role("button", name="Sign in").click()
-            page.get_by_role("heading", name="Datasets").wait_for()
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            cdp.send("Network.emulateNetworkConditions", {
-                "offline": False, "latency": 0, "downloadThroughput": -1,
-                "uploadThroughput": 1_000_000,
-            })  # fmt: skip
-            page.get_by_role("link", name="Upload").click()
-            page.locator("#data").set_input_files(str(big))
-            page.locator("#type").select_option("embed-input")
-            page.get_by_role("button", name="Upload").click()
-            page.locator("#upload-figures", has_text="left").wait_for()
-            figures = page.locator("#upload-figures").inner_text()
-            assert re.search(
-                r"% · [\d.]+ [KM]iB of 6\.\d MiB · [\d.]+ [KM]iB\/s · \d+ s left", figures
-            )
-            _shot(page, "10-upload-progress")
-            page.get_by_role("button", name="Cancel upload").click()
-            page.get_by_text("Upload cancelled: nothing of it was kept.").wait_for()
-            assert page.locator("#upload-progress").is_hidden()
-        finally:
-            browser.close()
-    assert errors == []
+    with console_page(sign_in_at=stack.url) as page:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 0, "downloadThroughput": -1,
+            "uploadThroughput": 1_000_000,
+        })  # fmt: skip
+        page.get_by_role("link", name="Upload").click()
+        page.locator("#data").set_input_files(str(big))
+        page.locator("#type").select_option("embed-input")
+        page.get_by_role("button", name="Upload").click()
+        page.locator("#upload-figures", has_text="left").wait_for()
+        figures = page.locator("#upload-figures").inner_text()
+        assert re.search(r"% · [\d.]+ [KM]iB of 6\.\d MiB · [\d.]+ [KM]iB\/s · \d+ s left", figures)
+        _shot(page, "10-upload-progress")
+        page.get_by_role("button", name="Cancel upload").click()
+        page.get_by_text("Upload cancelled: nothing of it was kept.").wait_for()
+        assert page.locator("#upload-progress").is_hidden()
     assert wait_until(
         lambda: (
             requests.get(f"{stack.url}/v1/datasets/usage", headers=stack.headers()).json() == before
