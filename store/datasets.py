@@ -20,6 +20,8 @@ from store.records import TERMINAL_STATUSES, DatasetRecord, Status, encode_field
 __all__ = ["TERMINAL_STATUSES", "DatasetRecord", "DatasetStore", "ListQuery", "Status"]
 
 # Status rank: a transition never goes backwards and never leaves a terminal status.
+# A verdict leaves the active index and joins the unannounced ones (its webhooks) in the same
+# step, so a process that dies right after it loses neither.
 _TRANSITION = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local rank = {queued = 0, processing = 1, validated = 2, failed = 2}
@@ -31,7 +33,11 @@ if target ~= '' then
 elseif rank[current] >= 2 then
   return 0
 end
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if rank[target] == 2 then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+end
 return 1
 """
 
@@ -280,15 +286,32 @@ class DatasetStore:
         """Set `status` (if given) and `fields` atomically, only if the record still exists,
         the status moves forward, and the record is not already terminal."""
         fields["updated_at"] = format_timestamp(utc_now())
-        args: list[str] = [status or ""]
+        args: list[Any] = [status or "", time.time(), dataset_id]
         for name, value in encode_fields(fields).items():
             args.extend([name, value])
-        moved = bool(self._transition(keys=[self._keys.dataset(dataset_id)], args=args))
-        if moved and status is not None and Status(status).terminal:
-            self._redis.zrem(self._keys.active_datasets(), dataset_id)
-        elif moved and status:
+        keys = [
+            self._keys.dataset(dataset_id),
+            self._keys.active_datasets(),
+            self._keys.unannounced_verdicts(),
+        ]
+        moved = bool(self._transition(keys=keys, args=args))
+        if moved and status and not Status(status).terminal:
             self._redis.zadd(self._keys.active_datasets(), {dataset_id: time.time()}, xx=True)
         return moved
+
+    def announced(self, dataset_id: str) -> None:
+        """Its verdict's webhook messages are queued (workers/webhooks.announce_verdict)."""
+        self._redis.zrem(self._keys.unannounced_verdicts(), dataset_id)
+
+    def unannounced(self, older_than: float, most: int = 100) -> list[str]:
+        """Verdicts reached `older_than` seconds ago or more whose messages were never queued
+        (the process died in between); each is pushed back `older_than` for its claimer."""
+        now = time.time()
+        key = self._keys.unannounced_verdicts()
+        found = self._redis.zrangebyscore(key, "-inf", now - older_than, start=0, num=most)
+        if found:
+            self._redis.zadd(key, dict.fromkeys(found, now), xx=True)
+        return found
 
     def delete(self, dataset_id: str) -> int | None:
         """Remove the record, its indexes and bookkeeping, and release its bytes from the org's

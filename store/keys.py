@@ -124,6 +124,11 @@ class RedisKeys:
         """Hash: `webhook id/message id` -> JSON message waiting to be delivered."""
         return f"{self.prefix}:webhooks:messages"
 
+    def unannounced_verdicts(self) -> str:
+        """Sorted set: datasets whose verdict's webhook messages are not queued yet, scored by
+        when the verdict came (beat announces those a crash left behind)."""
+        return f"{self.prefix}:webhooks:unannounced"
+
     def webhook_due(self) -> str:
         """Sorted set: `webhook id/message id` scored by when its next attempt is due."""
         return f"{self.prefix}:webhooks:due"

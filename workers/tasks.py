@@ -106,7 +106,9 @@ def finalize(self: Task, dataset_id: str, request_id: str = "") -> None:
 @shared_task(name="workers.send_webhooks")
 def send_webhooks() -> int:
     """Send each webhook message whose attempt is due to a task of its own (beat runs this
-    every few seconds for retries; a verdict runs it at once); how many."""
+    every few seconds for retries; a verdict runs it at once); how many. First, announce the
+    verdicts a process died before announcing."""
+    webhooks.announce_missed(stores())
     due = stores().webhooks.claim_due(WEBHOOK_LEASE_SECONDS)
     for message in due:
         deliver_webhook.apply_async((asdict(message),))

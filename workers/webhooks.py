@@ -27,6 +27,7 @@ from workers.webhook_http import Answer, TargetRefused, post, resolve
 SHOWN_WARNINGS = 10  # a payload stays small (the spec suggests under 20 kB)
 JITTER = 0.1  # each delay varies by up to ±10%
 USER_AGENT = "Sieve-Webhooks/1"
+MISSED_AFTER_SECONDS = 60  # a verdict not announced this long after it came was dropped
 
 
 def announce_verdict(stores: Stores, record: DatasetRecord) -> int:
@@ -41,7 +42,22 @@ def announce_verdict(stores: Stores, record: DatasetRecord) -> int:
     subscribers = stores.webhooks.subscribers(record.org, event)
     for webhook in subscribers:
         stores.webhooks.publish(Message(webhook.id, message_id, event, body, record.id))
+    stores.datasets.announced(record.id)
     return len(subscribers)
+
+
+def announce_missed(stores: Stores, older_than: float = MISSED_AFTER_SECONDS) -> int:
+    """Announce the verdicts whose process died before it queued their messages (the verdict
+    and its place among the unannounced are one step: store/datasets.py); how many."""
+    count = 0
+    for dataset_id in stores.datasets.unannounced(older_than):
+        record = stores.datasets.get(dataset_id)
+        if record is None or not record.terminal:  # deleted or expired since
+            stores.datasets.announced(dataset_id)
+            continue
+        announce_verdict(stores, record)
+        count += 1
+    return count
 
 
 def announce_test(stores: Stores, webhook: Webhook) -> Message:

@@ -204,3 +204,29 @@ def test_allowing_private_addresses_still_refuses_the_unroutable():
 def test_urls_that_cannot_be_webhooks_are_refused_with_the_reason(url, problem):
     with pytest.raises(TargetRefused, match=problem.replace("?", r"\?")):
         check_url(url)
+
+
+def test_a_verdict_whose_process_died_before_announcing_it_is_announced_by_beat(stores, receiver):
+    """The verdict and its place among the unannounced verdicts are one Redis step; beat's
+    look announces what a crash left, once, and forgets a dataset deleted meanwhile."""
+    _webhook(stores, receiver.url)
+    _concluded(stores, "set-hij456", "failed")  # ...and the process died: nothing queued
+    _concluded(stores, "set-klm789", "validated")
+    stores.datasets.create(queued_record("set-gone00"), None)
+    stores.datasets.transition("set-gone00", "validated")
+    stores.datasets.delete("set-gone00")
+    assert stores.webhooks.claim_due(60) == []
+    assert webhooks.announce_missed(stores, older_than=0) == 2
+    assert webhooks.announce_missed(stores, older_than=0) == 0  # announced once
+    assert sorted(m.dataset_id for m in stores.webhooks.claim_due(60)) == [
+        "set-hij456",
+        "set-klm789",
+    ]
+    assert stores.redis.zcard(stores.keys.unannounced_verdicts()) == 0
+
+
+def test_an_announced_verdict_is_not_announced_again(stores, receiver):
+    _webhook(stores, receiver.url)
+    webhooks.announce_verdict(stores, _concluded(stores, "set-nop012"))
+    assert webhooks.announce_missed(stores, older_than=0) == 0
+    assert len(stores.webhooks.claim_due(60)) == 1
