@@ -21,7 +21,7 @@ import click
 from cli.client import CliError, SieveClient, download_blocks
 from cli.options import client_options
 from cli.progress import ValidationProgress
-from cli.shown import LIST_HEADER, list_line, show_dataset, show_listing
+from cli.shown import LIST_HEADER, list_line, show_dataset, show_listing, split_of
 from validators.registry import supported_types
 
 SPLITS = ("train", "eval")
@@ -110,7 +110,7 @@ def datasets_download(
 
 def splits_of(dataset: dict[str, Any]) -> list[str]:
     """The files a dataset's parts hold rows of, train first (train alone when it has none)."""
-    roles = {part["name"].split("-", 1)[0] for part in dataset.get("dataset_parts") or []}
+    roles = {split_of(part) for part in dataset.get("dataset_parts") or []}
     return [role for role in SPLITS if role in roles] or ["train"]
 
 
@@ -169,7 +169,7 @@ def dataset_rows(dataset: dict[str, Any], split: str) -> Iterator[dict[str, Any]
     from fastavro import reader
 
     for part in dataset.get("dataset_parts") or []:
-        if part["name"].split("-", 1)[0] == split:
+        if split_of(part) == split:
             yield from reader(io.BufferedReader(_BlockReader(download_blocks(part["url"]))))
 
 

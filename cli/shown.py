@@ -53,6 +53,11 @@ def show_dataset(dataset: dict[str, Any], as_json: bool) -> None:
         raise SystemExit(1)
 
 
+def split_of(part: dict[str, Any]) -> str:
+    """The file (train, eval) whose rows a dataset part holds: its name says (`eval-00003`)."""
+    return part["name"].split("-", 1)[0]
+
+
 def show_details(dataset: dict[str, Any]) -> None:
     """Its type and age, its rows per file and stored size, its findings by rule."""
     created = dataset["created_at"].replace("T", " ")[:19]
@@ -61,7 +66,7 @@ def show_details(dataset: dict[str, Any]) -> None:
     if parts:
         by_file: dict[str, int] = {}
         for part in parts:
-            role = part["name"].split("-", 1)[0]
+            role = split_of(part)
             by_file[role] = by_file.get(role, 0) + part["num_rows"]
         files = ", ".join(f"{role} {count:,}" for role, count in by_file.items())
         size = format_size(sum(part["size_bytes"] for part in parts))

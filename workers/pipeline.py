@@ -47,7 +47,7 @@ from workers.full_report import report_index
 from workers.metrics import dataset_metrics
 from workers.parts import merged_schema, part_schema, write_part
 from workers.planning import Chunk, PlanError, plan_file
-from workers.webhooks import announce_verdict
+from workers.webhooks import announce
 
 log = logging.getLogger(__name__)
 FILE_ROLES = ("train", "eval")
@@ -283,9 +283,7 @@ def fail(stores: Stores, dataset_id: str, reason: str) -> None:
     if stores.datasets.transition(dataset_id, Status.FAILED, validation_error=reason):
         _delete_parts(stores, _parts_of(list(stores.datasets.chunk_reports(dataset_id).values())))
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
-        record = stores.datasets.get(dataset_id)
-        if record is not None:
-            announce_verdict(stores, record)
+        announce(stores, dataset_id)
 
 
 def _count_verdict(record: DatasetRecord, conclusion: Conclusion) -> None:
@@ -332,9 +330,7 @@ def _conclude(stores: Stores, record: DatasetRecord, conclusion: Conclusion) -> 
     if moved:  # only now: a finalize retried after a failed transition still needs them
         stores.blobs.delete_prefix(hashes_prefix(dataset_id))
         _count_verdict(record, conclusion)
-        concluded = stores.datasets.get(dataset_id)
-        if concluded is not None:
-            announce_verdict(stores, concluded)
+        announce(stores, dataset_id)
     elif not stores.datasets.exists(dataset_id):
         _delete_parts(stores, parts)  # deleted while finalizing
     if dry_run:  # the verdict stays readable for a while; nothing else is kept

@@ -43,19 +43,22 @@ def _retry_or_fail(task: Task, dataset_id: str, step: str, exc: Exception) -> No
         raise exc  # no broker to retry through: stay unacknowledged (see celery_app)
     if isinstance(exc, StorageFullError):  # the platform's fault, said as such
         log.error("dataset %s: storage full while %s", dataset_id, step)
-        pipeline.fail(stores(), dataset_id, STORAGE_FULL)
-        send_webhooks.apply_async()
+        _fail(dataset_id, STORAGE_FULL)
         return
     attempts = stores().settings.max_chunk_attempts
     if task.request.retries + 1 < attempts:
         raise task.retry(exc=exc, countdown=RETRY_DELAY_SECONDS, max_retries=attempts)
     log.exception("dataset %s: %s failed %d times", dataset_id, step, attempts)
-    pipeline.fail(
-        stores(),
+    _fail(
         dataset_id,
         f"internal error while {step} (a problem of the service, not of your data); "
         "please upload again",
     )
+
+
+def _fail(dataset_id: str, reason: str) -> None:
+    """Fail the dataset, and send its verdict's webhook messages now."""
+    pipeline.fail(stores(), dataset_id, reason)
     send_webhooks.apply_async()
 
 

@@ -64,14 +64,9 @@ def check_url(url: str) -> tuple[str, str, int, str]:
         )
     if parts.fragment:
         raise TargetRefused("the url has a #fragment, which is never sent: remove it")
-    path = parts.path or "/"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = 443 if parts.scheme == "https" else 80
-    return (
-        parts.scheme,
-        parts.hostname,
-        port or default_port,
-        path + (f"?{parts.query}" * bool(parts.query)),
-    )
+    return parts.scheme, parts.hostname, port or default_port, path
 
 
 def resolve(url: str, allow_private: bool) -> Target:

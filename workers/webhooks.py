@@ -46,18 +46,23 @@ def announce_verdict(stores: Stores, record: DatasetRecord) -> int:
     return len(subscribers)
 
 
+def announce(stores: Stores, dataset_id: str) -> bool:
+    """Announce the verdict of `dataset_id` as it is stored now; False (and nothing more to
+    announce) when the dataset is gone or expired meanwhile."""
+    record = stores.datasets.get(dataset_id)
+    if record is None or not record.terminal:
+        stores.datasets.announced(dataset_id)
+        return False
+    announce_verdict(stores, record)
+    return True
+
+
 def announce_missed(stores: Stores, older_than: float = MISSED_AFTER_SECONDS) -> int:
     """Announce the verdicts whose process died before it queued their messages (the verdict
     and its place among the unannounced are one step: store/datasets.py); how many."""
-    count = 0
-    for dataset_id in stores.datasets.unannounced(older_than):
-        record = stores.datasets.get(dataset_id)
-        if record is None or not record.terminal:  # deleted or expired since
-            stores.datasets.announced(dataset_id)
-            continue
-        announce_verdict(stores, record)
-        count += 1
-    return count
+    return sum(
+        announce(stores, dataset_id) for dataset_id in stores.datasets.unannounced(older_than)
+    )
 
 
 def announce_test(stores: Stores, webhook: Webhook) -> Message:

@@ -11,6 +11,8 @@ function splitsOf(d) {
   return ["train", "eval"].filter((r) => roles.has(r));
 }
 
+const rowsIn = (d, role) => (d.dataset_parts || []).filter((p) => p.name.startsWith(`${role}-`)).reduce((n, p) => n + p.num_rows, 0);
+
 function fieldsOf(d) {
   try { return JSON.parse(d.schema).fields.map((f) => f.name); } catch (_) { return []; }
 }
@@ -69,11 +71,11 @@ function rowsSection(d, profile, role = "train", offset = 0) {
   if (!splits.includes(role)) role = splits[0] || "train";
   const fields = fieldsOf(d);
   const file = (profile || {})[role] || {};
-  const rowsInFile = (d.dataset_parts || []).filter((p) => p.name.startsWith(`${role}-`)).reduce((n, p) => n + p.num_rows, 0);
+  const rowsInFile = rowsIn(d, role);
   const heading = el("h2", { id: "rows-heading" }, "Rows");
   const tabs = el("div", { role: "tablist", "aria-label": "files", class: "tabs" }, splits.map((r) => el("button", {
     type: "button", role: "tab", "aria-selected": r === role ? "true" : "false", class: r === role ? "tab active" : "tab",
-    onclick: () => section.replaceWith(...rowsSection(d, profile, r, 0).slice(1)) }, `${r} (${count(((d.dataset_parts || []).filter((p) => p.name.startsWith(`${r}-`)).reduce((n, p) => n + p.num_rows, 0)))})`)));
+    onclick: () => section.replaceWith(...rowsSection(d, profile, r, 0).slice(1)) }, `${r} (${count(rowsIn(d, r))})`)));
   const search = el("input", { id: "row-search", type: "search", "aria-label": "search the rows" });
   const within = el("select", { id: "row-search-field", "aria-label": "search in" },
     fields.map((f) => el("option", { value: f }, f)));  // the API searches one field at a time
