@@ -37,7 +37,7 @@ def header_finding(spec: DatasetSpec, parsed: ParsedChunk, options: RuleOptions)
         f"csv files must have a header with the required fields: {spec.required_fields}; "
         f"the header read has {read}"
     )
-    hint = _delimiter_hint(spec, parsed.columns) or _case_hint(spec, parsed.columns)
+    hint = _header_hint(spec.required_fields, parsed.columns)
     return Finding(0, None, reason + hint, "file|csv_header")
 
 
@@ -50,28 +50,40 @@ _DELIMITERS = (
 )
 
 
-def _delimiter_hint(spec: DatasetSpec, columns: tuple[str, ...]) -> str:
-    """Name the delimiter the header would match with, when another one would: as the API
-    and the CLI spell it."""
+def _header_hint(required: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    """What would make the header match: another delimiter (as the API and the CLI spell
+    it), renames where only letter case differs, or both."""
     header = ",".join(columns)
-    for delimiter, name, api, cli in _DELIMITERS:
-        names = {field.strip().strip('"') for field in header.split(delimiter)}
-        if set(spec.required_fields) <= names:
-            return (
-                f" (it would match with {name} as the delimiter: csv_delimiter={api} in the "
-                f"API, --delimiter {cli} with the CLI)"
+    splits = [(None, columns)] + [
+        (spelling, tuple(name.strip().strip('"') for name in header.split(spelling[0])))
+        for spelling in _DELIMITERS
+        if spelling[0] in header
+    ]
+    for delimiter, names in splits:
+        renames = _renames(required, names)
+        if renames is None:
+            continue
+        said = []
+        if delimiter is not None:
+            _, name, api, cli = delimiter
+            said.append(
+                f"it would match with {name} as the delimiter: csv_delimiter={api} in the "
+                f"API, --delimiter {cli} with the CLI"
             )
+        if renames:
+            said.append(f"field names are case-sensitive: rename {renames}")
+        return f" ({'; and '.join(said)})" if said else ""
     return ""
 
 
-def _case_hint(spec: DatasetSpec, columns: tuple[str, ...]) -> str:
-    """Field names are case-sensitive: name the renames that would match."""
-    by_lower = {name.strip().lower(): name for name in columns}
-    missing = [f for f in spec.required_fields if f not in columns]
-    if not missing or not all(f.lower() in by_lower for f in missing):
-        return ""
-    renames = ", ".join(f"'{by_lower[f.lower()]}' to '{f}'" for f in missing)
-    return f" (field names are case-sensitive: rename {renames})"
+def _renames(required: tuple[str, ...], names: tuple[str, ...]) -> str | None:
+    """'' when `names` has every required field, the renames when letter case is all that
+    differs, else None."""
+    by_lower = {name.lower(): name for name in names}
+    missing = [field for field in required if field not in names]
+    if not all(field.lower() in by_lower for field in missing):
+        return None
+    return ", ".join(f"'{by_lower[field.lower()]}' to '{field}'" for field in missing)
 
 
 def read_chunk(

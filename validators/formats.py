@@ -65,10 +65,15 @@ def refuse_unreadable(part: str, head: bytes) -> None:
         raise FileRefused(f"the {part} file is {kind}-compressed; upload it uncompressed")
     encoding = wide_encoding_of(head)
     if encoding is not None:
-        raise FileRefused(
-            f"the {part} file is {encoding}, not UTF-8; save it as UTF-8 (Excel: Save As, "
-            f'"CSV UTF-8"; or iconv -f {encoding.split(" ")[0]} -t UTF-8)'
-        )
+        raise FileRefused(f"the {part} file is {encoding}, not UTF-8; {save_as_utf8(encoding)}")
+
+
+def save_as_utf8(encoding: str, dataset_type: str = "TYPE") -> str:
+    """What to do with a file in `encoding` (as named to the user, 'UTF-16LE (with a BOM)')."""
+    return (
+        'save it as UTF-8 (Excel: Save As, "CSV UTF-8"), or re-encode it: '
+        f"sieve convert FILE --to {dataset_type}, or iconv -f {encoding.split(' ')[0]} -t UTF-8"
+    )
 
 
 _BOMS = (  # longest first: UTF-32 LE's BOM begins with UTF-16 LE's

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from validators.conversions import OTHER_FORMAT
 from validators.findings import bounded
+from validators.formats import save_as_utf8
 from validators.report import FATAL_RULES, MAX_FINDINGS, FileReport
 from validators.spec import DatasetSpec
 
@@ -40,7 +41,7 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
             elif finding.row and skip_malformed and finding.rule not in FATAL_RULES:
                 notes.append(f"{finding.message(report.role)} (row dropped)")
             elif finding.rule == NOT_UTF8 and _whole_file_not_utf8(report):
-                errors.append(_not_utf8(report))  # said once (the report has each row)
+                errors.append(_not_utf8(report, spec.name))  # said once (the report has each row)
             else:
                 errors.append(finding.message(report.role))
         if not skip_malformed and _whole_file_not_utf8(report):  # counted in that message
@@ -66,7 +67,7 @@ def _whole_file_not_utf8(report: FileReport) -> bool:
     return report.rule_counts[NOT_UTF8] >= LEGACY_ROWS
 
 
-def _not_utf8(report: FileReport) -> str:
+def _not_utf8(report: FileReport, dataset_type: str) -> str:
     """Rows that aren't UTF-8, said once: most likely the whole file is in a legacy encoding."""
     count = report.rule_counts[NOT_UTF8]
     first = min(f.row for f in report.findings if f.rule == NOT_UTF8)
@@ -74,7 +75,7 @@ def _not_utf8(report: FileReport) -> str:
     return (
         f"the {report.role} file is not UTF-8: {rows} (the first: row {first}); it is likely "
         'in a legacy encoding such as Windows-1252 (Excel\'s "CSV" on Windows) or Latin-1: '
-        'save it as UTF-8 (Excel: Save As, "CSV UTF-8"; or iconv -f CP1252 -t UTF-8)'
+        f"{save_as_utf8('CP1252', dataset_type)}"
     )
 
 

@@ -28,9 +28,15 @@ HEADER = "the train file: csv files must have a header with the required fields:
             f"{HEADER}; the header read has ['text\\tlabel'] (it would match with a tab as the "
             "delimiter: csv_delimiter=%09 in the API, --delimiter $'\\t' with the CLI)",
         ),
+        (
+            b"Text;Label\na;b\n",
+            f"{HEADER}; the header read has ['Text;Label'] (it would match with ';' as the "
+            "delimiter: csv_delimiter=; in the API, --delimiter ';' with the CLI; and field "
+            "names are case-sensitive: rename 'Text' to 'text', 'Label' to 'label')",
+        ),
         (b"txt,lbl\na,b\n", f"{HEADER}; the header read has ['txt', 'lbl']"),
     ],
-    ids=["letter-case", "semicolon", "tab", "other"],
+    ids=["letter-case", "semicolon", "tab", "semicolon-and-case", "other"],
 )
 def test_a_header_problem_shows_the_header_read_and_what_would_match(data, error):
     verdict, _ = validate(LABELS, {"train": ("csv", data)}, 1 << 30)
@@ -96,8 +102,8 @@ def test_a_file_in_utf16_or_utf32_is_refused_naming_its_encoding(encoding, found
     with pytest.raises(FileRefused) as refused:
         accepted_format(LABELS, {"csv"}, "data", ("a.csv", data[:4096], len(data)), None)
     assert str(refused.value) == (
-        f'the data file is {found}, not UTF-8; save it as UTF-8 (Excel: Save As, "CSV UTF-8"; '
-        f"or iconv -f {found.split(' ')[0]} -t UTF-8)"
+        f'the data file is {found}, not UTF-8; save it as UTF-8 (Excel: Save As, "CSV UTF-8"), '
+        f"or re-encode it: sieve convert FILE --to TYPE, or iconv -f {found.split(' ')[0]} -t UTF-8"
     )
 
 
@@ -106,7 +112,8 @@ def test_a_file_in_a_legacy_encoding_gets_one_message_not_one_per_row():
     assert verdict.error == (
         "the train file is not UTF-8: 60 rows hold bytes that are not (the first: row 1); it is "
         'likely in a legacy encoding such as Windows-1252 (Excel\'s "CSV" on Windows) or '
-        'Latin-1: save it as UTF-8 (Excel: Save As, "CSV UTF-8"; or iconv -f CP1252 -t UTF-8)'
+        'Latin-1: save it as UTF-8 (Excel: Save As, "CSV UTF-8"), or re-encode it: sieve convert '
+        f"FILE --to {LABELS}, or iconv -f CP1252 -t UTF-8"
     )
     assert verdict.warnings == []
     same_in_utf8 = validate(LABELS, {"train": ("csv", TEXT.encode())}, 1 << 30)[0]
