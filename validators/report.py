@@ -62,8 +62,9 @@ def _states(data: dict) -> dict[str, Any]:
 
 
 # Findings after which no later row of the file can be delimited with confidence (an unclosed
-# quote in CSV): the file fails even with skip_malformed_input, and reading stops there.
-FATAL_RULES = frozenset({"row|csv"})
+# quote in CSV, a row over the length limit): the file fails even with skip_malformed_input,
+# and reading stops there.
+FATAL_RULES = frozenset({"row|csv", "row|too_long"})
 
 
 @dataclass

@@ -48,7 +48,11 @@ def judge(spec: DatasetSpec, files: list[FileReport], skip_malformed: bool) -> V
             shown = sum(1 for finding in report.findings if finding.rule == NOT_UTF8)
             unlisted -= report.rule_counts[NOT_UTF8] - shown
     errors = list(dict.fromkeys(errors))  # a file-level problem is seen by every chunk
-    problems = [p for r in spec.file_rules for p in r.problems(spec.name, files, bool(errors))]
+    # The dataset rules need the whole files: a file whose reading stopped at a broken row (a
+    # quote never closed, a row too long) has rows beyond it that nobody counted.
+    stopped = any(report.stopped for report in files)
+    rules = () if stopped else spec.file_rules
+    problems = [p for r in rules for p in r.problems(spec.name, files, bool(errors))]
     errors = errors[:1] + problems + errors[1:]  # one round trip shows everything
     notes.extend(note for rule in spec.file_rules for note in rule.notes(files))
     errors, notes = [bounded(e) for e in errors], [bounded(n) for n in notes]

@@ -174,6 +174,7 @@ def chunk_report(
         delimiter=options.delimiter,
         separator=options.separator,
         csv_header=read_spans(blobs, chunk.header),
+        cut_short=chunk.cut_short,
     )
     attempt = secrets.token_hex(4)  # this delivery's blobs (see store.removal.part_key)
     data = read_spans(blobs, chunk.spans)

@@ -6,7 +6,7 @@ after the last byte — with the one cutter (validators/cutting.RecordCutter) ei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from store.blobs import BlobStore
@@ -27,6 +27,7 @@ class Chunk:
     end: int
     spans: tuple[Span, ...] = ()  # where bytes [start, end) are stored
     header: tuple[Span, ...] = ()  # a CSV file's header record (empty otherwise)
+    cut_short: bool = False  # the file's last chunk read: past it, a record over the limit
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class Chunk:
             "end": self.end,
             "spans": [span.to_list() for span in self.spans],
             "header": [span.to_list() for span in self.header],
+            "cut_short": self.cut_short,
         }
 
     @classmethod
@@ -70,14 +72,22 @@ def plan_file(
         chunk_start=start,
         header_end=header_end,
     )
-    cuts = [cut for block in stored.iter_range(start) for cut in cutter.feed(block, chunk_bytes)]
+    cuts: list[int] = []
+    for block in stored.iter_range(start):
+        cuts += cutter.feed(block, chunk_bytes)
+        if cutter.gave_up:  # a record over the limit: the file is read up to it only
+            break
+    end = file.size if cutter.cut_short_at is None else min(cutter.cut_short_at, file.size)
     header = stored.spans(0, header_end) if header_end else ()
-    edges = [start, *(cut for cut in cuts if cut < file.size), file.size]
+    edges = [start, *(cut for cut in cuts if cut < end), end]
+    short = end < file.size
     chunks = [
-        Chunk(first_index + i, role, begin, end, stored.spans(begin, end), header)
-        for i, (begin, end) in enumerate(zip(edges, edges[1:], strict=False))
-        if end > begin
+        Chunk(first_index + i, role, begin, stop, stored.spans(begin, stop), header)
+        for i, (begin, stop) in enumerate(zip(edges, edges[1:], strict=False))
+        if stop > begin or short
     ]
+    if short:  # its last chunk says so: the parser reports the record that follows
+        chunks[-1] = replace(chunks[-1], cut_short=True)
     # A file with no records (a CSV header alone) still gets one, empty, chunk: its header
     # is checked there, and the chunk set completes so finalize runs.
     return chunks or [Chunk(first_index, role, start, file.size, (), header)]

@@ -576,12 +576,16 @@ def test_workers_survived_the_corpus(stack):
     assert "Worker exited prematurely" not in log and "WorkerLostError" not in log
 
 
+TOO_LONG = "row 1 of the train file: is longer than 16 MiB, the most a row may be"
+
+
 @pytest.mark.parametrize(
     ("closing", "status", "error"),
-    [(b'"}\n', "validated", None), (b"\n", "failed", "row 1 of the train file: is not valid JSON")],
-    ids=["valid", "unterminated"],
+    [(b'"}\n', "failed", TOO_LONG), (b"\n", "failed", TOO_LONG), (b"", "failed", TOO_LONG)],
+    ids=["valid-json", "unterminated", "no-line-end"],
 )
 def test_a_100_mb_single_line(tiny_chunk_stack, closing, status, error):
+    """Read up to the row limit (16 MiB), never whole into a worker's memory."""
     body = b'{"text": "' + b"y" * (100 * 1024 * 1024) + closing
     response = requests.post(
         f"{tiny_chunk_stack.url}/v1/datasets",

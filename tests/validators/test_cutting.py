@@ -70,3 +70,42 @@ def test_a_csv_header_that_never_ends_stops_the_cutting():
     cutter = RecordCutter("csv")
     assert cutter.feed(b"a" * (2 << 20), 10) == [] and cutter.gave_up
     assert cutter.feed(b"\nx\n" * 10, 1) == []
+
+
+def _first_overlong(data: bytes, sep: bytes, limit: int) -> int | None:
+    """Where the first record longer than `limit` starts, by bytes.split's reading."""
+    start = 0
+    for record in data.split(sep)[:-1] if data.endswith(sep) else data.split(sep):
+        if len(record) > limit:
+            return start
+        start += len(record) + len(sep)
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), max_size=30),
+    st.lists(st.integers(1, 20), max_size=30),
+    st.integers(1, 40),
+    st.integers(1, 25),
+    st.sampled_from([b"\n", b"|\n", b"--\n"]),  # none can overlap itself
+)
+def test_a_record_over_the_limit_stops_the_cutting_where_it_starts(
+    lengths, blocks, target, limit, sep
+):
+    data = sep.join(b"x" * n for n in lengths)
+    cutter, cuts, position = RecordCutter("txt", sep, max_record=limit), [], 0
+    for size in [*blocks, len(data)]:
+        cuts += cutter.feed(data[position : position + size], target)
+        position += size
+    expected = _first_overlong(data, sep, limit)
+    assert cutter.cut_short_at == expected and cutter.gave_up == (expected is not None)
+    assert expected is None or all(cut <= expected for cut in cuts)
+
+
+def test_a_csv_quote_never_closed_cuts_the_file_short():
+    data = b"text,label\n" + b"a,b\n" * 10 + b'"open,b\n' + b"a,b\n" * 1000
+    cutter = RecordCutter("csv", max_record=100)
+    cuts = [cut for at in range(0, len(data), 64) for cut in cutter.feed(data[at : at + 64], 20)]
+    assert cutter.gave_up and cuts and cutter.cut_short_at == cuts[-1] + 20 + 100
+    assert data[: cuts[-1]].count(b'"') == 0  # every cut before the open quote

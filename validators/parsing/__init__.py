@@ -9,10 +9,12 @@ silently turn `5` into `"5"`). Either way the result is the same frame shape:
 
 from __future__ import annotations
 
+from validators.findings import Finding
 from validators.formats import strip_bom
 from validators.parsing.common import ROW, ParsedChunk, ParseOptions, line_count
 from validators.parsing.csvfile import parse_csv
 from validators.parsing.jsonl import MAX_JSON_DEPTH, MAX_LINE_DEPTH, parse_jsonl
+from validators.parsing.overlong import TOO_LONG, row_too_long
 from validators.parsing.text import parse_text
 
 __all__ = ["FORMAT_RULES", "ROW", "ParseOptions", "ParsedChunk", "line_count", "parse_chunk"]
@@ -20,6 +22,7 @@ __all__ = ["FORMAT_RULES", "ROW", "ParseOptions", "ParsedChunk", "line_count", "
 _READABLE = (
     ("row|utf8", "the row is valid UTF-8", "is not valid UTF-8 (byte N)"),
     ("row|no_nul", "the row holds no NUL byte (e.g. UTF-16 text)", "contains a NUL byte"),
+    TOO_LONG,
 )
 # What each format's parser refuses, row by row: (code, what it checks, the message).
 # `<field>` stands for the name of any kept field.
@@ -49,4 +52,16 @@ def parse_chunk(data: bytes, options: ParseOptions, at_file_start: bool = True) 
     """`at_file_start`: the chunk begins the file, where a UTF-8 BOM is allowed (anywhere else
     it is data: bad data, the same whichever chunk it falls in)."""
     parsers = {"jsonl": parse_jsonl, "csv": parse_csv, "txt": parse_text}
-    return parsers[options.format](strip_bom(data) if at_file_start else data, options)
+    parsed = parsers[options.format](strip_bom(data) if at_file_start else data, options)
+    if options.cut_short and options.format != "csv":  # a CSV's own parser reads its last row
+        _add_row_too_long(parsed, options, line_count(data))
+    return parsed
+
+
+def _add_row_too_long(parsed: ParsedChunk, options: ParseOptions, lines: int) -> None:
+    """The record after the chunk's end, too long to be read, counted as its next row."""
+    parsed.rows_seen += 1
+    parsed.findings.append(Finding(parsed.rows_seen, None, *row_too_long(options)))
+    earlier = parsed.row_lines
+    if earlier is not None:
+        parsed.row_lines = lambda: [*earlier(), lines + 1]

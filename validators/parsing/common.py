@@ -21,6 +21,7 @@ class ParseOptions:
     delimiter: str = ","
     separator: str = "\n"
     csv_header: bytes = b""  # the header record, prepended to CSV chunks after the first
+    cut_short: bool = False  # the chunk ends where the file stops being read (a row too long)
 
     @property
     def kinds(self) -> dict[str, FieldKind]:

@@ -1,0 +1,101 @@
+"""A row longer than MAX_RECORD_BYTES: the file is read up to it and no further, whatever made
+it so long (a JSON array on one line, a text separator that never comes, a CSV quote never
+closed), and the finding says what most likely did. Checked through the workers' own pipeline
+(`sieve check`'s), in chunks far smaller than the row."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from cli.check import check_files
+from store.records import CreateOptions, DatasetOptions
+from validators.cutting import MAX_RECORD_BYTES
+from validators.parsing.csvfile import _misquoted, _quotes_misplaced
+
+CLASSIFY = "single-label-classification-finetune-input"
+OVER = MAX_RECORD_BYTES + 1024
+
+
+def _check(tmp_path: Path, name: str, data: bytes, dataset_type: str, **options):
+    path = tmp_path / name
+    path.write_bytes(data)
+    create = CreateOptions("overlong", dataset_type, dataset=DatasetOptions(**options))
+    return check_files(create, path, None, chunk_bytes=1 << 20, processes=1)
+
+
+def _labelled(count: int) -> bytes:
+    return b"".join(b"row %d,l%d\n" % (i, i % 3) for i in range(count))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "dataset_type", "options", "error"),
+    [
+        (
+            "array.jsonl",
+            b"\n".join([b'{"text": "a"}'] * 3 + [b'[{"text": "' + b"x" * OVER + b'"}]']),
+            "embed-input",
+            {},
+            "row 4 of the train file: is longer than 16 MiB, the most a row may be, so the "
+            "file is read no further (is the file one JSON array or document? JSONL is one "
+            "JSON object per line)",
+        ),
+        (
+            "texts.txt",
+            b"a\n\nb\n\n" + b"long line\n" * (OVER // 10) + b"\n\nc\n\n",
+            "embed-input",
+            {"text_separator": "\n\n"},
+            "row 3 of the train file: is longer than 16 MiB, the most a row may be, so the "
+            "file is read no further (is the text separator '\\n\\n' in the file?)",
+        ),
+        (
+            "open-quote.csv",
+            b"text,label\n" + _labelled(50) + b'"never closed,l1\n' + _labelled(OVER // 8),
+            CLASSIFY,
+            {},
+            "row 51 of the train file: is longer than 16 MiB, the most a row may be",
+        ),
+    ],
+    ids=["json-array", "text-separator-absent", "csv-quote-never-closed"],
+)
+def test_a_row_over_the_limit_ends_the_reading_there(
+    tmp_path, name, data, dataset_type, options, error
+):
+    result = _check(tmp_path, name, data, dataset_type, **options)
+    assert result.verdict.status == "failed"
+    assert result.verdict.error.startswith(error), result.verdict.error
+    # what follows was not read, so no dataset rule is judged on a count that stopped there
+    assert not any("needs at least" in w for w in result.verdict.warnings)
+    assert result.rows_seen < 100
+
+
+def test_a_row_just_under_the_limit_is_read(tmp_path):
+    row = b'{"text": "' + b"y" * (MAX_RECORD_BYTES - 100) + b'"}\n'
+    result = _check(tmp_path, "long.jsonl", row + b'{"text": "short"}\n', "embed-input")
+    assert result.verdict.status == "validated" and result.rows_seen == 2
+
+
+def test_a_long_quoted_csv_field_reads_alike_on_either_path(tmp_path):
+    """A 300 KB field (over the csv module's 128 KiB default) in a chunk read row by row
+    (a blank line sends it there) and in one polars reads."""
+    field = b'"' + b"word, " * 50_000 + b'"'
+    rows = b"text,label\n" + field + b",l0\n" + _labelled(60)
+    exact = _check(tmp_path, "exact.csv", rows + b"\n", CLASSIFY, skip_malformed_input=True)
+    fast = _check(tmp_path, "fast.csv", rows, CLASSIFY)
+    assert exact.verdict.status == fast.verdict.status == "validated", exact.verdict.error
+    assert (exact.rows_seen, fast.rows_seen) == (62, 61)  # the blank line is a row, dropped
+
+
+def test_a_quote_never_closed_costs_no_memory_in_the_quote_checks():
+    """Their regexes kept a way back per byte after an open quote: 13 GB for a 110 MB file."""
+    document = b'text,label\n"open,a\n' + b"some words,b\n" * 200_000  # 2.6 MB
+    tracemalloc.start()
+    try:
+        assert not _misquoted(document, ",")
+        assert _quotes_misplaced(document.decode()[11:], ",")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * len(document), f"{peak / 1e6:.0f} MB for a {len(document) / 1e6} MB chunk"
