@@ -25,10 +25,16 @@ from store.datasets import format_timestamp, utc_now
 from store.records import CreateOptions, DatasetRecord, StoredFile
 from store.segments import Segment, SegmentedFile
 from validators.cutting import MAX_CSV_HEADER_BYTES, RecordCutter
-from validators.formats import FileRefused, accepted_format, default_delimiter, detect_format
+from validators.formats import (
+    FileRefused,
+    accepted_format,
+    default_delimiter,
+    detect_format,
+    record_separator,
+)
 from validators.registry import spec_for
 from workers.enqueue import Enqueuer
-from workers.planning import Chunk, separator_of
+from workers.planning import Chunk
 
 MIN_STREAM_CHUNK = 4 * 1024 * 1024
 HEAD_BYTES = 64 * 1024  # enough to tell a file's format (validators.formats)
@@ -94,7 +100,8 @@ def stored_file(
         file_format = accepted_format(spec.name, spec.formats, part, head, separator)
     except FileRefused as exc:
         raise bad_request(str(exc)) from exc
-    return StoredFile(segments, head[2], file_format, head[0])
+    separator = record_separator(file_format, separator, head[1])
+    return StoredFile(segments, head[2], file_format, head[0], separator)
 
 
 class ChunkStreamer:
@@ -268,7 +275,8 @@ class ChunkStreamer:
         if file_format not in self._spec.formats:
             file.stopped = True  # refused at the upload's end, with the reason
             return
-        file.cutter = RecordCutter(file_format, separator_of(file_format, separator or "\n"))
+        separator = record_separator(file_format, separator, first[:HEAD_BYTES])
+        file.cutter = RecordCutter(file_format, separator.encode("utf-8"))
 
     def _cut(self, file: _File, data: bytes) -> None:
         """Store `data`, sealing the sink where each chunk it completes ends, and send them."""

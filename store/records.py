@@ -115,6 +115,7 @@ class StoredFile:
     size: int
     format: str  # "jsonl" | "csv" | "txt"
     name: str = ""  # as uploaded
+    separator: str = "\n"  # what ends its records (validators.formats.record_separator)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "segments": [[s.key, s.size] for s in self.segments]}
@@ -198,7 +199,12 @@ class DatasetRecord:
         values["status"] = Status(values["status"])
         values["options"] = DatasetOptions.from_dict(values.get("options") or {})
         values["files"] = {
-            r: StoredFile.from_dict(f) for r, f in (values.get("files") or {}).items()
+            role: StoredFile.from_dict(
+                {"separator": values["options"].separator, **file}  # recorded before files
+                if file.get("format") == "txt"  # had a separator of their own: the dataset's
+                else file
+            )
+            for role, file in (values.get("files") or {}).items()
         }
         values["dry_run"] = values.get("dry_run") == "true"
         values["receiving"] = values.get("receiving") == "true"

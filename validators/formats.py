@@ -41,6 +41,19 @@ def compression_of(head: bytes) -> str | None:
     return None
 
 
+def record_separator(file_format: str, text_separator: str | None, head: bytes) -> str:
+    """What ends a record of a file: a newline, or a text file's separator, whose line feeds
+    are the file's own line ends, so that '\n\n' parts the paragraphs of a file saved on
+    Windows (CRLF) too. `head`: the file's first bytes."""
+    if file_format != "txt" or not text_separator:
+        return "\n"
+    first = head.find(b"\n")
+    windows = first > 0 and head[first - 1 : first] == b"\r"
+    if windows and "\n" in text_separator and "\r" not in text_separator:
+        return text_separator.replace("\n", "\r\n")
+    return text_separator
+
+
 def detect_format(filename: str | None, head: bytes, text_separator: str | None = None) -> str:
     """jsonl, csv or txt: from the extension, else from the content (the SDK names in-memory
     uploads a bare `upload`)."""

@@ -102,8 +102,7 @@ def plan_chunks(
             continue
         start = offsets[role] if offsets is not None else 0
         index = first_index + len(chunks)
-        separator = record.options.separator
-        chunks.extend(plan_file(blobs, role, file, chunk_bytes, separator, index, start))
+        chunks.extend(plan_file(blobs, role, file, chunk_bytes, index, start))
     return chunks
 
 
@@ -172,7 +171,7 @@ def chunk_report(
         kept_fields=tuple(fields),
         field_kinds=spec.field_kinds,
         delimiter=options.delimiter,
-        separator=options.separator,
+        separator=file.separator,
         csv_header=read_spans(blobs, chunk.header),
         cut_short=chunk.cut_short,
     )

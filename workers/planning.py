@@ -47,17 +47,11 @@ class Chunk:
         return cls(**values)
 
 
-def separator_of(file_format: str, text_separator: str) -> bytes:
-    """What ends a record: a newline, or a text file's separator."""
-    return (text_separator if file_format == "txt" else "\n").encode("utf-8")
-
-
 def plan_file(
     blobs: BlobStore,
     role: str,
     file: StoredFile,
     chunk_bytes: int,
-    separator: str,
     first_index: int,
     start: int = 0,
 ) -> list[Chunk]:
@@ -67,7 +61,7 @@ def plan_file(
     start = max(start, header_end or 0)
     cutter = RecordCutter(
         file.format,
-        separator_of(file.format, separator),
+        file.separator.encode("utf-8"),
         received=start,
         chunk_start=start,
         header_end=header_end,

@@ -601,3 +601,27 @@ def test_a_100_mb_single_line(tiny_chunk_stack, closing, status, error):
     requests.delete(
         f"{tiny_chunk_stack.url}/v1/datasets/{dataset['id']}", headers=tiny_chunk_stack.headers()
     )
+
+
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\n"], ids=["windows", "unix"])
+def test_paragraphs_part_on_the_files_own_line_ends(tiny_chunk_stack, line_end):
+    """text_separator '\\n\\n' parts a file saved on Windows (CRLF) too, in chunks cut as the
+    bytes arrive, and no row keeps a separator or the last line end."""
+    paragraphs = [f"paragraph {i}{line_end.decode()}its second line" for i in range(40)]
+    body = (line_end * 2).join(p.encode() for p in paragraphs) + line_end
+    response = tiny_chunk_stack.create(
+        {"data": ("paragraphs.txt", body)}, name="paragraphs", text_separator="\n\n"
+    )
+    assert response.status_code == 200, response.text
+    dataset = tiny_chunk_stack.wait_final(response.json()["id"], timeout=60)
+    assert dataset["validation_status"] == "validated", dataset.get("validation_error")
+    rows = requests.get(
+        f"{tiny_chunk_stack.url}/v1/datasets/{dataset['id']}/rows",
+        params={"limit": 100},
+        headers=tiny_chunk_stack.headers(),
+        timeout=30,
+    ).json()["rows"]
+    assert sorted(row["data"]["text"] for row in rows) == sorted(paragraphs)
+    requests.delete(
+        f"{tiny_chunk_stack.url}/v1/datasets/{dataset['id']}", headers=tiny_chunk_stack.headers()
+    )

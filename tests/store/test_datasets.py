@@ -140,3 +140,20 @@ def test_a_silent_upload_is_reclaimed_and_a_live_or_finished_one_is_not(make_sto
     stores.quota.release("acme", "live-upload")
     assert stores.redis.zcard(heartbeats) == 0
     live.abort()
+
+
+def test_a_text_file_recorded_before_files_had_their_own_separator_takes_the_datasets():
+    import json
+
+    from store.records import DatasetOptions, DatasetRecord, StoredFile
+    from store.segments import Segment
+
+    record = queued_record("old", "acme")
+    record.options = DatasetOptions(text_separator="||")
+    record.files = {"train": StoredFile((Segment("k", 3),), 3, "txt", "a.txt", "||")}
+    raw = record.encode()
+    files = json.loads(raw["files"])
+    del files["train"]["separator"]
+    raw["files"] = json.dumps(files)
+    assert DatasetRecord.decode(raw).files["train"].separator == "||"
+    assert DatasetRecord.decode(record.encode()).files["train"].separator == "||"

@@ -37,6 +37,7 @@ def _validated(
         "size": size,
         "format": file_format,
         "name": name,
+        "separator": separator or "\n",
     }
     options = {"skip_malformed_input": skip, "text_separator": separator}
     options["optional_fields"] = list(optional) or None
