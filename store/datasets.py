@@ -5,7 +5,6 @@ A record (store.records.DatasetRecord) is a Redis hash of strings; structured fi
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,10 +13,19 @@ from typing import Any
 
 import redis
 
+from store.chunk_ledger import ChunkLedger
+from store.idempotency import IdempotencyKeys, IdempotentRequest
 from store.keys import RedisKeys
 from store.records import TERMINAL_STATUSES, DatasetRecord, Status, encode_fields
 
-__all__ = ["TERMINAL_STATUSES", "DatasetRecord", "DatasetStore", "ListQuery", "Status"]
+__all__ = [
+    "TERMINAL_STATUSES",
+    "DatasetRecord",
+    "DatasetStore",
+    "IdempotentRequest",
+    "ListQuery",
+    "Status",
+]
 
 # Status rank: a transition never goes backwards and never leaves a terminal status.
 # A verdict leaves the active index and joins the unannounced ones (its webhooks) in the same
@@ -52,21 +60,6 @@ for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
 return bytes
 """
 
-_SAVE_REPORT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0, -1} end
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'validated' or status == 'failed' then
-  return {0, redis.call('HLEN', KEYS[2])}
-end
-local stored = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
-if stored == 1 then
-  redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
-  redis.call('HINCRBY', KEYS[1], 'rows_seen', ARGV[3])
-  redis.call('ZADD', KEYS[3], 'XX', ARGV[4], ARGV[5])
-end
-return {stored, redis.call('HLEN', KEYS[2])}
-"""
-
 _COMPLETE_UPLOAD = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
@@ -87,12 +80,6 @@ redis.call('DECRBY', KEYS[2], bytes)
 return bytes
 """
 
-# Counted only while the record exists, so a chunk redelivered after a delete leaves no key.
-_COUNT_ATTEMPT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-return redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-"""
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -111,43 +98,9 @@ def epoch_micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-_REPLACE_IF_EQUAL = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') and 1
-end
-return 0
-"""
-_DELETE_IF_EQUAL = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
 def _listing_score(record: DatasetRecord) -> int:
     """Where a record sorts in the org's list and the retention index: its creation time."""
     return epoch_micros(datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
-
-
-@dataclass(frozen=True)
-class IdempotentRequest:
-    """What an Idempotency-Key is bound to: the dataset its first request makes, a fingerprint
-    of that request (so a different request with the same key is told apart), and whether
-    that request is still in flight."""
-
-    dataset_id: str
-    fingerprint: str
-    pending: bool = True
-
-    def encode(self) -> str:
-        return json.dumps([self.dataset_id, self.fingerprint, self.pending])
-
-    @classmethod
-    def decode(cls, text: str) -> IdempotentRequest:
-        try:
-            dataset_id, fingerprint, pending = json.loads(text)
-        except ValueError:  # bound before fingerprints were kept: a bare dataset id
-            return cls(text, "", pending=False)
-        return cls(dataset_id, fingerprint, pending)
 
 
 @dataclass(frozen=True)
@@ -160,14 +113,14 @@ class ListQuery:
     offset: int = 0
 
 
-class DatasetStore:
+class DatasetStore(ChunkLedger, IdempotencyKeys):
+    """A dataset's record and its indexes; its chunks' reports (store/chunk_ledger.py) and the
+    Idempotency-Keys that made it (store/idempotency.py) through the two mixins."""
+
     def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
-        self._redis = client
-        self._keys = keys
+        super().__init__(client, keys)
         self._transition = client.register_script(_TRANSITION)
         self._delete = client.register_script(_DELETE)
-        self._save_report = client.register_script(_SAVE_REPORT)
-        self._count_attempt = client.register_script(_COUNT_ATTEMPT)
         self._complete_upload = client.register_script(_COMPLETE_UPLOAD)
         self._release_usage = client.register_script(_RELEASE_USAGE)
 
@@ -365,74 +318,3 @@ class DatasetStore:
         for key in [self._keys.dataset(dataset_id), *self._keys.dataset_aux_keys(dataset_id)]:
             pipe.expire(key, seconds)
         pipe.execute()
-
-    # -- chunk bookkeeping ---------------------------------------------------------------
-    def count_chunk_attempt(self, dataset_id: str, chunk_index: int) -> int:
-        """This delivery's number for the chunk; -1 if the dataset is gone."""
-        keys = [self._keys.dataset(dataset_id), self._keys.chunk_attempts(dataset_id)]
-        return int(self._count_attempt(keys=keys, args=[str(chunk_index)]))
-
-    def save_chunk_report(
-        self, dataset_id: str, chunk_index: int, report: dict[str, Any], rows_seen: int
-    ) -> tuple[bool, int]:
-        """Record a chunk's report once: a redelivered chunk can't overwrite it or count twice,
-        and a chunk that ends after the verdict (a failure it was not part of) is not stored.
-
-        Returns (stored now, number of chunk reports); (False, -1) if the dataset is gone, so a
-        late chunk never resurrects a deleted dataset's bookkeeping.
-        """
-        keys = [
-            self._keys.dataset(dataset_id),
-            self._keys.chunk_reports(dataset_id),
-            self._keys.active_datasets(),
-        ]
-        payload = json.dumps(report, separators=(",", ":"))
-        args = [str(chunk_index), payload, rows_seen, time.time(), dataset_id]
-        stored, count = self._save_report(keys=keys, args=args)
-        return bool(stored), int(count)
-
-    def chunk_reports(self, dataset_id: str) -> dict[int, dict[str, Any]]:
-        raw = self._redis.hgetall(self._keys.chunk_reports(dataset_id))
-        return {int(index): json.loads(report) for index, report in raw.items()}
-
-    def has_chunk_report(self, dataset_id: str, chunk_index: int) -> bool:
-        return bool(self._redis.hexists(self._keys.chunk_reports(dataset_id), str(chunk_index)))
-
-    def chunks_reported(self, dataset_id: str) -> int:
-        return int(self._redis.hlen(self._keys.chunk_reports(dataset_id)))
-
-    def get_chunks_total(self, dataset_id: str) -> int | None:
-        total = self._redis.hget(self._keys.dataset(dataset_id), "chunks_total")
-        return int(total) if total else None
-
-    def claim_finalize(self, dataset_id: str, ttl_seconds: int) -> bool:
-        """True for exactly one caller: the one that gets to trigger finalize."""
-        return bool(
-            self._redis.set(self._keys.finalize_lock(dataset_id), "1", nx=True, ex=ttl_seconds)
-        )
-
-    # -- idempotency ---------------------------------------------------------------------
-    def idempotent_id(self, org: str, key: str) -> str | None:
-        return self._redis.get(self._keys.idempotency(org, key))
-
-    def remember_idempotent_id(
-        self, org: str, key: str, binding: IdempotentRequest, ttl_seconds: int
-    ) -> IdempotentRequest:
-        """Bind `key` to `binding` (a pending request) unless already bound; returns what the
-        key is bound to."""
-        redis_key = self._keys.idempotency(org, key)
-        if self._redis.set(redis_key, binding.encode(), nx=True, ex=ttl_seconds):
-            return binding
-        found = self._redis.get(redis_key)
-        return IdempotentRequest.decode(found) if found else binding
-
-    def complete_idempotent_id(self, org: str, key: str, binding: IdempotentRequest) -> None:
-        """The request bound to `key` made its dataset: retries now get its id."""
-        done = IdempotentRequest(binding.dataset_id, binding.fingerprint, pending=False)
-        self._redis.eval(
-            _REPLACE_IF_EQUAL, 1, self._keys.idempotency(org, key), binding.encode(), done.encode()
-        )
-
-    def forget_idempotent_id(self, org: str, key: str, binding: IdempotentRequest) -> None:
-        """Unbind `key` if it is still bound to `binding` (that create failed; retries go on)."""
-        self._redis.eval(_DELETE_IF_EQUAL, 1, self._keys.idempotency(org, key), binding.encode())

@@ -135,14 +135,15 @@ class WebhookStore:
 
     def get(self, webhook_id: str, org: str | None = None) -> Webhook | None:
         """The webhook, or None when it does not exist or belongs to another organization."""
-        data = self._redis.hgetall(self._keys.webhook(webhook_id))
-        if not data or (org is not None and data.get("org") != org):
-            return None
-        return Webhook.from_hash(data)
+        return _owned(self._redis.hgetall(self._keys.webhook(webhook_id)), org)
 
     def list(self, org: str) -> list[Webhook]:
+        """The organization's webhooks, read in one round trip (every verdict asks)."""
         ids = self._redis.zrange(self._keys.org_webhooks(org), 0, -1)
-        found = (self.get(webhook_id, org) for webhook_id in ids)
+        pipe = self._redis.pipeline(transaction=False)
+        for webhook_id in ids:
+            pipe.hgetall(self._keys.webhook(webhook_id))
+        found = (_owned(data, org) for data in pipe.execute()) if ids else ()
         return [webhook for webhook in found if webhook is not None]
 
     def subscribers(self, org: str, event: str) -> list[Webhook]:
@@ -205,3 +206,10 @@ class WebhookStore:
 
 def _delivery(data: dict[str, Any]) -> Delivery:
     return Delivery(**{**data, "outcome": Outcome(data["outcome"])})
+
+
+def _owned(data: dict[str, str], org: str | None) -> Webhook | None:
+    """The webhook of a hash read, unless it is gone or another organization's."""
+    if not data or (org is not None and data.get("org") != org):
+        return None
+    return Webhook.from_hash(data)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from api import resumable
+from api import part_streaming, resumable
 from store.segments import SegmentedFile
 from tests.api.test_resumable_unit import (
     AUTH,
@@ -162,7 +162,7 @@ def test_an_expired_upload_takes_nothing_even_before_the_sweep(service):  # noqa
 
 def test_a_dead_holder_of_the_advance_lock_stalls_complete_only_briefly(service, monkeypatch):  # noqa: F811
     client, stores, _, _ = service
-    monkeypatch.setattr(resumable, "ADVANCE_LOCK_SECONDS", 1)
+    monkeypatch.setattr(part_streaming, "ADVANCE_LOCK_SECONDS", 1)
     data = jsonl_bytes(2 * PART)
     upload = open_upload(client, data)
     for number, part in enumerate(parts_of(data), start=1):
