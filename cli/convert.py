@@ -7,14 +7,17 @@ import codecs
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
 from cli.client import CliError
+from cli.json_values import JsonValues
 from validators.conversions import CONVERSIONS, Conversion, recognised
+from validators.conversions.layout import SAMPLE_BYTES, json_layout
 from validators.formats import detect_format, wide_encoding_of
 from validators.registry import supported_types
 
@@ -50,7 +53,18 @@ def _lines(path: Path, encoding: str) -> Iterator[str]:
             yield line.rstrip("\r\n")
 
 
-def _rows(path: Path, encoding: str) -> Iterator[tuple[int, dict | None, str]]:
+Rows = Iterator[tuple[int, Any, str]]  # (row number, the row or None when not JSON, its text)
+
+
+def _rows(path: Path, encoding: str, layout: str | None) -> Rows:
+    """A JSON Lines file's lines, or the values of a file that is one JSON document
+    (`layout`), one row each."""
+    if layout is not None:
+        with path.open(encoding=encoding, newline="") as handle:
+            for number, (value, text) in enumerate(JsonValues(handle), start=1):
+                one_line = "\n" not in text and "\r" not in text
+                yield number, value, text if one_line else json.dumps(value, ensure_ascii=False)
+        return
     for number, line in enumerate(_lines(path, encoding), start=1):
         if not line.strip():
             continue
@@ -60,33 +74,41 @@ def _rows(path: Path, encoding: str) -> Iterator[tuple[int, dict | None, str]]:
             yield number, None, line
 
 
-def _source(path: Path, encoding: str, target: str, named: str | None) -> Conversion | None:
+def _source(
+    rows: Iterator[tuple[int, Any, str]], target: str, named: str | None
+) -> Conversion | None:
     """The conversion to `target` the file's first rows call for (None: already `target`)."""
     if named is not None:
         found = [c for c in CONVERSIONS if c.source == named and c.target == target]
         if not found:
             raise CliError(f"there is no conversion from {named} to {target}")
         return found[0]
-    sample = [row for _, row, _ in islice(_rows(path, encoding), SAMPLE_ROWS) if row is not None]
+    sample = [row for _, row, _ in islice(rows, SAMPLE_ROWS) if isinstance(row, dict)]
     return recognised(target, sample)
 
 
-def convert_file(
-    path: Path, target: str, out: IO[str], named: str | None = None
-) -> tuple[str, Conversion | None, list[str]]:
-    """Write `path` as `target` rows to `out`: the encoding read, the conversion used, and
-    the notes (row by row) on what could not be carried over."""
+@dataclass(frozen=True)
+class Converted:
+    encoding: str  # the codec the file was read with
+    layout: str | None  # a JSON document's layout (validators.conversions.layout), rewritten
+    conversion: Conversion | None  # None: its rows kept as they are
+    notes: list[str]  # row by row, what could not be carried over
+
+
+def convert_file(path: Path, target: str, out: IO[str], named: str | None = None) -> Converted:
+    """Write `path` as `target` rows, one per line, to `out`."""
     encoding = encoding_of(path)
-    with path.open("rb") as handle:
-        head = handle.read(4096).decode(encoding, errors="replace").encode()
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        head = handle.read(SAMPLE_BYTES).encode()
     if detect_format(path.name, head) != "jsonl":  # CSV or text: re-encoded only
         for line in _lines(path, encoding):
             out.write(line + "\n")
-        return encoding, None, []
-    conversion = _source(path, encoding, target, named)
+        return Converted(encoding, None, None, [])
+    layout = json_layout(head)
+    conversion = _source(_rows(path, encoding, layout), target, named)
     notes: list[str] = []
-    for number, row, line in _rows(path, encoding):
-        if row is None or conversion is None or not conversion.looks_like(row):
+    for number, row, line in _rows(path, encoding, layout):
+        if not isinstance(row, dict) or conversion is None or not conversion.looks_like(row):
             if conversion is not None:
                 notes.append(f"row {number}: not {conversion.source}: written as it was")
             out.write(line + "\n")
@@ -94,7 +116,7 @@ def convert_file(
         converted, dropped = conversion.convert(row)
         notes += [f"row {number}: {note}" for note in dropped]
         out.write(json.dumps(converted, ensure_ascii=False) + "\n")
-    return encoding, conversion, notes
+    return Converted(encoding, layout, conversion, notes)
 
 
 @click.command("convert")
@@ -109,19 +131,26 @@ def convert_file(
 def convert(file: Path, target: str, source: str | None, output: Path | None) -> None:
     """Rewrite FILE as TARGET rows in UTF-8: OpenAI chat fine-tuning or batch lines, Cohere
     v1 chat requests, any text encoding. What can't be carried over is said row by row."""
-    out = output.open("w", encoding="utf-8", newline="\n") if output else sys.stdout
-    try:
-        encoding, conversion, notes = convert_file(file, target, out, source)
-    finally:
-        if output:
-            out.close()
-    what = f"{conversion.description} -> {target}" if conversion else "rows kept as they are"
-    shown = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
-    click.echo(f"read as {shown}; {what}", err=True)
-    for note in notes[:NOTES_SHOWN]:
+    if output is None:
+        done = convert_file(file, target, sys.stdout, source)
+    else:  # written aside and renamed when whole: a failure leaves no half-written file
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="\n") as out:
+                done = convert_file(file, target, out, source)
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
+    said = ["read as " + ("UTF-8" if done.encoding == "utf-8-sig" else done.encoding.upper())]
+    if done.layout is not None:
+        said.append(f"{done.layout}, written one row per line")
+    conversion = done.conversion
+    said.append(f"{conversion.description} -> {target}" if conversion else "rows kept as they are")
+    click.echo("; ".join(said), err=True)
+    for note in done.notes[:NOTES_SHOWN]:
         click.echo(f"note: {note}", err=True)
-    if len(notes) > NOTES_SHOWN:
-        click.echo(f"... and {len(notes) - NOTES_SHOWN} more notes", err=True)
+    if len(done.notes) > NOTES_SHOWN:
+        click.echo(f"... and {len(done.notes) - NOTES_SHOWN} more notes", err=True)
 
 
 COMMANDS = [convert]

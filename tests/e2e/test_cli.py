@@ -341,6 +341,39 @@ def test_convert_streams_other_formats_and_encodings_to_files_check_passes(cli_e
     assert sieve(cli_env, tmp_path, "check", str(fixed), "--type", kind).returncode == 0
 
 
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty-printed"])
+def test_a_json_array_is_told_so_and_convert_writes_it_one_row_per_line(cli_env, tmp_path, indent):
+    """The commonest not-JSON-Lines file: check names it once with the command; convert
+    rewrites it (an OpenAI chat array, converted in the same pass) and then check passes."""
+    rows = [
+        {"messages": [{"role": "user", "content": f"q {i}"}, {"role": "assistant", "content": "a"}]}
+        for i in range(40)
+    ]
+    source = tmp_path / "openai.json"
+    source.write_text(json.dumps(rows, indent=indent))
+    kind = "chat-finetune-input"
+    checked = sieve(cli_env, tmp_path, "check", str(source), "--type", kind)
+    assert checked.returncode == 1
+    assert (
+        "error: the train file: a JSON array, not JSON Lines (one JSON object per line): "
+        f"rewrite it with `sieve convert FILE --to {kind}`" in checked.stdout
+    )
+    out = tmp_path / "cohere.jsonl"
+    result = sieve(cli_env, tmp_path, "convert", str(source), "--to", kind, "-o", str(out))
+    assert result.stderr.splitlines() == [
+        "read as UTF-8; a JSON array, written one row per line; OpenAI chat fine-tuning "
+        f"(roles system, user, assistant) -> {kind}"
+    ]
+    assert len(out.read_text().splitlines()) == 40
+    assert sieve(cli_env, tmp_path, "check", str(out), "--type", kind).returncode == 0
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(rows, indent=2)[:-30])
+    half = tmp_path / "half.jsonl"
+    failed = sieve(cli_env, tmp_path, "convert", str(broken), "--to", kind, "-o", str(half))
+    assert failed.returncode == 2 and "the file's JSON breaks at line" in failed.stderr
+    assert not half.exists() and not list(tmp_path.glob("*.partial"))
+
+
 def test_status_with_only_a_url_asks_that_server(tiny_chunk_stack, cli_env, tmp_path):
     """No Redis at hand: `sieve status` reads GET /v1/status with the user's key."""
     env = {k: v for k, v in cli_env.items() if k != "REDIS_URL"}

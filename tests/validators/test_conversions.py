@@ -3,6 +3,10 @@ to rows the Cohere type validates, saying what could not be carried over."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from tests.validators.simulate import jsonl, validate
 from validators.conversions import CONVERSIONS, recognised
 
@@ -208,6 +212,31 @@ def test_recognising_reads_past_lines_json_can_not():
     from validators.conversions import other_format_finding
 
     deep = b"[" * 5000 + b"]" * 5000
-    lines = [deep, b"\xff\xfe", b"not json", *(jsonl(_openai_chat(5)).splitlines())]
+    lines = [b"not json", deep, b"\xff\xfe", *(jsonl(_openai_chat(5)).splitlines())]
     found = other_format_finding("chat-finetune-input", b"\n".join(lines))
     assert found is not None and found.rule == "file|other_format"
+    assert "OpenAI chat fine-tuning" in found.reason
+
+
+@pytest.mark.parametrize(
+    ("data", "layout"),
+    [
+        (json.dumps([{"text": "a"}, {"text": "b"}]).encode(), "a JSON array"),
+        (b"\xef\xbb\xbf  \n" + json.dumps([{"text": "a"}], indent=2).encode(), "a JSON array"),
+        (b'{\n  "text": "a"\n}\n{\n  "text": "b"\n}\n', "JSON written over several lines"),
+        (b'{"text": "a"}\n{"text": "b"}\n', None),
+        (b'{"text": "a"\n{"text": "b"}\n', None),  # a broken line: its row's finding says so
+        (b"text\nhello\n", None),
+    ],
+    ids=["array", "indented-array", "pretty-printed", "json-lines", "broken-line", "not-json"],
+)
+def test_a_file_that_is_one_json_document_is_told_so_once(data, layout):
+    verdict, _ = validate("embed-input", {"train": ("jsonl", data)}, 4096)
+    if layout is None:
+        assert "not JSON Lines" not in (verdict.error or "")
+        return
+    assert verdict.error.startswith(f"the train file: {layout}") and verdict.error.endswith(
+        ", not JSON Lines (one JSON object per line): rewrite it with `sieve convert FILE "
+        "--to embed-input` (the report lists each row)"
+    )
+    assert all(w.startswith("... and") for w in verdict.warnings)

@@ -4,6 +4,7 @@ import json
 
 from validators.conversions import batch, chat
 from validators.conversions.base import Conversion
+from validators.conversions.layout import json_layout, layout_reason
 from validators.findings import Finding
 
 OTHER_FORMAT = "file|other_format"
@@ -26,8 +27,12 @@ def recognised(target: str, rows: list[dict]) -> Conversion | None:
 
 
 def other_format_finding(target: str, data: bytes) -> Finding | None:
-    """A file-level finding when the first lines of a file declared as `target` are in
-    another format that converts to it (the verdict then says so once, not per row)."""
+    """A file-level finding when the start of a file declared as `target` is one JSON
+    document rather than JSON Lines, or its first lines are in another format that converts
+    to it (the verdict then says so once, not per row)."""
+    layout = json_layout(data)
+    if layout is not None:
+        return Finding(0, None, layout_reason(layout, target), OTHER_FORMAT)
     if not conversions_to(target):
         return None
     rows = []

@@ -16,7 +16,8 @@ TOO_LONG = (
 )
 
 _LIKELY = {
-    "jsonl": "is the file one JSON array or document? JSONL is one JSON object per line",
+    "jsonl": "is the file one JSON array or document? JSONL is one JSON object per line; "
+    "sieve convert FILE --to TYPE rewrites it so",
     "csv": "is a quote left open? a quoted field runs over line ends to the next quote",
 }
 
