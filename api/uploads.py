@@ -168,7 +168,7 @@ class UploadSession:
     def _refuse_unreadable(self, received: ReceivedFile) -> None:
         part = "eval_data" if received.role == "eval" else "data"
         try:
-            refuse_unreadable(part, received.head)
+            refuse_unreadable(part, received.head, whole=False)
         except FileRefused as exc:
             raise bad_request(str(exc)) from exc
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 import codecs
 import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
+from cli.binary_rows import READERS
 from cli.client import CliError
 from cli.json_values import JsonValues
+from validators.binary_files import ZIP_NAMES_BYTES, binary_file_of
 from validators.conversions import CONVERSIONS, Conversion, recognised
 from validators.conversions.layout import SAMPLE_BYTES, json_layout
 from validators.formats import detect_format, wide_encoding_of
@@ -65,7 +68,15 @@ def _rows(path: Path, encoding: str, layout: str | None) -> Rows:
                 one_line = "\n" not in text and "\r" not in text
                 yield number, value, text if one_line else json.dumps(value, ensure_ascii=False)
         return
-    for number, line in enumerate(_lines(path, encoding), start=1):
+    yield from _json_lines(_lines(path, encoding))
+
+
+def _json_lines_of(lines: Callable[[Path], Iterable[str]], path: Path) -> Rows:
+    return _json_lines(lines(path))
+
+
+def _json_lines(lines: Iterable[str]) -> Rows:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -89,7 +100,7 @@ def _source(
 
 @dataclass(frozen=True)
 class Converted:
-    encoding: str  # the codec the file was read with
+    read_as: str  # "UTF-8", "CP1252", "Parquet"...
     layout: str | None  # a JSON document's layout (validators.conversions.layout), rewritten
     conversion: Conversion | None  # None: its rows kept as they are
     notes: list[str]  # row by row, what could not be carried over
@@ -97,17 +108,36 @@ class Converted:
 
 def convert_file(path: Path, target: str, out: IO[str], named: str | None = None) -> Converted:
     """Write `path` as `target` rows, one per line, to `out`."""
+    with path.open("rb") as handle:
+        binary = binary_file_of(handle.read(ZIP_NAMES_BYTES))
+    if binary is not None:
+        if binary.reader is None:
+            raise CliError(binary.sentence(path.name))
+        lines = READERS[binary.reader]
+        rows = lambda: _json_lines(lines(path))  # noqa: E731 - read twice: sample, then all
+        return _convert_rows(
+            rows, target, out, named, Converted(binary.reader.title(), None, None, [])
+        )
     encoding = encoding_of(path)
+    read_as = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
         head = handle.read(SAMPLE_BYTES).encode()
     if detect_format(path.name, head) != "jsonl":  # CSV or text: re-encoded only
         for line in _lines(path, encoding):
             out.write(line + "\n")
-        return Converted(encoding, None, None, [])
+        return Converted(read_as, None, None, [])
     layout = json_layout(head)
-    conversion = _source(_rows(path, encoding, layout), target, named)
+    rows = partial(_rows, path, encoding, layout)
+    return _convert_rows(rows, target, out, named, Converted(read_as, layout, None, []))
+
+
+def _convert_rows(
+    rows: Callable[[], Rows], target: str, out: IO[str], named: str | None, read: Converted
+) -> Converted:
+    """Write the rows (converted from the format their first ones are in) to `out`."""
+    conversion = _source(rows(), target, named)
     notes: list[str] = []
-    for number, row, line in _rows(path, encoding, layout):
+    for number, row, line in rows():
         if not isinstance(row, dict) or conversion is None or not conversion.looks_like(row):
             if conversion is not None:
                 notes.append(f"row {number}: not {conversion.source}: written as it was")
@@ -116,7 +146,7 @@ def convert_file(path: Path, target: str, out: IO[str], named: str | None = None
         converted, dropped = conversion.convert(row)
         notes += [f"row {number}: {note}" for note in dropped]
         out.write(json.dumps(converted, ensure_ascii=False) + "\n")
-    return Converted(encoding, layout, conversion, notes)
+    return replace(read, conversion=conversion, notes=notes)
 
 
 @click.command("convert")
@@ -141,7 +171,7 @@ def convert(file: Path, target: str, source: str | None, output: Path | None) ->
             partial.replace(output)
         finally:
             partial.unlink(missing_ok=True)
-    said = ["read as " + ("UTF-8" if done.encoding == "utf-8-sig" else done.encoding.upper())]
+    said = [f"read as {done.read_as}"]
     if done.layout is not None:
         said.append(f"{done.layout}, written one row per line")
     conversion = done.conversion

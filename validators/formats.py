@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from validators.binary_files import ZIP_NAMES_BYTES, binary_file_of
+
 UTF8_BOM = b"\xef\xbb\xbf"
 
 _COMPRESSION_MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -70,10 +72,17 @@ class FileRefused(ValueError):
     """A file that can't be validated at all (empty, compressed, a format the type refuses)."""
 
 
-def refuse_unreadable(part: str, head: bytes) -> None:
-    """Raise FileRefused if `head`, the first bytes of the `part` file, are compressed or text
-    in UTF-16 or UTF-32 (a file that is not UTF-8 from its first bytes on)."""
+def refuse_unreadable(part: str, head: bytes, whole: bool = True) -> None:
+    """Raise FileRefused if `head`, the first bytes of the `part` file, are a binary file
+    (validators/binary_files.py), compressed, or text in UTF-16 or UTF-32 (a file that is not
+    UTF-8 from its first bytes on). `whole`: the head is all the first bytes there will be
+    (else, while an upload arrives, a zip is told only once its first entries' names are in)."""
+    binary = binary_file_of(head)
+    if binary is not None:
+        raise FileRefused(binary.reason(part))
     kind = compression_of(strip_bom(head))
+    if kind == "zip" and not whole and len(head) < ZIP_NAMES_BYTES:
+        return  # maybe an Office file
     if kind is not None and len(head) >= 4:
         raise FileRefused(f"the {part} file is {kind}-compressed; upload it uncompressed")
     encoding = wide_encoding_of(head)

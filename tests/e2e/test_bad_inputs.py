@@ -27,6 +27,16 @@ def _zip(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _xlsx() -> bytes:
+    """What Excel's Save As makes of a sheet (its first entries, as a zip)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet/>" * 2000)
+    return buffer.getvalue()
+
+
 def _bom_bomb_csv() -> bytes:
     """A UTF-8 BOM, then a zlib stream that inflates to a valid 279 620-row CSV (22 KB)."""
     return b"\xef\xbb\xbf" + zlib.compress(b"text\n" + b"inflated row 0\n" * 279_620, 1)
@@ -390,6 +400,9 @@ CASES = [
     ("gzip-as-csv", EMBED, "a.csv", gzip.compress(b"text\nhello\n"), {}, 400),
     ("zstd-as-csv", EMBED, "a.csv", _zstd_frame(), {}, 400),
     ("zip-as-jsonl", EMBED, "a.jsonl", _zip(ROWS), {}, 400),
+    ("xlsx-as-csv", CLASSIFY, "a.csv", _xlsx(), {}, 400),
+    ("parquet", EMBED, "data.parquet", b"PAR1" + bytes(200) + b"PAR1", {}, 400),
+    ("pdf", EMBED, "rows.pdf", b"%PDF-1.7\n" + bytes(100), {}, 400),
     ("bzip2-as-jsonl", EMBED, "a.jsonl", bz2.compress(ROWS), {}, 400),
     ("xz-as-jsonl", EMBED, "a.jsonl", lzma.compress(ROWS), {}, 400),
     ("zlib-as-txt", EMBED, "a.txt", b"\x78\x9c" + bytes(30), {}, 400),

@@ -374,6 +374,32 @@ def test_a_json_array_is_told_so_and_convert_writes_it_one_row_per_line(cli_env,
     assert not half.exists() and not list(tmp_path.glob("*.partial"))
 
 
+def test_parquet_and_avro_files_convert_to_rows_check_passes(cli_env, tmp_path):
+    """Told at check what they are, with the command; converted in batches; then valid."""
+    import fastavro
+    import polars as pl
+
+    texts = [f"text {i}" for i in range(25_000)]
+    parquet = tmp_path / "rows.parquet"
+    pl.DataFrame({"text": texts, "n": range(25_000)}).write_parquet(parquet, row_group_size=4000)
+    avro = tmp_path / "rows.avro"
+    schema = {"type": "record", "name": "r", "fields": [{"name": "text", "type": "string"}]}
+    with avro.open("wb") as handle:
+        fastavro.writer(handle, schema, ({"text": t} for t in texts))
+    for source, kind in ((parquet, "Parquet"), (avro, "Avro")):
+        checked = sieve(cli_env, tmp_path, "check", str(source), "--type", "embed-input")
+        assert checked.returncode == 1  # the data's fault
+        assert f"is an {kind} file" in checked.stderr or f"is a {kind} file" in checked.stderr
+        out = tmp_path / f"{source.stem}-{kind}.jsonl"
+        result = sieve(
+            cli_env, tmp_path, "convert", str(source), "--to", "embed-input", "-o", str(out)
+        )
+        assert result.stderr.splitlines() == [f"read as {kind}; rows kept as they are"]
+        lines = out.read_text().splitlines()
+        assert [json.loads(line)["text"] for line in lines] == texts
+        assert sieve(cli_env, tmp_path, "check", str(out), "--type", "embed-input").returncode == 0
+
+
 def test_status_with_only_a_url_asks_that_server(tiny_chunk_stack, cli_env, tmp_path):
     """No Redis at hand: `sieve status` reads GET /v1/status with the user's key."""
     env = {k: v for k, v in cli_env.items() if k != "REDIS_URL"}

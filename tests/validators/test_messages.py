@@ -118,3 +118,54 @@ def test_a_file_in_a_legacy_encoding_gets_one_message_not_one_per_row():
     assert verdict.warnings == []
     same_in_utf8 = validate(LABELS, {"train": ("csv", TEXT.encode())}, 1 << 30)[0]
     assert same_in_utf8.status == "validated"
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        (
+            b"PAR1\x15\x04",
+            "a Parquet file, not CSV, JSON Lines or text: sieve convert FILE --to "
+            "TYPE writes its rows as JSON Lines",
+        ),
+        (
+            b"Obj\x01\x04\x14",
+            "an Avro file, not CSV, JSON Lines or text: sieve convert FILE --to "
+            "TYPE writes its rows as JSON Lines",
+        ),
+        (
+            b"PK\x03\x04" + bytes(26) + b"[Content_Types].xml" + bytes(300) + b"xl/workbook.xml",
+            "an Excel workbook (.xlsx), not CSV, JSON Lines or text: save it as CSV UTF-8 (Excel: "
+            'File > Save As > "CSV UTF-8")',
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+            "an Excel 97-2003 workbook (or "
+            "another Office file of then), not CSV, JSON Lines or text: save it as CSV UTF-8",
+        ),
+        (
+            b"%PDF-1.4\n",
+            "a PDF document, not CSV, JSON Lines or text: export its rows as CSV or JSON Lines",
+        ),
+        (
+            b"PK\x03\x04" + bytes(26) + b"rows.jsonl" + bytes(5000),
+            "zip-compressed; upload it uncompressed",
+        ),
+    ],
+    ids=["parquet", "avro", "xlsx", "xls", "pdf", "plain-zip"],
+)
+def test_a_binary_file_is_named_with_what_to_do(head, message):
+    from validators.formats import FileRefused, accepted_format
+
+    with pytest.raises(FileRefused) as refused:
+        accepted_format(LABELS, {"csv", "jsonl"}, "data", ("a.csv", head, len(head)), None)
+    assert str(refused.value).startswith(f"the data file is {message}")
+
+
+def test_an_upload_that_may_be_an_office_file_is_told_once_its_names_are_in():
+    from validators.formats import FileRefused, refuse_unreadable
+
+    start = b"PK\x03\x04" + bytes(26) + b"[Content_Types].xml"
+    refuse_unreadable("data", start, whole=False)  # not yet: maybe an Excel workbook
+    with pytest.raises(FileRefused, match="zip-compressed"):
+        refuse_unreadable("data", start)  # the whole file: a zip
