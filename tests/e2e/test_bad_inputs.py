@@ -171,7 +171,7 @@ CASES = [
         "a.json",
         b'[{"text": "a"}, {"text": "b"}]',
         {},
-        ("failed", "row 1 of the train file: is not a JSON object"),
+        ("failed", "the train file: a JSON array, not JSON Lines (one JSON object per line)"),
     ),
     ("empty-object", EMBED, "a.jsonl", b"{}\n", {}, ("failed", "field 'text' is missing")),
     (
@@ -515,7 +515,7 @@ CASES = [
         "a.jsonl",
         b'[\n{"text": "a"},\n{"text": "b"}\n]\n',
         {},
-        ("failed", "JSONL is one JSON object per line, not a JSON array"),
+        ("failed", "the train file: a JSON array, not JSON Lines (one JSON object per line)"),
     ),
 ]
 

@@ -120,7 +120,7 @@ BENDS: dict[str, tuple[Bend, tuple[str, ...], object]] = {
     "json-array-file": (
         lambda d, f: b"[" + b",\n".join(_lines(d.rstrip(b"\n"))) + b"]\n",
         ("jsonl",),
-        ("failed", "JSONL is one JSON object per line"),
+        ("failed", "the train file: a JSON array, not JSON Lines (one JSON object per line)"),
     ),
     "not-an-object": (
         lambda d, f: _second_row(d, f, lambda r: b'"just a string"'),

@@ -225,10 +225,23 @@ def test_recognising_reads_past_lines_json_can_not():
         (b"\xef\xbb\xbf  \n" + json.dumps([{"text": "a"}], indent=2).encode(), "a JSON array"),
         (b'{\n  "text": "a"\n}\n{\n  "text": "b"\n}\n', "JSON written over several lines"),
         (b'{"text": "a"}\n{"text": "b"}\n', None),
+        (b'[{"text": "a"}]\n[{"text": "b"}]\n', None),  # JSON Lines of arrays: each row says
+        (b'["text", "a"]\n', None),  # not rows: the row's finding says it is not an object
+        (b"[" * 1000 + b"]" * 1000 + b"\n", None),
         (b'{"text": "a"\n{"text": "b"}\n', None),  # a broken line: its row's finding says so
         (b"text\nhello\n", None),
     ],
-    ids=["array", "indented-array", "pretty-printed", "json-lines", "broken-line", "not-json"],
+    ids=[
+        "array",
+        "indented-array",
+        "pretty-printed",
+        "json-lines",
+        "lines-of-arrays",
+        "array-of-strings",
+        "deep-array",
+        "broken-line",
+        "not-json",
+    ],
 )
 def test_a_file_that_is_one_json_document_is_told_so_once(data, layout):
     verdict, _ = validate("embed-input", {"train": ("jsonl", data)}, 4096)

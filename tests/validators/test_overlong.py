@@ -40,7 +40,7 @@ def _labelled(count: int) -> bytes:
             {},
             "row 4 of the train file: is longer than 16 MiB, the most a row may be, so the "
             "file is read no further (is the file one JSON array or document? JSONL is one "
-            "JSON object per line)",
+            "JSON object per line; sieve convert FILE --to TYPE rewrites it so)",
         ),
         (
             "texts.txt",

@@ -18,9 +18,13 @@ def json_layout(data: bytes) -> str | None:
     """ARRAY or SPREAD when the start of a file (`data`) is laid out so, else None (JSON
     Lines, or something that is not JSON at all: its rows' findings say what)."""
     text = strip_bom(data[:SAMPLE_BYTES]).decode("utf-8", errors="replace").lstrip()
-    if text.startswith("["):
-        return ARRAY
-    first_line = text.split("\n", 1)[0].strip()
+    first_line, _, rest = text.partition("\n")
+    first_line = first_line.strip()
+    if text.startswith("[") and text[1:].lstrip().startswith("{"):  # an array of rows...
+        second_line = rest.lstrip().partition("\n")[0].strip()
+        lines_of_arrays = second_line and _parses(first_line) and _parses(second_line)
+        return None if lines_of_arrays else ARRAY  # ...unless each line is one
+
     if not first_line.startswith("{") or _parses(first_line):
         return None
     try:
