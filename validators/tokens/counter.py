@@ -126,7 +126,7 @@ class TokenCounter:
         self.name = name
         self._tokenizer = tokenizer
         self._cutter = _WordCutter.of(json.loads(tokenizer.to_str()))
-        self._words: dict[str, int] = {}  # ASCII words as cut by polars -> tokens
+        self._known = _NO_WORDS  # ASCII words as cut by polars (`word`) and their tokens (`n`)
 
     def count(self, texts: pl.Series) -> pl.Series:
         """Tokens in each text (null: 0), as UInt32, without the special tokens a model adds."""
@@ -151,9 +151,28 @@ class TokenCounter:
         return self._per_text(counts, texts.len())
 
     def _cut_counts(self, texts: pl.Series) -> pl.Series:
+        """Every word joined to its count; only the words this process has never seen go to
+        the tokenizer (a join in polars: no Python loop over the chunk's distinct words)."""
         words = self._cutter.words(texts)  # type: ignore[union-attr]
-        known = self._counts_of(words["word"].unique())
-        return self._per_text(words.join(known, on="word", how="left"), texts.len())
+        unseen = words.join(self._known, on="word", how="anti")["word"].unique()
+        if unseen.len():
+            self._learn(unseen)
+        counted = words.join(self._known, on="word", how="left")
+        return self._per_text(counted, texts.len())
+
+    def _learn(self, unseen: pl.Series) -> None:
+        """Count these new words (the model's own BPE, word by word: the normalizer leaves
+        ASCII as it is and the word cut is the pre-tokenizer's, so only its byte map is left
+        to do) and keep them, forgetting all once MAX_CACHED_WORDS would be passed."""
+        words = unseen.to_list()
+        tokenize = self._tokenizer.model.tokenize
+        counts = [len(tokenize(word.translate(_BYTE_LEVEL))) for word in words]
+        learnt = pl.DataFrame({"word": words, "n": counts}, schema=_NO_WORDS.schema)
+        if self._known.height + learnt.height > MAX_CACHED_WORDS:
+            self._known = _NO_WORDS
+        self._known = pl.concat([self._known, learnt], rechunk=False)
+        if self._known.n_chunks() > 64:
+            self._known = self._known.rechunk()
 
     @staticmethod
     def _per_text(counts: pl.DataFrame, texts: int) -> pl.Series:
@@ -163,21 +182,21 @@ class TokenCounter:
         counted = every.join(per_text, on="text", how="left", maintain_order="left")
         return counted["n"].fill_null(0).cast(pl.UInt32).alias("tokens")
 
-    def _counts_of(self, distinct: pl.Series) -> pl.DataFrame:
-        """Each of these distinct words with its tokens (`word`, `n`), encoding only those this
-        process has not seen yet."""
-        words = distinct.to_list()
-        new = [word for word in words if word not in self._words]
-        if len(self._words) + len(new) > MAX_CACHED_WORDS:
-            self._words.clear()
-            new = words
-        if new:
-            encoded = self._tokenizer.encode_batch_fast(new, add_special_tokens=False)
-            self._words.update(zip(new, (len(e.ids) for e in encoded), strict=True))
-        counts = [self._words[word] for word in words]
-        return pl.DataFrame(
-            {"word": words, "n": counts}, schema={"word": pl.String, "n": pl.UInt32}
-        )
+
+def _byte_level_map() -> dict[int, str]:
+    """GPT-2's byte-to-character map, which a ByteLevel pre-tokenizer applies to each word
+    before the model sees it (printable bytes stand for themselves, the others are moved
+    past U+0100); ASCII words need only its first 128 entries."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1)]
+    printable += range(ord("®"), ord("ÿ") + 1)
+    moved = [b for b in range(256) if b not in printable]
+    mapping = {b: chr(b) for b in printable}
+    mapping.update({b: chr(256 + i) for i, b in enumerate(moved)})
+    return {b: mapping[b] for b in range(128)}
+
+
+_BYTE_LEVEL = str.maketrans(_byte_level_map())
+_NO_WORDS = pl.DataFrame(schema={"word": pl.String, "n": pl.UInt32})
 
 
 def default_tokenizer_file() -> tuple[Path, str]:
