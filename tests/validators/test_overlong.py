@@ -99,3 +99,14 @@ def test_a_quote_never_closed_costs_no_memory_in_the_quote_checks():
     finally:
         tracemalloc.stop()
     assert peak < 40 * len(document), f"{peak / 1e6:.0f} MB for a {len(document) / 1e6} MB chunk"
+
+
+def test_a_csv_row_cut_off_without_a_quote_is_the_row_too_long(tmp_path):
+    """A line of 32 MiB of short cells and no quote: the csv module would read the part it
+    was given as a row (of too many fields); it is the row too long instead."""
+    data = b"text,label\n" + _labelled(60) + b"x," * OVER + b"l1\n" + _labelled(10)
+    result = _check(tmp_path, "long-line.csv", data, CLASSIFY)
+    assert result.verdict.error.startswith(
+        "row 61 of the train file: is longer than 16 MiB, the most a row may be, so the file "
+        "is read no further (is a quote left open?"
+    ), result.verdict.error

@@ -183,7 +183,8 @@ def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
         findings = [finding for finding in findings if finding.row != seen]
         findings.append(Finding(seen, None, *row_too_long(options)))
         if numbers and numbers[-1] == seen:
-            rows.pop(), numbers.pop()
+            rows.pop()
+            numbers.pop()
     return ParsedChunk(
         frame_from_rows(rows, numbers, options), seen, findings, columns=tuple(header)
     )
