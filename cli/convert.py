@@ -85,9 +85,7 @@ def _json_lines(lines: Iterable[str]) -> Rows:
             yield number, None, line
 
 
-def _source(
-    rows: Iterator[tuple[int, Any, str]], target: str, named: str | None
-) -> Conversion | None:
+def _source(rows: Rows, target: str, named: str | None) -> Conversion | None:
     """The conversion to `target` the file's first rows call for (None: already `target`)."""
     if named is not None:
         found = [c for c in CONVERSIONS if c.source == named and c.target == target]
@@ -113,11 +111,9 @@ def convert_file(path: Path, target: str, out: IO[str], named: str | None = None
     if binary is not None:
         if binary.reader is None:
             raise CliError(binary.sentence(path.name))
-        lines = READERS[binary.reader]
-        rows = lambda: _json_lines(lines(path))  # noqa: E731 - read twice: sample, then all
-        return _convert_rows(
-            rows, target, out, named, Converted(binary.reader.title(), None, None, [])
-        )
+        rows = partial(_json_lines_of, READERS[binary.reader], path)  # read twice: sample, all
+        read = Converted(binary.reader.title(), None, None, [])
+        return _convert_rows(rows, target, out, named, read)
     encoding = encoding_of(path)
     read_as = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
