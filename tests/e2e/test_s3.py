@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+import socket
 import time
 
 import boto3
@@ -132,6 +133,16 @@ def test_a_failed_dataset_keeps_no_parts_in_the_bucket(s3_stack):
     assert [key for key in _objects(client) if token in key] == []
 
 
+def _hold_port(port: int) -> socket.socket:
+    """Bound and not listening: a connection to the port is refused, as when nothing holds
+    it, and no server another test starts meanwhile can take it (free_port() hands out ports
+    that are free now; one just let go is one of them)."""
+    held = socket.socket()
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    held.bind(("127.0.0.1", port))
+    return held
+
+
 def test_the_bucket_going_away_mid_upload_is_a_503_and_the_service_recovers(redis_server, tmp_path):
     import subprocess
     import sys
@@ -182,8 +193,9 @@ def test_the_bucket_going_away_mid_upload_is_a_503_and_the_service_recovers(redi
             time.sleep(0.05)
         assert stack.usage() >= 8 * MIB  # received and reserved (in 4 MiB steps)...
         assert raw.list_multipart_uploads(Bucket="flaky")["Uploads"]  # ...and a part in the bucket
-        s3.terminate()  # the bucket goes away mid-upload
+        s3.terminate()  # the bucket goes away mid-upload...
         s3.wait(timeout=10)
+        held = _hold_port(port)  # ...and its port stays ours: refused, and no other test's
         sock.sendall(b"x" * (18 * MIB - len(tail)) + tail)
         sock.settimeout(120)
         answer = b""
@@ -199,6 +211,7 @@ def test_the_bucket_going_away_mid_upload_is_a_503_and_the_service_recovers(redi
         down = requests.get(f"{stack.url}/readyz")
         assert down.status_code == 503 and "storage: the bucket '" in down.json()["message"]
 
+        held.close()
         s3 = start_s3()  # it comes back (empty: moto keeps nothing): no restart of Sieve needed
         assert requests.get(f"{stack.url}/readyz").status_code == 200
         response = stack.create({"data": ("a.jsonl", b'{"text": "back"}\n' * 10)}, "back")
