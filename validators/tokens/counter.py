@@ -154,16 +154,20 @@ class TokenCounter:
         """Every word joined to its count; only the words this process has never seen go to
         the tokenizer (a join in polars: no Python loop over the chunk's distinct words)."""
         words = self._cutter.words(texts)  # type: ignore[union-attr]
-        unseen = words.join(self._known, on="word", how="anti")["word"].unique()
-        if unseen.len():
-            self._learn(unseen)
         counted = words.join(self._known, on="word", how="left")
+        unseen = counted.filter(pl.col("n").is_null())["word"].unique()
+        if unseen.len():  # joined once more, to the words just learnt only
+            learnt = self._learn(unseen).rename({"n": "learnt"})
+            counted = counted.join(learnt, on="word", how="left").select(
+                "text", pl.coalesce("n", "learnt").alias("n")
+            )
         return self._per_text(counted, texts.len())
 
-    def _learn(self, unseen: pl.Series) -> None:
+    def _learn(self, unseen: pl.Series) -> pl.DataFrame:
         """Count these new words (the model's own BPE, word by word: the normalizer leaves
         ASCII as it is and the word cut is the pre-tokenizer's, so only its byte map is left
-        to do) and keep them, forgetting all once MAX_CACHED_WORDS would be passed."""
+        to do) and keep them, forgetting all once MAX_CACHED_WORDS would be passed; them with
+        their counts (`word`, `n`)."""
         words = unseen.to_list()
         tokenize = self._tokenizer.model.tokenize
         counts = [len(tokenize(word.translate(_BYTE_LEVEL))) for word in words]
@@ -173,6 +177,7 @@ class TokenCounter:
         self._known = pl.concat([self._known, learnt], rechunk=False)
         if self._known.n_chunks() > 64:
             self._known = self._known.rechunk()
+        return learnt
 
     @staticmethod
     def _per_text(counts: pl.DataFrame, texts: int) -> pl.Series:
