@@ -27,7 +27,7 @@ from store.segments import Segment, SegmentedFile
 from validators.cutting import MAX_CSV_HEADER_BYTES, RecordCutter
 from validators.formats import (
     FileRefused,
-    accepted_format,
+    accepted_layout,
     default_delimiter,
     detect_format,
     record_separator,
@@ -97,10 +97,9 @@ def stored_file(
     part = "eval_data" if role == "eval" else "data"
     separator = create.dataset.text_separator
     try:
-        file_format = accepted_format(spec.name, spec.formats, part, head, separator)
+        file_format, separator = accepted_layout(spec.name, spec.formats, part, head, separator)
     except FileRefused as exc:
         raise bad_request(str(exc)) from exc
-    separator = record_separator(file_format, separator, head[1])
     return StoredFile(segments, head[2], file_format, head[0], separator)
 
 

@@ -19,7 +19,7 @@ from store.local_blobs import LocalBlobStore
 from store.records import CreateOptions, DatasetRecord, StoredFile
 from store.segments import Segment
 from store.settings import Settings
-from validators.formats import accepted_format, default_delimiter, record_separator
+from validators.formats import accepted_layout, default_delimiter
 from validators.full_report import report_text
 from validators.registry import spec_for
 from validators.verdict import Verdict
@@ -63,8 +63,8 @@ def _file_entry(
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
     size = path.stat().st_size
-    file_format = accepted_format(spec_name, formats, part, (path.name, head, size), separator)
-    separator = record_separator(file_format, separator, head)
+    file = (path.name, head, size)
+    file_format, separator = accepted_layout(spec_name, formats, part, file, separator)
     return StoredFile((Segment(role, size),), size, file_format, path.name, separator)
 
 

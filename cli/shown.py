@@ -58,6 +58,11 @@ def split_of(part: dict[str, Any]) -> str:
     return part["name"].split("-", 1)[0]
 
 
+def kept(parts: list[dict[str, Any]]) -> tuple[int, int]:
+    """The rows a dataset's parts hold, and their bytes."""
+    return sum(part["num_rows"] for part in parts), sum(part["size_bytes"] for part in parts)
+
+
 def show_details(dataset: dict[str, Any]) -> None:
     """Its type and age, its rows per file and stored size, its findings by rule."""
     created = dataset["created_at"].replace("T", " ")[:19]
@@ -69,9 +74,9 @@ def show_details(dataset: dict[str, Any]) -> None:
             role = split_of(part)
             by_file[role] = by_file.get(role, 0) + part["num_rows"]
         files = ", ".join(f"{role} {count:,}" for role, count in by_file.items())
-        size = format_size(sum(part["size_bytes"] for part in parts))
+        rows, size = kept(parts)
         stored = f"{len(parts)} part" + ("s" if len(parts) > 1 else "")
-        click.echo(f"rows: {sum(by_file.values()):,} kept ({files}), {size} in {stored}")
+        click.echo(f"rows: {rows:,} kept ({files}), {format_size(size)} in {stored}")
     for role, profile in (dataset.get("profile") or {}).items():
         if not parts:
             click.echo(f"rows: {profile['rows']:,} read in the {role} file, "
@@ -109,8 +114,8 @@ def list_line(dataset: dict[str, Any]) -> str:
     """One dataset as a row of `sieve datasets list` (rows kept, or read when it failed)."""
     parts = dataset.get("dataset_parts") or []
     if parts:
-        rows = f"{sum(part['num_rows'] for part in parts):,}"
-        size = format_size(sum(part["size_bytes"] for part in parts))
+        kept_rows, kept_bytes = kept(parts)
+        rows, size = f"{kept_rows:,}", format_size(kept_bytes)
     else:
         read = [file["rows"] for file in (dataset.get("profile") or {}).values()]
         rows, size = (f"{sum(read):,}" if read else "-"), "-"

@@ -156,6 +156,19 @@ def accepted_format(
     return file_format
 
 
+def accepted_layout(
+    dataset_type: str,
+    formats: frozenset[str] | set[str] | tuple[str, ...],
+    part: str,
+    file: tuple[str | None, bytes, int],
+    text_separator: str | None,
+) -> tuple[str, str]:
+    """`accepted_format`'s answer, and what ends the file's records (`record_separator`): how
+    the API and `sieve check` record a file they accept."""
+    file_format = accepted_format(dataset_type, formats, part, file, text_separator)
+    return file_format, record_separator(file_format, text_separator, file[1])
+
+
 def default_delimiter(filename: str | None) -> str:
     """The CSV delimiter a file's name implies: a tab for .tsv, else a comma."""
     return "\t" if PurePosixPath(filename or "").suffix.lower() == ".tsv" else ","
