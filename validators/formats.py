@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from validators.binary_files import ZIP_NAMES_BYTES, binary_file_of
+from validators.binary_files import ZIP, ZIP_NAMES_BYTES, binary_file_of
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
 _COMPRESSION_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
-    (b"PK\x03\x04", "zip"),
+    (ZIP, "zip"),
     (b"BZh", "bzip2"),
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x78\x01", "zlib"),
