@@ -52,8 +52,13 @@ def wait_for_port(
     raise TimeoutError(f"nothing listened on port {port} within {timeout:.0f} s")
 
 
-def spawn_redis_server(
-    port: int, directory: Path, durable: bool, password: str = "", new_session: bool = False
+def spawn_redis_server(  # noqa: PLR0913 - the server's few settings
+    port: int,
+    directory: Path,
+    durable: bool,
+    password: str = "",
+    new_session: bool = False,
+    databases: int = 16,
 ) -> subprocess.Popen:
     """A valkey-server on 127.0.0.1:`port`, its files in `directory`; durable = append-only
     file, fsync every second. Returns once it listens."""
@@ -73,6 +78,8 @@ def spawn_redis_server(
             "",
             "--maxmemory-policy",
             "noeviction",
+            "--databases",
+            str(databases),
             *persistence,
             *auth,
         ],

@@ -19,9 +19,11 @@ from store.settings import Settings
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory):
-    """A real valkey-server on a free port, for the whole test session."""
+    """A real valkey-server on a free port, for the whole test session; each stack or
+    deployment takes a database of its own (tests/e2e/conftest.fresh_database)."""
     port = free_port()
-    process = spawn_redis_server(port, tmp_path_factory.mktemp("redis"), durable=False)
+    directory = tmp_path_factory.mktemp("redis")
+    process = spawn_redis_server(port, directory, durable=False, databases=1024)
     yield f"redis://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)

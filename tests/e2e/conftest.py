@@ -31,7 +31,19 @@ KEYS = {
     "racers": "sk-test-racers-0123456789abcdef",
     "fuzz": "sk-test-fuzz-0123456789abcdef",
 }
-_databases = itertools.count(1)
+_databases = itertools.count(1)  # 0 is left to the tests that use the server's default
+
+
+def fresh_database(redis_url: str) -> str:
+    """A database of the session's server that no other stack or deployment of this process
+    has used: two tests sharing one (each had picked a fixed number) saw each other's usage.
+    It is checked empty, so a test that writes to it another way is caught here."""
+    import redis
+
+    url = f"{redis_url}/{next(_databases)}"
+    left = redis.Redis.from_url(url).dbsize()
+    assert left == 0, f"{url} already holds {left} keys: another test uses it"
+    return url
 
 
 @dataclass
@@ -176,7 +188,7 @@ def start_stack(
     storage = workdir / "blobs"
     env = {
         **os.environ,
-        "REDIS_URL": f"{redis_url}/{next(_databases)}",
+        "REDIS_URL": fresh_database(redis_url),
         "SIEVE_STORAGE_URL": f"file://{storage}",
         "SIEVE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SIEVE_API_KEYS": ",".join(f"{org}:{key}" for org, key in KEYS.items()),

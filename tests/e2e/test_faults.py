@@ -15,7 +15,7 @@ import psutil
 import pytest
 import redis
 
-from tests.e2e.conftest import files_under
+from tests.e2e.conftest import files_under, fresh_database
 from tests.e2e.test_production import HEADERS, Deployment, _upload, _wait
 
 
@@ -36,8 +36,9 @@ def small_disk(tmp_path):
 
 
 def test_kill_9_mid_chunk_redelivers_and_finishes(redis_server, tmp_path):
-    deployment = Deployment(f"{redis_server}/11", tmp_path, SIEVE_CHUNK_BYTES=str(4 * 1024 * 1024))
-    redis.Redis.from_url(deployment.redis_url).flushdb()
+    deployment = Deployment(
+        fresh_database(redis_server), tmp_path, SIEVE_CHUNK_BYTES=str(4 * 1024 * 1024)
+    )
     try:
         from cli.embedded_redis import free_port
 
@@ -146,13 +147,12 @@ def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout
 
     visibility, sweep = 8, 1
     deployment = Deployment(
-        f"{redis_server}/10",
+        fresh_database(redis_server),
         tmp_path,
         SIEVE_CHUNK_BYTES=str(4 * 1024 * 1024),
         SIEVE_VISIBILITY_TIMEOUT=str(visibility),
         SIEVE_UNACKED_RESTORE_SECONDS=str(sweep),
     )
-    redis.Redis.from_url(deployment.redis_url).flushdb()
     try:
         deployment.start_web("web.1", free_port())
         worker = deployment.start("worker.1", "worker")
@@ -245,12 +245,11 @@ def test_storage_full_answers_503_leaves_nothing_and_recovers(redis_server, tmp_
 
     disk = small_disk
     deployment = Deployment(
-        f"{redis_server}/9",
+        fresh_database(redis_server),
         tmp_path,
         SIEVE_STORAGE_URL=f"file://{disk}",
         SIEVE_MAX_DATASET_BYTES=str(100 * 1024 * 1024),
     )
-    redis.Redis.from_url(deployment.redis_url).flushdb()
     try:
         deployment.start_web("web.1", free_port())
         deployment.start("worker.1", "worker")
@@ -342,14 +341,13 @@ def test_retention_while_validating_leaves_nothing_and_releases_once(redis_serve
     from cli.embedded_redis import free_port
 
     deployment = Deployment(
-        f"{redis_server}/8",
+        fresh_database(redis_server),
         tmp_path,
         SIEVE_CHUNK_BYTES="300",  # hundreds of chunks: validation outlives the retention
         SIEVE_RETENTION_DAYS=str(3 / 86400),
         SIEVE_RETENTION_SWEEP_SECONDS="1",
     )
     client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
-    client.flushdb()
     try:
         deployment.start_web("web.1", free_port())
         deployment.start("worker.1", "worker")
@@ -404,12 +402,11 @@ def test_a_web_process_killed_mid_upload_has_its_quota_and_temp_file_reclaimed(
     from tests.e2e.conftest import open_raw_upload
 
     deployment = Deployment(
-        f"{redis_server}/7",
+        fresh_database(redis_server),
         tmp_path,
         SIEVE_ABANDONED_UPLOAD_SECONDS="4",
         SIEVE_RETENTION_SWEEP_SECONDS="1",
     )
-    redis.Redis.from_url(deployment.redis_url).flushdb()
     blobs = Path(deployment.env["SIEVE_STORAGE_URL"].removeprefix("file://"))
 
     def usage(url: str) -> int:
@@ -478,10 +475,9 @@ def test_task_messages_lost_by_redis_are_driven_again(redis_server, tmp_path):
     from cli.embedded_redis import free_port
 
     deployment = Deployment(
-        f"{redis_server}/7", tmp_path, SIEVE_CHUNK_BYTES="4096", SIEVE_STALL_SECONDS="3"
+        fresh_database(redis_server), tmp_path, SIEVE_CHUNK_BYTES="4096", SIEVE_STALL_SECONDS="3"
     )
     client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
-    client.flushdb()
     try:
         deployment.start_web("web.1", free_port())
         url = deployment.urls[0]
@@ -566,8 +562,9 @@ def test_storage_full_during_validation_is_said_as_the_service_s_problem(
     from workers.tasks import STORAGE_FULL
 
     disk = small_disk
-    deployment = Deployment(f"{redis_server}/6", tmp_path, SIEVE_STORAGE_URL=f"file://{disk}")
-    redis.Redis.from_url(deployment.redis_url).flushdb()
+    deployment = Deployment(
+        fresh_database(redis_server), tmp_path, SIEVE_STORAGE_URL=f"file://{disk}"
+    )
     try:
         deployment.start_web("web.1", free_port())
         url = deployment.urls[0]

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 
-import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from cli.embedded_redis import free_port, wait_for_port
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import fresh_database, wait_until
 from tests.e2e.test_production import HEADERS, Deployment, _upload
 
 
@@ -38,13 +37,12 @@ def _validated(url: str, dataset_id: str) -> bool:
 
 def test_the_metrics_of_a_host_and_of_a_worker_host(redis_server, tmp_path):
     deployment = Deployment(
-        f"{redis_server}/8",
+        fresh_database(redis_server),
         tmp_path,
         SIEVE_CHUNK_BYTES="20000",
         SIEVE_METRICS_DIR=str(tmp_path / "metrics"),
         WEB_CONCURRENCY="2",
     )
-    redis.Redis.from_url(deployment.redis_url).flushdb()
     worker_port = free_port()
     try:
         deployment.start_web("web.1", free_port())
@@ -89,7 +87,7 @@ def test_the_metrics_of_a_host_and_of_a_worker_host(redis_server, tmp_path):
 
 def test_a_metrics_token_is_asked_for_when_set(redis_server, tmp_path):
     deployment = Deployment(
-        f"{redis_server}/7", tmp_path, SIEVE_METRICS_TOKEN="scrape-me", WEB_CONCURRENCY="1"
+        fresh_database(redis_server), tmp_path, SIEVE_METRICS_TOKEN="scrape-me", WEB_CONCURRENCY="1"
     )
     try:
         deployment.start_web("web.1", free_port())

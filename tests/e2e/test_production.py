@@ -18,7 +18,7 @@ import yaml
 
 from cli.embedded_redis import free_port, port_is_free, wait_for_port
 from cli.processes import start_process
-from tests.e2e.conftest import BIN, KEYS, ROOT, files_under, wait_until
+from tests.e2e.conftest import BIN, KEYS, ROOT, files_under, fresh_database, wait_until
 
 HEADERS = {"Authorization": f"Bearer {KEYS['acme']}"}
 
@@ -86,13 +86,12 @@ class Deployment:
 @pytest.fixture
 def deployment(redis_server, tmp_path):
     started = Deployment(
-        f"{redis_server}/12",
+        fresh_database(redis_server),
         tmp_path,
         SIEVE_CHUNK_BYTES="2000",
         SIEVE_RETENTION_DAYS=str(20 / 86400),
         SIEVE_RETENTION_SWEEP_SECONDS="1",
     )
-    redis.Redis.from_url(started.redis_url).flushdb()
     yield started
     started.stop()
 
@@ -289,7 +288,7 @@ def test_sigterm_on_web_finishes_the_request_in_flight(deployment):
 
 def test_honcho_runs_the_procfile(redis_server, tmp_path):
     base = two_free_ports()
-    env = Deployment(f"{redis_server}/13", tmp_path).env
+    env = Deployment(fresh_database(redis_server), tmp_path).env
     env["PATH"] = f"{BIN}:{env['PATH']}"  # honcho runs the Procfile through its own shell
     honcho = subprocess.Popen(
         [

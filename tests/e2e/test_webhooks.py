@@ -9,12 +9,11 @@ import os
 import time
 
 import pytest
-import redis
 import requests
 
 from cli.embedded_redis import free_port
 from store.datasets import parse_timestamp
-from tests.e2e.conftest import KEYS, wait_until
+from tests.e2e.conftest import KEYS, fresh_database, wait_until
 from tests.e2e.test_cli import sieve
 from tests.e2e.test_production import HEADERS, Deployment
 from tests.webhook_receiver import Receiver, Reply
@@ -23,12 +22,11 @@ from tests.webhook_receiver import Receiver, Reply
 @pytest.fixture
 def deployment(redis_server, tmp_path):
     started = Deployment(
-        f"{redis_server}/13",
+        fresh_database(redis_server),
         tmp_path,
         SIEVE_WEBHOOK_ALLOW_PRIVATE="true",
         SIEVE_WEBHOOK_RETRY_SCHEDULE="1,1",
     )
-    redis.Redis.from_url(started.redis_url).flushdb()
     started.start_web("web.1", free_port())
     started.start("worker.1", "worker")
     started.start("beat.1", "beat")
