@@ -191,9 +191,11 @@ class Drill:
 
     def worker_host_killed_mid_validation(self) -> None:
         rows = 12 * ROWS_PER_MB
+        work1 = self.deployment.host("work1")
+        pids = work1.pids()  # its chunks take milliseconds: the kill follows the check at once
         dataset_id = self.upload("web2", rows_file(12, "kill"), "killed-worker")
         self.wait_until_both_hold_a_chunk(dataset_id)
-        self.deployment.host("work1").kill()
+        work1.kill(pids)
         killed = time.monotonic()
         status = self.get("web2", f"/v1/datasets/{dataset_id}")["dataset"]["validation_status"]
         check(status == "processing", f"validation ended before the kill ({status}): grow the file")
