@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -95,11 +96,16 @@ def serve_worker_metrics(settings: Settings) -> None:
 
 
 def worker_arguments(settings: Settings, extra: Sequence[str] = ()) -> list[str]:
+    """`celery worker`'s arguments. Each worker process gets a node name of its own
+    (`worker.PID@host`; Celery's default, `celery@host`, is the same for every worker of a
+    machine, so their answers to `sieve status` overwrote each other), unless `extra` names it."""
+    named = any(arg in ("-n", "--hostname") or arg.startswith("--hostname=") for arg in extra)
     return [
         "worker",
         "--loglevel=INFO",
         "--prefetch-multiplier=1",
         f"--max-memory-per-child={settings.worker_max_memory_kb}",
+        *([] if named else [f"--hostname=worker.{os.getpid()}@%h"]),
         *extra,
     ]
 

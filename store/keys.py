@@ -133,6 +133,11 @@ class RedisKeys:
         """Sorted set: `webhook id/message id` scored by when its next attempt is due."""
         return f"{self.prefix}:webhooks:due"
 
+    def known_workers(self) -> str:
+        """Set: the Celery node names of the workers that said they are ready and have not
+        stopped (or failed to answer a status call): how many answers a status call awaits."""
+        return f"{self.prefix}:workers:known"
+
     def shared_secret(self) -> str:
         """String: the generated URL-signing secret when SIEVE_SECRET_KEY is unset."""
         return f"{self.prefix}:secret"

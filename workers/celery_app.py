@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from store.settings import Settings
+from workers.status import install_roll_call
 from workers.task_log import install_task_logging
 
 TASKS_MODULE = "workers.tasks"
@@ -64,3 +65,4 @@ def create_celery(settings: Settings) -> Celery:
 
 app = create_celery(Settings.from_env())
 install_task_logging()
+install_roll_call()

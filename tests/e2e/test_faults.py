@@ -14,8 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 import redis
+import requests
 
-from tests.e2e.conftest import files_under, fresh_database
+from tests.e2e.conftest import files_under, fresh_database, wait_until
 from tests.e2e.test_production import HEADERS, Deployment, _upload, _wait
 
 
@@ -140,6 +141,14 @@ def test_a_revoked_key_stops_working_at_once(stack):
     assert requests.get(f"{stack.url}/v1/datasets/usage", headers=headers).status_code == 401
 
 
+def _status(url: str) -> tuple[dict, float]:
+    """GET /v1/status, and the seconds it took."""
+    started = time.monotonic()
+    response = requests.get(f"{url}/v1/status", headers=HEADERS, timeout=30)
+    response.raise_for_status()
+    return response.json(), time.monotonic() - started
+
+
 def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout(
     redis_server, tmp_path
 ):
@@ -156,8 +165,11 @@ def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout
     try:
         deployment.start_web("web.1", free_port())
         worker = deployment.start("worker.1", "worker")
-        dataset_id = _upload(deployment.urls[0], 300_000, "orphaned")
         client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
+        assert wait_until(lambda: client.scard("sieve:workers:known") == 1)  # ready, on the roll
+        ready, asked_for = _status(deployment.urls[0])
+        assert ready["workers_alive"] == 1 and asked_for < 0.9  # it answered: no 1 s timeout
+        dataset_id = _upload(deployment.urls[0], 300_000, "orphaned")
         deadline = time.monotonic() + 30
         while not client.hlen(f"sieve:ds:{dataset_id}:attempts") and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -166,10 +178,16 @@ def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout
             process.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         assert client.hlen("unacked") >= 1  # its chunk is held, unacknowledged
+        dead, _ = _status(deployment.urls[0])  # waits out the timeout, and forgets the worker
+        assert (dead["workers_alive"], dead["tasks_in_progress"]) == (0, 0), dead
+        assert dead["awaiting_redelivery"] >= 1 and client.scard("sieve:workers:known") == 0
         deployment.start("worker.2", "worker")
         dataset = _wait(deployment.urls[0], dataset_id, timeout=120)
         took = time.monotonic() - killed_at
         assert dataset["validation_status"] == "validated"
+        idle, asked_for = _status(deployment.urls[0])
+        assert (idle["workers_alive"], idle["tasks_in_progress"]) == (1, 0), idle
+        assert idle["awaiting_redelivery"] == 0 and asked_for < 0.9
         assert sum(p["num_rows"] for p in dataset["dataset_parts"]) == 300_000
         print(
             f"redelivered and finished {took:.1f} s after the kill (visibility {visibility} s, sweep {sweep} s)"

@@ -152,7 +152,8 @@ def test_two_webs_two_workers_and_beat(deployment):
             check=True,
         ).stdout
     )
-    assert len(status["workers_alive"]) >= 1 and status["datasets_by_status"].get("validated") == 2
+    assert len(status["workers_alive"]) == 2, status  # a node name each: both answer
+    assert status["datasets_by_status"].get("validated") == 2
 
     deadline = time.monotonic() + 60  # retention: 20 s, swept every second
     while time.monotonic() < deadline:
