@@ -50,7 +50,8 @@ def signing_secret(settings: Settings, client: redis.Redis, keys: RedisKeys) -> 
 def open_stores(settings: Settings, client: redis.Redis | None = None) -> Stores:
     client = client if client is not None else connect(settings)
     keys = RedisKeys(settings.key_prefix)
-    signer = UrlSigner(signing_secret(settings, client, keys))
+    secret = signing_secret(settings, client, keys)
+    signer = UrlSigner(secret)
     return Stores(
         settings=settings,
         redis=client,
@@ -64,7 +65,7 @@ def open_stores(settings: Settings, client: redis.Redis | None = None) -> Stores
         create_rate=RateLimiter(client, keys, settings.create_rate_per_minute),
         searches=ConcurrencySlots(client, keys, settings.max_searches_per_org, SEARCH_HOLD_SECONDS),
         uploads=UploadStore(client, keys),
-        webhooks=WebhookStore(client, keys),
+        webhooks=WebhookStore(client, keys, secret),
     )
 
 

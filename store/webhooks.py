@@ -17,8 +17,13 @@ from typing import Any
 import redis
 
 from store.keys import RedisKeys
+from store.sealing import SealBroken, Sealer
 
 EVENTS = ("dataset.validated", "dataset.failed")
+UNREADABLE_SECRET = (
+    "its signing secret was sealed with another SIEVE_SECRET_KEY and cannot be read: "
+    "delete this webhook and add it again"
+)
 TEST_EVENT = "webhook.test"  # sent on request to one endpoint, whatever its events
 KEPT_DELIVERIES = 100  # attempts listed per endpoint, newest first
 
@@ -65,19 +70,25 @@ class Webhook:
     org: str
     url: str
     events: tuple[str, ...]
-    secret: str  # whsec_…: shown once, when created
+    secret: str  # whsec_…: shown once, when created; sealed in Redis (store/sealing.py)
     created_at: str
     disabled: str = ""  # why no message goes to it any more ("": it is active)
 
     def wants(self, event: str) -> bool:
         return not self.disabled and (event == TEST_EVENT or event in self.events)
 
-    def to_hash(self) -> dict[str, str]:
-        return {**asdict(self), "events": json.dumps(list(self.events))}
+    def to_hash(self, sealer: Sealer) -> dict[str, str]:
+        sealed = sealer.seal(self.secret, self.id)
+        return {**asdict(self), "events": json.dumps(list(self.events)), "secret": sealed}
 
     @classmethod
-    def from_hash(cls, data: dict[str, str]) -> Webhook:
-        return cls(**{**data, "events": tuple(json.loads(data["events"]))})
+    def from_hash(cls, data: dict[str, str], sealer: Sealer) -> Webhook:
+        """The webhook as stored; one whose secret no longer opens is disabled, saying why."""
+        webhook = cls(**{**data, "events": tuple(json.loads(data["events"]))})
+        try:
+            return replace(webhook, secret=sealer.open(webhook.secret, webhook.id))
+        except SealBroken:
+            return replace(webhook, secret="", disabled=webhook.disabled or UNREADABLE_SECRET)
 
 
 @dataclass(frozen=True)
@@ -118,9 +129,12 @@ class Delivery:
 
 
 class WebhookStore:
-    def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
+    def __init__(self, client: redis.Redis, keys: RedisKeys, secret_key: str) -> None:
+        """`secret_key`: the deployment's (store.signing_secret), which seals the endpoints'
+        own signing secrets in Redis."""
         self._redis = client
         self._keys = keys
+        self._sealer = Sealer(secret_key, purpose="sieve webhook signing secrets")
         self._create = client.register_script(_CREATE)
         self._claim = client.register_script(_CLAIM)
         self._disable = client.register_script(_DISABLE)
@@ -130,12 +144,12 @@ class WebhookStore:
     def create(self, webhook: Webhook, most: int) -> bool:
         """Store `webhook`; False (nothing stored) when its organization has `most` already."""
         keys = [self._keys.webhook(webhook.id), self._keys.org_webhooks(webhook.org)]
-        fields = [item for pair in webhook.to_hash().items() for item in pair]
+        fields = [item for pair in webhook.to_hash(self._sealer).items() for item in pair]
         return bool(self._create(keys=keys, args=[most, time.time(), webhook.id, *fields]))
 
     def get(self, webhook_id: str, org: str | None = None) -> Webhook | None:
         """The webhook, or None when it does not exist or belongs to another organization."""
-        return _owned(self._redis.hgetall(self._keys.webhook(webhook_id)), org)
+        return self._owned(self._redis.hgetall(self._keys.webhook(webhook_id)), org)
 
     def list(self, org: str) -> list[Webhook]:
         """The organization's webhooks, read in one round trip (every verdict asks)."""
@@ -143,8 +157,14 @@ class WebhookStore:
         pipe = self._redis.pipeline(transaction=False)
         for webhook_id in ids:
             pipe.hgetall(self._keys.webhook(webhook_id))
-        found = (_owned(data, org) for data in pipe.execute()) if ids else ()
+        found = (self._owned(data, org) for data in pipe.execute()) if ids else ()
         return [webhook for webhook in found if webhook is not None]
+
+    def _owned(self, data: dict[str, str], org: str | None) -> Webhook | None:
+        """The webhook of a hash read, unless it is gone or another organization's."""
+        if not data or (org is not None and data.get("org") != org):
+            return None
+        return Webhook.from_hash(data, self._sealer)
 
     def subscribers(self, org: str, event: str) -> list[Webhook]:
         return [webhook for webhook in self.list(org) if webhook.wants(event)]
@@ -206,10 +226,3 @@ class WebhookStore:
 
 def _delivery(data: dict[str, Any]) -> Delivery:
     return Delivery(**{**data, "outcome": Outcome(data["outcome"])})
-
-
-def _owned(data: dict[str, str], org: str | None) -> Webhook | None:
-    """The webhook of a hash read, unless it is gone or another organization's."""
-    if not data or (org is not None and data.get("org") != org):
-        return None
-    return Webhook.from_hash(data)
