@@ -44,8 +44,8 @@ class Sealer:
         """The plain value of what `seal` gave for `owner` (a value never sealed: as it is)."""
         if not stored.startswith(MARK):
             return stored
-        raw = base64.b64decode(stored[len(MARK) :])
         try:
+            raw = base64.b64decode(stored[len(MARK) :], validate=True)
             return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], owner.encode()).decode()
-        except InvalidTag as exc:
+        except (InvalidTag, ValueError) as exc:  # ValueError: not base64, or cut short
             raise SealBroken("sealed with another key, or altered") from exc

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import redis
 from celery import Celery, signals
 
 from store import Stores
+from store.keys import RedisKeys
+from store.redis_client import connect
 from workers import context
 
 QUEUE = "celery"
@@ -72,10 +75,19 @@ def install_roll_call() -> None:
 
 
 def _joined(sender: Any = None, **_: Any) -> None:
-    opened = context.stores()
-    opened.redis.sadd(opened.keys.known_workers(), sender.hostname)
+    client, key = _roll_call()
+    client.sadd(key, sender.hostname)
+    client.close()
 
 
 def _left(sender: Any = None, **_: Any) -> None:
-    opened = context.stores()
-    opened.redis.srem(opened.keys.known_workers(), sender.hostname)
+    client, key = _roll_call()
+    client.srem(key, sender.hostname)
+    client.close()
+
+
+def _roll_call() -> tuple[redis.Redis, str]:
+    """A connection of its own (the worker's main process opens no stores: the pool processes
+    it forks later would inherit them) and the roll call's key."""
+    settings = context.settings()
+    return connect(settings), RedisKeys(settings.key_prefix).known_workers()

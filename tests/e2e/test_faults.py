@@ -149,6 +149,16 @@ def _status(url: str) -> tuple[dict, float]:
     return response.json(), time.monotonic() - started
 
 
+def _answered_at_once(url: str, tries: int = 5) -> dict:
+    """The status, from a call that ended well before the 1 s Celery waits for workers that
+    do not answer (one of a few tries: a loaded machine may slow any single call)."""
+    for _ in range(tries):
+        status, took = _status(url)
+        if took < 0.5:
+            return status
+    raise AssertionError(f"each of {tries} status calls took 0.5 s or more (the last {took:.2f} s)")
+
+
 def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout(
     redis_server, tmp_path
 ):
@@ -167,8 +177,8 @@ def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout
         worker = deployment.start("worker.1", "worker")
         client = redis.Redis.from_url(deployment.redis_url, decode_responses=True)
         assert wait_until(lambda: client.scard("sieve:workers:known") == 1)  # ready, on the roll
-        ready, asked_for = _status(deployment.urls[0])
-        assert ready["workers_alive"] == 1 and asked_for < 0.9  # it answered: no 1 s timeout
+        ready = _answered_at_once(deployment.urls[0])  # the one worker answered: no 1 s wait
+        assert ready["workers_alive"] == 1, ready
         dataset_id = _upload(deployment.urls[0], 300_000, "orphaned")
         deadline = time.monotonic() + 30
         while not client.hlen(f"sieve:ds:{dataset_id}:attempts") and time.monotonic() < deadline:
@@ -185,9 +195,9 @@ def test_a_whole_worker_killed_alone_is_redelivered_after_the_visibility_timeout
         dataset = _wait(deployment.urls[0], dataset_id, timeout=120)
         took = time.monotonic() - killed_at
         assert dataset["validation_status"] == "validated"
-        idle, asked_for = _status(deployment.urls[0])
-        assert (idle["workers_alive"], idle["tasks_in_progress"]) == (1, 0), idle
-        assert idle["awaiting_redelivery"] == 0 and asked_for < 0.9
+        assert wait_until(lambda: _status(deployment.urls[0])[0]["tasks_in_progress"] == 0)
+        idle = _answered_at_once(deployment.urls[0])  # tasks after the verdict: done
+        assert (idle["workers_alive"], idle["awaiting_redelivery"]) == (1, 0), idle
         assert sum(p["num_rows"] for p in dataset["dataset_parts"]) == 300_000
         print(
             f"redelivered and finished {took:.1f} s after the kill (visibility {visibility} s, sweep {sweep} s)"

@@ -24,6 +24,9 @@ def test_a_sealed_value_opens_with_its_key_for_its_owner_only():
         Sealer("another key", "purpose").open(sealed, "wh_1")
     with pytest.raises(SealBroken):
         Sealer("deployment key", "another purpose").open(sealed, "wh_1")
+    for damaged in (sealed[:20], sealed[:-4] + "!!!!", MARK):
+        with pytest.raises(SealBroken):
+            sealer.open(damaged, "wh_1")
 
 
 def test_a_value_stored_before_sealing_opens_as_it_is():
