@@ -19,11 +19,13 @@ CLASSIFY = "single-label-classification-finetune-input"
 OVER = MAX_RECORD_BYTES + 1024
 
 
-def _check(tmp_path: Path, name: str, data: bytes, dataset_type: str, **options):
+def _check(
+    tmp_path: Path, name: str, data: bytes, dataset_type: str, chunk_bytes=1 << 20, **options
+):
     path = tmp_path / name
     path.write_bytes(data)
     create = CreateOptions("overlong", dataset_type, dataset=DatasetOptions(**options))
-    return check_files(create, path, None, chunk_bytes=1 << 20, processes=1)
+    return check_files(create, path, None, chunk_bytes=chunk_bytes, processes=1)
 
 
 def _labelled(count: int) -> bytes:
@@ -110,3 +112,27 @@ def test_a_csv_row_cut_off_without_a_quote_is_the_row_too_long(tmp_path):
         "row 61 of the train file: is longer than 16 MiB, the most a row may be, so the file "
         "is read no further (is a quote left open?"
     ), result.verdict.error
+
+
+@pytest.mark.parametrize("chunk_bytes", [1 << 20, 64 << 20], ids=["cut-inside-it", "one-chunk"])
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_a_csv_row_over_the_limit_fails_whatever_the_chunks(tmp_path, chunk_bytes, quoted):
+    """Two 9 MiB cells: no field is over the limit, the row is. Where the cutter meant to cut
+    inside it, it stopped reading there; in one chunk, the row used to pass."""
+    cell = b"w" * (9 << 20)
+    if quoted:
+        cell = b'"' + b'say ""hi"", ' * ((9 << 20) // 12) + b'"'
+    data = b"text,label\n" + _labelled(60) + cell + b"," + cell + b"\n" + _labelled(10)
+    result = _check(tmp_path, "wide.csv", data, CLASSIFY, chunk_bytes=chunk_bytes)
+    assert result.verdict.status == "failed"
+    assert result.verdict.error.startswith(
+        "row 61 of the train file: is longer than 16 MiB, the most a row may be"
+    ), result.verdict.error
+
+
+def test_a_csv_row_just_under_the_limit_is_read(tmp_path):
+    cell = b"w" * ((MAX_RECORD_BYTES - 100) // 2)
+    data = b"text,label\n" + _labelled(60) + cell + b"," + cell + b"\n" + _labelled(10)
+    result = _check(tmp_path, "wide.csv", data, CLASSIFY, chunk_bytes=64 << 20)
+    assert result.verdict.status == "validated", result.verdict.error
+    assert result.rows_seen == 71

@@ -87,10 +87,23 @@ def _parse_csv_fast(document: bytes, options: ParseOptions) -> ParsedChunk | Non
     except Exception:  # noqa: BLE001 - any polars failure means: read it row by row
         return None
     frame = frame.with_columns(pl.col(pl.String).fill_null(""))  # an empty cell is "", not absent
-    longest = frame.select(pl.col(pl.String).str.len_bytes().max()).max_horizontal().item()
-    if longest is not None and longest > MAX_RECORD_BYTES:
-        return None  # the csv module refuses such a field: so do we, worded there
+    if _may_hold_a_row_too_long(frame):
+        return None  # measured exactly, and worded, row by row
     return ParsedChunk(with_row_numbers(frame, options), frame.height, columns=tuple(frame.columns))
+
+
+def _may_hold_a_row_too_long(frame: pl.DataFrame) -> bool:
+    """Whether a row may have been longer than MAX_RECORD_BYTES in the file: at most twice its
+    cells' bytes (every character a doubled quote) and three per cell (quotes, delimiter), so
+    only rows over a few MiB are measured again. A row, not a field: the cutter finds such a
+    row only where it meant to cut, and the verdict must not depend on where that was."""
+    if not frame.width or not frame.height:
+        return False
+    longest = frame.select(pl.col(pl.String).str.len_bytes().max()).row(0)
+    if sum(2 * (cell or 0) + 3 for cell in longest) <= MAX_RECORD_BYTES:
+        return False  # the longest cell of each column, together, fit: so does every row
+    bound = pl.sum_horizontal(pl.col(pl.String).str.len_bytes() * 2 + 3).max()
+    return frame.select(bound).item() > MAX_RECORD_BYTES
 
 
 def _misquoted(document: bytes, delimiter: str) -> bool:
@@ -166,10 +179,14 @@ def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
         if values is None:
             break
         seen += 1
-        if _quotes_misplaced(lines.take(), options.delimiter):
+        raw = lines.take()
+        if _quotes_misplaced(raw, options.delimiter):
             reason = "is not valid CSV (a quote is misplaced or never closed)"
             findings.append(Finding(seen, None, reason, "row|csv"))
             break
+        if _longer_than_a_row_may_be(raw):
+            findings.append(Finding(seen, None, *row_too_long(options, last_read=False)))
+            continue
         record, finding = _csv_record(header, values, options)
         if isinstance(finding, Finding):
             findings.append(finding.shifted(seen - 1))
@@ -187,6 +204,17 @@ def _parse_csv_exact(document: bytes, options: ParseOptions) -> ParsedChunk:
             numbers.pop()
     return ParsedChunk(
         frame_from_rows(rows, numbers, options), seen, findings, columns=tuple(header)
+    )
+
+
+def _longer_than_a_row_may_be(raw: str) -> bool:
+    """The record's bytes in the file, its line end left out, over MAX_RECORD_BYTES (a
+    character is 1 to 4 bytes: most rows are told by their length alone)."""
+    if len(raw) * 4 <= MAX_RECORD_BYTES:
+        return False
+    record = raw.removesuffix("\n").removesuffix("\r")
+    return len(record) > MAX_RECORD_BYTES or (
+        len(record.encode("utf-8", errors="surrogateescape")) > MAX_RECORD_BYTES
     )
 
 

@@ -11,7 +11,7 @@ LIMIT = f"{MAX_RECORD_BYTES >> 20} MiB"
 # The catalog's entry: (code, what it checks, the message's start).
 TOO_LONG = (
     TOO_LONG_CODE,
-    f"a row is at most {LIMIT} (else the file is read no further)",
+    f"a row is at most {LIMIT} (past one that never ends, the file is read no further)",
     f"is longer than {LIMIT}",
 )
 
