@@ -134,15 +134,16 @@ def wide_encoding_of(head: bytes) -> str | None:
     return None
 
 
-def accepted_format(
+def accepted_layout(
     dataset_type: str,
     formats: frozenset[str] | set[str] | tuple[str, ...],
     part: str,
     file: tuple[str | None, bytes, int],
     text_separator: str | None,
-) -> str:
+) -> tuple[str, str]:
     """The format of the `part` file (its name, first bytes and size) if `dataset_type`
-    accepts it; FileRefused otherwise. The API and `sieve check` both ask this."""
+    accepts it, and what ends its records (`record_separator`); FileRefused otherwise. How
+    the API and `sieve check` both record a file they accept."""
     filename, head, size = file
     if size == 0:
         raise FileRefused(f"the {part} file is empty")
@@ -153,20 +154,7 @@ def accepted_format(
             f"{dataset_type} accepts {', '.join(sorted(formats))} files; "
             f"the {part} file is {file_format}"
         )
-    return file_format
-
-
-def accepted_layout(
-    dataset_type: str,
-    formats: frozenset[str] | set[str] | tuple[str, ...],
-    part: str,
-    file: tuple[str | None, bytes, int],
-    text_separator: str | None,
-) -> tuple[str, str]:
-    """`accepted_format`'s answer, and what ends the file's records (`record_separator`): how
-    the API and `sieve check` record a file they accept."""
-    file_format = accepted_format(dataset_type, formats, part, file, text_separator)
-    return file_format, record_separator(file_format, text_separator, file[1])
+    return file_format, record_separator(file_format, text_separator, head)
 
 
 def default_delimiter(filename: str | None) -> str:

@@ -96,11 +96,11 @@ TEXT = "text,label\n" + "".join(f"café {i},{'a' if i % 2 else 'b'}\n" for i in 
     ],
 )
 def test_a_file_in_utf16_or_utf32_is_refused_naming_its_encoding(encoding, found):
-    from validators.formats import FileRefused, accepted_format
+    from validators.formats import FileRefused, accepted_layout
 
     data = TEXT.encode(encoding)
     with pytest.raises(FileRefused) as refused:
-        accepted_format(LABELS, {"csv"}, "data", ("a.csv", data[:4096], len(data)), None)
+        accepted_layout(LABELS, {"csv"}, "data", ("a.csv", data[:4096], len(data)), None)
     assert str(refused.value) == (
         f'the data file is {found}, not UTF-8; save it as UTF-8 (Excel: Save As, "CSV UTF-8"), '
         f"or re-encode it: sieve convert FILE --to TYPE, or iconv -f {found.split(' ')[0]} -t UTF-8"
@@ -155,10 +155,10 @@ def test_a_file_in_a_legacy_encoding_gets_one_message_not_one_per_row():
     ids=["parquet", "avro", "xlsx", "xls", "pdf", "plain-zip"],
 )
 def test_a_binary_file_is_named_with_what_to_do(head, message):
-    from validators.formats import FileRefused, accepted_format
+    from validators.formats import FileRefused, accepted_layout
 
     with pytest.raises(FileRefused) as refused:
-        accepted_format(LABELS, {"csv", "jsonl"}, "data", ("a.csv", head, len(head)), None)
+        accepted_layout(LABELS, {"csv", "jsonl"}, "data", ("a.csv", head, len(head)), None)
     assert str(refused.value).startswith(f"the data file is {message}")
 
 
