@@ -102,7 +102,9 @@ def test_an_unfinished_upload_expires_and_leaves_nothing(own_redis, tmp_path):
     deployment = _deployment(
         own_redis,
         tmp_path,
-        SIEVE_UPLOAD_EXPIRY_SECONDS="3",
+        # From its creation: the five parts and the 1.5 s below fit (on a loaded machine the
+        # parts alone once took over 1.5 s of a 3 s expiry, and the upload was gone early).
+        SIEVE_UPLOAD_EXPIRY_SECONDS="6",
         SIEVE_RETENTION_SWEEP_SECONDS="1",
         SIEVE_STALL_SECONDS="1",
     )
